@@ -1,0 +1,7 @@
+"""Cloud function `admin` (Function URL): the operators' console API: review queue, rules, failed jobs."""
+
+from shared.admin.routes import router
+from shared.runtime import bootstrap
+
+bootstrap()
+main_handler = router.handler

@@ -1,0 +1,25 @@
+"""Cloud function `jobs_worker`: works off the durable job outbox. Kicked by an async invoke right after a commit
+that enqueued jobs (event `{"kind": "kick"}`), and swept every minute by its timer in case a kick was lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.runtime import bootstrap, is_timer_event
+
+
+def jobs_sweep() -> dict[str, int]:
+    from shared.jobs import work
+
+    return work().as_dict()
+
+
+TIMERS = {"jobs_sweep": jobs_sweep}
+
+bootstrap()
+
+
+def main_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    if is_timer_event(event) or (isinstance(event, dict) and event.get("kind") == "kick"):
+        return {"ok": True, "result": jobs_sweep()}
+    return {"ok": False, "error": "unsupported event"}

@@ -1,0 +1,7 @@
+"""Cloud function `notifications` (Function URL): the in-app inbox and subscribe-message consents."""
+
+from shared.notifications.routes import router
+from shared.runtime import bootstrap
+
+bootstrap()
+main_handler = router.handler

@@ -1,0 +1,129 @@
+"""Bring up CodeLink's dependencies on this machine: PostgreSQL (DATABASE_URL or the embedded pgserver), the schema,
+and the loopback fakes of WeChat, Tencent SMS and SCF — then point the settings at them.
+
+Used by `make dev` (infra/local/dev.py), the tests (tests/conftest.py), the demo and the benchmarks, so all four run
+the platform the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import create_engine, text
+
+from infra.migrate import migrate
+from shared import db
+from shared.adapters import clients
+from shared.config import reset_settings
+
+log = logging.getLogger("codelink.local")
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_APPID = "wx-dev-appid"
+DEV_SECRET = "dev-secret"
+DEV_SECRET_ID = "AKIDdev"
+DEV_SECRET_KEY = "dev-secret-key"
+
+
+def server_url(data_dir: Path) -> str:
+    """The PostgreSQL server to use: DATABASE_URL if set, else the embedded one under `data_dir`."""
+    url = os.environ.get("DATABASE_URL")
+    return db.sqlalchemy_url(url) if url else db.sqlalchemy_url(db.embedded_database_url(str(data_dir)))
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def ensure_database(url: str, name: str, *, fresh: bool) -> str:
+    """Create database `name` on the server of `url` (dropping it first when `fresh`); return its URL."""
+    admin = create_engine(with_database(url, "postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if fresh:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return with_database(url, name)
+
+
+@dataclass
+class LocalPlatform:
+    data_dir: Path = ROOT / ".data"
+    database_name: str = "codelink"
+    fresh_database: bool = False
+    jobs_kick: str = "off"
+    wechat_port: int = 0
+    sms_port: int = 0
+    scf_port: int = 0
+    dispatch: Any = None  # (function name, event) -> result; runs async invocations for the SCF fake
+    fakes: dict[str, Any] = field(default_factory=dict)
+    database_url: str = ""
+
+    def start(self) -> LocalPlatform:
+        from infra.fakes.tencent_scf import FakeScf
+        from infra.fakes.tencent_sms import FakeTencentSms
+        from infra.fakes.wechat import FakeWeChat
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = ensure_database(server_url(self.data_dir / "pg"), self.database_name,
+                                            fresh=self.fresh_database)
+        wechat = FakeWeChat(DEV_APPID, DEV_SECRET, port=self.wechat_port)
+        sms = FakeTencentSms(DEV_SECRET_ID, DEV_SECRET_KEY, port=self.sms_port)
+        scf = FakeScf(self.dispatch or _no_dispatch, DEV_SECRET_ID, DEV_SECRET_KEY, port=self.scf_port)
+        for fake in (wechat, sms, scf):
+            fake.start()
+        self.fakes = {"wechat": wechat, "sms": sms, "scf": scf}
+        self.configure_environment()
+        migrate(db.get_engine())
+        return self
+
+    def environment(self) -> dict[str, str]:
+        wechat, sms, scf = self.fakes["wechat"], self.fakes["sms"], self.fakes["scf"]
+        return {
+            "DATABASE_URL": self.database_url,
+            "WECHAT_APPID": DEV_APPID,
+            "WECHAT_SECRET": DEV_SECRET,
+            "WECHAT_API_BASE": wechat.base_url,
+            "TENCENT_SECRET_ID": DEV_SECRET_ID,
+            "TENCENT_SECRET_KEY": DEV_SECRET_KEY,
+            "SMS_ENDPOINT": f"127.0.0.1:{sms.port}",
+            "SMS_PROTOCOL": "http",
+            "SCF_ENDPOINT": f"127.0.0.1:{scf.port}",
+            "SCF_PROTOCOL": "http",
+            "JOBS_KICK": self.jobs_kick,
+        }
+
+    def configure_environment(self) -> None:
+        os.environ.update(self.environment())
+        reset_settings()
+        clients.reset()
+        db.reset_engine()
+
+    def stop(self) -> None:
+        for fake in self.fakes.values():
+            fake.stop()
+        db.reset_engine()
+
+
+def _no_dispatch(function: str, event: dict) -> None:
+    log.info("async invoke of %s ignored (no local dispatcher)", function)
+
+
+def truncate_all(engine: Any) -> None:
+    """Empty every table but the reference data (skills) and the migrations record: test isolation."""
+    keep = {"schema_migrations", "skills", "skill_categories"}
+    with engine.begin() as conn:
+        tables = [r.tablename for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) if r.tablename not in keep]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

@@ -1,0 +1,89 @@
+"""Asynchronous invocation of another SCF function (`tencentcloud-sdk-python-scf`, `Invoke`, API 2018-04-16).
+
+Used to kick the jobs worker after a commit. The SDK is imported lazily, on the first invocation.
+Tests and local runs point `endpoint`/`protocol` at `infra/fakes/tencent_scf.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+log = logging.getLogger("codelink.scf")
+
+
+class InvokeError(Exception):
+    """SCF refused the invocation (`code` is its API error code) or could not be reached."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"SCF invoke error {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class FunctionInvoker:
+    def __init__(
+        self,
+        secret_id: str,
+        secret_key: str,
+        *,
+        endpoint: str = "scf.tencentcloudapi.com",
+        protocol: str = "https",
+        region: str = "ap-guangzhou",
+        namespace: str = "default",
+        timeout: int = 5,
+    ) -> None:
+        self._secret_id = secret_id
+        self._secret_key = secret_key
+        self.endpoint = endpoint
+        self.protocol = protocol
+        self.region = region
+        self.namespace = namespace
+        self.timeout = timeout
+        self._client_instance: Any = None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> FunctionInvoker:
+        return cls(
+            settings.tencent_secret_id,
+            settings.tencent_secret_key,
+            endpoint=settings.scf_endpoint,
+            protocol=settings.scf_protocol,
+            region=settings.tencent_region,
+            namespace=settings.scf_namespace,
+        )
+
+    def _client(self) -> Any:
+        if self._client_instance is None:
+            from tencentcloud.common import credential
+            from tencentcloud.common.profile.client_profile import ClientProfile
+            from tencentcloud.common.profile.http_profile import HttpProfile
+            from tencentcloud.scf.v20180416.scf_client import ScfClient
+
+            profile = ClientProfile(
+                httpProfile=HttpProfile(
+                    protocol=self.protocol, endpoint=self.endpoint, reqTimeout=self.timeout
+                )
+            )
+            self._client_instance = ScfClient(
+                credential.Credential(self._secret_id, self._secret_key), self.region, profile
+            )
+        return self._client_instance
+
+    def invoke_async(self, function_name: str, event: dict) -> None:
+        """Start `function_name` with `event`; returns at once (InvocationType=Event, event ≤ 128 KB)."""
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+        from tencentcloud.scf.v20180416 import models
+
+        request = models.InvokeRequest()
+        request.FunctionName = function_name
+        request.InvocationType = "Event"
+        request.Namespace = self.namespace
+        request.ClientContext = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        try:
+            response = self._client().Invoke(request)
+        except TencentCloudSDKException as exc:
+            raise InvokeError(str(exc.code), str(exc.message)) from exc
+        request_id = response.Result.FunctionRequestId if response.Result else None
+        log.info("invoked %s asynchronously (function request %s)", function_name, request_id)

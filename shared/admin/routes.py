@@ -1,0 +1,84 @@
+"""HTTP routes of the `admin` function (operators). Every write is audited in the behaviour log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.http.router import Request, Router
+from shared.rules_config import Rules, load_rules, set_rule
+from shared.tasks import schemas as ts
+from shared.tasks import service as tasks
+from shared.uow import run
+
+router = Router("admin")
+ADMIN = ("admin",)
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: Any = Field(description="新的取值（JSON）")
+
+
+class FailedJob(BaseModel):
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    last_error: str | None
+    updated_at: datetime
+
+
+class Count(BaseModel):
+    count: int
+
+
+@router.get("/admin/tasks/review-queue", summary="待审核任务", response=list[ts.TaskOut], roles=ADMIN)
+def review_queue(req: Request) -> list[ts.TaskOut]:
+    return run(lambda uow: tasks.review_queue(uow))
+
+
+@router.post("/admin/tasks/{task_id:int}/approve", summary="审核通过", body=ts.ReviewDecision, response=ts.TaskOut,
+             roles=ADMIN, errors=("TASK_STATE_CONFLICT",))
+def approve(req: Request, body: ts.ReviewDecision) -> ts.TaskOut:
+    return run(lambda uow: tasks.approve_task(uow, req.user_id, req.params["task_id"], body.reason))
+
+
+@router.post("/admin/tasks/{task_id:int}/reject", summary="审核驳回", body=ts.RejectTask, response=ts.TaskOut,
+             roles=ADMIN, errors=("TASK_STATE_CONFLICT",))
+def reject(req: Request, body: ts.RejectTask) -> ts.TaskOut:
+    return run(lambda uow: tasks.reject_task(uow, req.user_id, req.params["task_id"], body.reason))
+
+
+@router.get("/admin/rules", summary="运营可调规则（当前值）", response=Rules, roles=ADMIN)
+def get_rules(req: Request) -> Rules:
+    return run(load_rules)
+
+
+@router.put("/admin/rules/{key:str}", summary="修改一条规则（无需发版）", body=RuleIn, response=Rules, roles=ADMIN,
+            errors=("UNKNOWN_RULE",))
+def put_rule(req: Request, body: RuleIn) -> Rules:
+    return run(lambda uow: set_rule(uow, req.params["key"], body.value, admin_id=req.user_id))
+
+
+@router.get("/admin/jobs/failed", summary="失败的后台任务（死信）", response=list[FailedJob], roles=ADMIN)
+def failed_jobs(req: Request) -> list[FailedJob]:
+    rows = run(lambda uow: uow.execute(
+        "SELECT id, kind, payload, attempts, last_error, updated_at FROM jobs WHERE status = 'failed'"
+        " ORDER BY id DESC LIMIT 100").mappings().all())
+    return [FailedJob.model_validate(dict(r)) for r in rows]
+
+
+@router.post("/admin/jobs/{job_id:int}/retry", summary="重新执行失败的后台任务", response=Count, roles=ADMIN)
+def retry_job(req: Request) -> Count:
+    def retry(uow):  # type: ignore[no-untyped-def]
+        n = uow.execute("UPDATE jobs SET status = 'queued', attempts = 0, run_at = :now, updated_at = :now"
+                        " WHERE id = :id AND status = 'failed'", {"now": uow.now, "id": req.params["job_id"]}).rowcount
+        if n:
+            uow.record("job", req.params["job_id"], "retried", actor_id=req.user_id)
+            uow.kick_worker_after_commit()
+        return n
+
+    return Count(count=run(retry))

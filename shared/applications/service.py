@@ -1,0 +1,305 @@
+"""Application use cases: one-tap apply, withdraw, merchant responses, and the 48-hour feedback guarantee."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+
+from shared.applications import rules
+from shared.applications.models import Application
+from shared.applications.schemas import ApplicationOut, ApplyQuota
+from shared.auth.models import User
+from shared.clock import start_of_shanghai_day
+from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from shared.pagination import decode_cursor, encode_cursor
+from shared.points import grant_points
+from shared.profiles.models import DeveloperProfile
+from shared.rules_config import load_rules
+from shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from shared.tasks.models import Task
+
+STATUS_NAMES = {
+    "submitted": "待回复", "shortlisted": "已入围", "accepted": "已录用", "rejected": "未录用", "withdrawn": "已撤回",
+    "no_response": "商家未回复", "closed": "已结束",
+}
+
+
+def application_out(app: Application, *, with_resume: bool, task_title: str | None = None) -> ApplicationOut:
+    assert app.id is not None
+    return ApplicationOut(
+        id=app.id, task_id=app.task_id, task_title=task_title, developer_id=app.developer_id, note=app.note,
+        status=app.status, status_name=STATUS_NAMES[app.status], reject_reason=app.reject_reason,
+        created_at=app.created_at, due_at=app.due_at, responded_at=app.responded_at,
+        resume=app.resume_snapshot if with_resume else None,
+    )
+
+
+def _premium(user: User, now: object) -> bool:
+    return user.premium_until is not None and user.premium_until > now  # type: ignore[operator]
+
+
+def quota(uow: UnitOfWork, developer_id: int) -> ApplyQuota:
+    r = load_rules(uow)
+    user = uow.session.get(User, developer_id)
+    assert user is not None
+    premium = _premium(user, uow.now)
+    used = uow.execute(
+        "SELECT count(*) FROM applications WHERE developer_id = :d AND created_at >= :day",
+        {"d": developer_id, "day": start_of_shanghai_day(uow.now)},
+    ).scalar_one()
+    cap = rules.daily_cap(premium=premium, free_cap=r.daily_applications_free, premium_cap=r.daily_applications_premium)
+    return ApplyQuota(used_today=used, daily_cap=cap, premium=premium)
+
+
+def apply(uow: UnitOfWork, developer_id: int, task_id: int, note: str) -> ApplicationOut:
+    from shared.profiles.service import developer_out, is_complete
+    from shared.tasks.models import Task
+
+    r = load_rules(uow)
+    profile = uow.session.get(DeveloperProfile, developer_id)
+    if profile is None or not is_complete(profile):
+        raise Conflict("RESUME_INCOMPLETE", "请先完善简历卡片（昵称、一句话介绍、技能）")
+    # The developer row lock serialises one developer's applies, so the daily cap holds under concurrent taps.
+    uow.execute("SELECT 1 FROM users WHERE id = :d FOR UPDATE", {"d": developer_id})
+    q = quota(uow, developer_id)
+    if not rules.can_apply_today(q.used_today, q.daily_cap):
+        hint = "" if q.premium else "，开通会员可提高上限"
+        raise TooManyRequests("DAILY_APPLICATION_CAP", f"今日投递次数已达上限（{q.daily_cap} 次）{hint}")
+    task = uow.session.get(Task, task_id, with_for_update=True)
+    if task is None or (task.status != "open" and task.merchant_id != developer_id):
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    if task.merchant_id == developer_id:
+        raise Conflict("OWN_TASK", "不能投递自己发布的任务")
+    if task.status != "open" or task.deadline <= uow.now:
+        raise Conflict("TASK_NOT_OPEN", "任务已停止招募")
+    snapshot = developer_out(profile).model_dump(mode="json")
+    app = Application(task_id=task_id, developer_id=developer_id, note=note.strip(), resume_snapshot=snapshot,
+                      status="submitted", created_at=uow.now, updated_at=uow.now,
+                      due_at=uow.now + timedelta(hours=r.feedback_window_hours))
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(app)
+    except IntegrityError:
+        raise Conflict("ALREADY_APPLIED", "你已投递过该任务") from None
+    task.applications_count += 1
+    uow.session.add(task)
+    assert app.id is not None
+    uow.record("application", app.id, "submitted", actor_id=developer_id, data={"task_id": task_id})
+    uow.notify(task.merchant_id, "application_received", "收到新的投递",
+               f"「{task.title}」收到一份新投递，请在 48 小时内回复。",
+               data={"task_id": task_id, "application_id": app.id}, dedupe_key=f"application_received:{app.id}")
+    return application_out(app, with_resume=False, task_title=task.title)
+
+
+def withdraw(uow: UnitOfWork, developer_id: int, application_id: int) -> ApplicationOut:
+    app = uow.session.get(Application, application_id, with_for_update=True)
+    if app is None or app.developer_id != developer_id:
+        raise NotFound("APPLICATION_NOT_FOUND", "投递记录不存在")
+    if app.status not in rules.ALLOWED_FROM["withdraw"]:
+        raise Conflict("APPLICATION_STATE_CONFLICT", f"投递当前为「{STATUS_NAMES[app.status]}」，不能撤回")
+    app.status, app.closed_at, app.updated_at = "withdrawn", uow.now, uow.now
+    uow.session.add(app)
+    uow.record("application", application_id, "withdrawn", actor_id=developer_id)
+    return application_out(app, with_resume=False)
+
+
+def _merchant_application(uow: UnitOfWork, merchant_id: int, application_id: int) -> tuple[Application, Task]:
+    from shared.tasks.models import Task
+
+    app = uow.session.get(Application, application_id)
+    if app is None:
+        raise NotFound("APPLICATION_NOT_FOUND", "投递记录不存在")
+    # Lock the task first, then the application: the same order as apply / accept, so no deadlock.
+    task = uow.session.get(Task, app.task_id, with_for_update=True)
+    assert task is not None
+    if task.merchant_id != merchant_id:
+        # Someone else's applicant: do not even confirm it exists.
+        raise NotFound("APPLICATION_NOT_FOUND", "投递记录不存在")
+    uow.session.refresh(app, with_for_update=True)
+    return app, task
+
+
+def _count_response(uow: UnitOfWork, app: Application, task: Task) -> None:
+    """The first merchant answer to an application counts toward the 48 h response rate."""
+    if app.responded_at is not None:
+        return
+    app.responded_at = uow.now
+    on_time = 1 if rules.responded_on_time(uow.now, app.due_at) else 0
+    uow.execute(
+        "UPDATE merchant_profiles SET responses_due = responses_due + 1, responses_on_time = responses_on_time + :ok,"
+        " updated_at = :now WHERE user_id = :m",
+        {"ok": on_time, "now": uow.now, "m": task.merchant_id},
+    )
+
+
+def respond(uow: UnitOfWork, merchant_id: int, application_id: int, action: str, reason: str | None = None
+            ) -> ApplicationOut:
+    """shortlist / accept / reject. Accepting assigns the task and closes the other applications in one batch."""
+    from shared.tasks.service import _set_status, _transition
+
+    app, task = _merchant_application(uow, merchant_id, application_id)
+    if app.status not in rules.ALLOWED_FROM[action]:
+        raise Conflict("APPLICATION_STATE_CONFLICT", f"投递当前为「{STATUS_NAMES[app.status]}」，不能执行此操作")
+    if action == "accept":
+        if task.status != "open":
+            raise Conflict("TASK_NOT_OPEN", "任务已不在招募中，不能录用")
+        task.assignee_id = app.developer_id
+        _set_status(uow, task, _transition(task, "assign"), actor_id=merchant_id, action="assigned",
+                    developer_id=app.developer_id)
+    _count_response(uow, app, task)
+    app.status = rules.RESPONSES[action]
+    app.reject_reason = reason if action == "reject" else None
+    app.updated_at = uow.now
+    if action in ("accept", "reject"):
+        app.closed_at = uow.now
+    uow.session.add(app)
+    assert app.id is not None and task.id is not None
+    uow.record("application", app.id, app.status, actor_id=merchant_id, data={"reason": reason} if reason else None)
+    title = {"shortlist": "投递已入围", "accept": "恭喜，你已被录用", "reject": "投递未被录用"}[action]
+    body = {
+        "shortlist": f"你投递的「{task.title}」已进入候选名单。",
+        "accept": f"你已被录用承接「{task.title}」，请按时交付。",
+        "reject": f"你投递的「{task.title}」未被录用。理由：{reason}",
+    }[action]
+    uow.notify(app.developer_id, f"application_{app.status}", title, body,
+               data={"task_id": task.id, "application_id": app.id}, dedupe_key=f"application_{app.status}:{app.id}")
+    if action == "accept":
+        close_active_applications(uow, task, kind="position_filled")
+    return application_out(app, with_resume=True, task_title=task.title)
+
+
+_CLOSE_TEXT = {
+    "position_filled": ("任务已选定开发者", "感谢你投递「{title}」。商家已选定其他开发者，期待下次合作！"),
+    "task_cancelled": ("任务已取消", "你投递的「{title}」已被商家取消，投递已自动关闭。"),
+    "task_expired": ("任务已过期", "你投递的「{title}」已到截止时间，投递已自动关闭。"),
+}
+
+
+def close_active_applications(uow: UnitOfWork, task: Task, *, kind: str) -> int:
+    """Close every still-active application of `task` in one statement and tell each developer, kindly."""
+    rows = uow.execute(
+        "UPDATE applications SET status = 'closed', closed_at = :now, updated_at = :now"
+        " WHERE task_id = :t AND status IN ('submitted', 'shortlisted')"
+        " RETURNING id, developer_id, responded_at, due_at",
+        {"now": uow.now, "t": task.id},
+    ).all()
+    title, template = _CLOSE_TEXT[kind]
+    on_time = sum(1 for r in rows if r.responded_at is None and rules.responded_on_time(uow.now, r.due_at))
+    unanswered = sum(1 for r in rows if r.responded_at is None)
+    if unanswered and kind == "position_filled":
+        # Being told the position is filled is an answer: it counts toward the response rate.
+        uow.execute(
+            "UPDATE merchant_profiles SET responses_due = responses_due + :n, responses_on_time = responses_on_time"
+            " + :ok, updated_at = :now WHERE user_id = :m",
+            {"n": unanswered, "ok": on_time, "now": uow.now, "m": task.merchant_id},
+        )
+        uow.execute("UPDATE applications SET responded_at = :now WHERE task_id = :t AND status = 'closed'"
+                    " AND responded_at IS NULL", {"now": uow.now, "t": task.id})
+    for r in rows:
+        uow.notify(r.developer_id, f"application_{kind}", title, template.format(title=task.title),
+                   data={"task_id": task.id, "application_id": r.id}, dedupe_key=f"application_{kind}:{r.id}")
+    return len(rows)
+
+
+def applicants(uow: UnitOfWork, merchant_id: int, task_id: int, status: str | None, cursor: str | None,
+               limit: int) -> tuple[list[ApplicationOut], str | None]:
+    from shared.tasks.models import Task
+
+    task = uow.session.get(Task, task_id)
+    if task is None or task.merchant_id != merchant_id:
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    sql = "SELECT id FROM applications WHERE task_id = :t"
+    params: dict = {"t": task_id, "n": limit + 1}
+    if status:
+        sql += " AND status = :s"
+        params["s"] = status
+    if cursor:
+        (last,) = decode_cursor(cursor, 1)
+        sql += " AND id > :c"
+        params["c"] = int(last)
+    ids = [r.id for r in uow.execute(sql + " ORDER BY id LIMIT :n", params).all()]
+    apps = [uow.session.get(Application, i) for i in ids[:limit]]
+    items = [application_out(a, with_resume=True, task_title=task.title) for a in apps if a]
+    return items, encode_cursor(items[-1].id) if len(ids) > limit else None
+
+
+def my_applications(uow: UnitOfWork, developer_id: int, cursor: str | None, limit: int
+                    ) -> tuple[list[ApplicationOut], str | None]:
+    sql = ("SELECT a.id, t.title FROM applications a JOIN tasks t ON t.id = a.task_id WHERE a.developer_id = :d")
+    params: dict = {"d": developer_id, "n": limit + 1}
+    if cursor:
+        (last,) = decode_cursor(cursor, 1)
+        sql += " AND a.id < :c"
+        params["c"] = int(last)
+    rows = uow.execute(sql + " ORDER BY a.id DESC LIMIT :n", params).all()
+    items = []
+    for r in rows[:limit]:
+        app = uow.session.get(Application, r.id)
+        assert app is not None
+        items.append(application_out(app, with_resume=False, task_title=r.title))
+    return items, encode_cursor(items[-1].id) if len(rows) > limit else None
+
+
+def run_feedback_guarantee(uow: UnitOfWork, batch: int = 500) -> dict[str, int]:
+    """Timer: reminders at 24 h / 40 h and the no-response close at 48 h for every unanswered application.
+
+    Rows are locked with SKIP LOCKED, and every action is re-derived from stored state, so a timer firing twice, two
+    timers overlapping, or a timer running hours late each do exactly the owed work once.
+    """
+    r = load_rules(uow)
+    earliest = min([h for h in r.feedback_reminder_hours if h < r.feedback_window_hours] + [r.feedback_window_hours])
+    rows = uow.execute(
+        "SELECT a.id, a.task_id, a.developer_id, a.created_at, a.due_at, a.reminded_24_at, a.reminded_40_at,"
+        " t.merchant_id, t.title FROM applications a JOIN tasks t ON t.id = a.task_id"
+        " WHERE a.status = 'submitted' AND a.created_at <= :cutoff"
+        " ORDER BY a.created_at LIMIT :n FOR UPDATE OF a SKIP LOCKED",
+        {"cutoff": uow.now - timedelta(hours=earliest), "n": batch},
+    ).all()
+    counts = {"reminded": 0, "closed": 0}
+    for row in rows:
+        reminded = {h for h, at in ((24, row.reminded_24_at), (40, row.reminded_40_at)) if at is not None}
+        action = rules.feedback_action(created_at=row.created_at, now=uow.now, window_hours=r.feedback_window_hours,
+                                       reminder_hours=r.feedback_reminder_hours, reminded=reminded)
+        if action is None:
+            continue
+        if action.kind == "remind":
+            _remind(uow, row, action.hour)
+            counts["reminded"] += 1
+        else:
+            _close_unanswered(uow, row, r.no_response_compensation_points)
+            counts["closed"] += 1
+    return counts
+
+
+def _remind(uow: UnitOfWork, row: Any, hour: int) -> None:
+    # Mark every reminder up to this one as sent: a late timer does not send the stale earlier ones afterwards.
+    sets = ["reminded_24_at = coalesce(reminded_24_at, :now)"]
+    if hour >= 40:
+        sets.append("reminded_40_at = coalesce(reminded_40_at, :now)")
+    uow.execute(f"UPDATE applications SET {', '.join(sets)}, updated_at = :now WHERE id = :id",
+                {"now": uow.now, "id": row.id})
+    left = 48 - hour
+    uow.notify(row.merchant_id, "feedback_reminder", "有投递等待你的回复",
+               f"「{row.title}」有一份投递已等待 {hour} 小时，请在 {left} 小时内回复，否则将自动关闭并影响你的响应率。",
+               data={"task_id": row.task_id, "application_id": row.id},
+               dedupe_key=f"feedback_reminder_{hour}:{row.id}")
+
+
+def _close_unanswered(uow: UnitOfWork, row: Any, points: int) -> None:
+    app_id = row.id
+    uow.execute("UPDATE applications SET status = 'no_response', closed_at = :now, updated_at = :now WHERE id = :id",
+                {"now": uow.now, "id": app_id})
+    uow.execute("UPDATE merchant_profiles SET responses_due = responses_due + 1, updated_at = :now"
+                " WHERE user_id = :m", {"now": uow.now, "m": row.merchant_id})
+    if points:
+        grant_points(uow, row.developer_id, points, reason="no_response_compensation",
+                     ref=f"application:{app_id}", note="商家 48 小时未回复补偿")
+    uow.record("application", app_id, "no_response", actor_id=None)
+    uow.notify(row.developer_id, "application_no_response", "商家未在 48 小时内回复",
+               f"很抱歉，「{row.title}」的商家未在 48 小时内回复，投递已关闭，"
+               f"已补偿你 {points} 成长积分。", data={"task_id": row.task_id, "application_id": app_id},
+               dedupe_key=f"application_no_response:{app_id}")

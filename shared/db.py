@@ -1,0 +1,75 @@
+"""Database engine: PostgreSQL only. `DATABASE_URL` when set, otherwise an embedded server (pgserver) under
+`.data/pg`, so a fresh machine needs nothing installed. SCF production always sets DATABASE_URL.
+
+One engine per process (per warm SCF container); a small pool because each container serves one request at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from shared.config import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+_embedded_server: object | None = None
+
+
+def embedded_database_url(data_dir: str | None = None) -> str:
+    """Start (or join) the embedded PostgreSQL and return its URL. pgserver is imported only here: it is a
+    local/test dependency and never part of the SCF layer."""
+    global _embedded_server
+    import os
+
+    import pgserver  # type: ignore[import-untyped]
+
+    directory = os.path.abspath(data_dir or get_settings().embedded_pg_dir)
+    os.makedirs(directory, exist_ok=True)
+    # cleanup_mode=None: the server outlives this process, so `make dev` data survives restarts and several
+    # processes (gateway, tests, bench) can share one server.
+    _embedded_server = pgserver.get_server(directory, cleanup_mode=None)
+    return str(_embedded_server.get_uri())  # type: ignore[attr-defined]
+
+
+def database_url() -> str:
+    url = get_settings().database_url or embedded_database_url()
+    return sqlalchemy_url(url)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Normalise `postgres://` / `postgresql://` to the psycopg2 driver SQLAlchemy should use."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def get_engine() -> Engine:
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                from sqlalchemy import create_engine
+
+                settings = get_settings()
+                _engine = create_engine(
+                    database_url(),
+                    pool_size=settings.db_pool_size,
+                    max_overflow=8,
+                    pool_pre_ping=True,
+                    # Every session runs in UTC; conversions to Asia/Shanghai happen in Python (shared.clock).
+                    connect_args={"options": "-c timezone=UTC"},
+                )
+    return _engine
+
+
+def reset_engine() -> None:
+    global _engine
+    with _engine_lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = None

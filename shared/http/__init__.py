@@ -1,0 +1,1 @@
+"""HTTP for Function URL events: routing, validation, auth, error shaping and the OpenAPI document."""

@@ -1,0 +1,67 @@
+"""Chinese messages for pydantic's validation error types, so a 422 names the field and says what is wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MESSAGES: dict[str, str] = {
+    "missing": "必填",
+    "string_type": "应为字符串",
+    "string_too_short": "长度至少为 {min_length}",
+    "string_too_long": "长度最多为 {max_length}",
+    "string_pattern_mismatch": "格式不正确",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为布尔值",
+    "bool_parsing": "应为布尔值",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "list_type": "应为数组",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "datetime_type": "应为日期时间",
+    "datetime_parsing": "日期时间格式不正确（ISO 8601）",
+    "datetime_from_date_parsing": "日期时间格式不正确（ISO 8601）",
+    "timezone_aware": "日期时间须带时区",
+    "enum": "取值应为 {expected} 之一",
+    "literal_error": "取值应为 {expected} 之一",
+    "extra_forbidden": "不支持的字段",
+    "url_parsing": "链接格式不正确",
+    "url_type": "链接格式不正确",
+    "url_scheme": "链接须以 http 或 https 开头",
+    "json_invalid": "JSON 格式不正确",
+    "value_error": "{error}",
+    "assertion_error": "{error}",
+    "unique_items": "不能有重复项",
+}
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query")]
+    return ".".join(parts)
+
+
+def message_for(error: dict[str, Any]) -> str:
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return "取值无效"
+    ctx = dict(error.get("ctx") or {})
+    if "error" in ctx:
+        # Our own validators raise ValueError with a Chinese message: show it without Python's prefix.
+        ctx["error"] = str(ctx["error"]).removeprefix("Value error, ")
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split("{")[0].strip() or "取值无效"
+
+
+def translate(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"field": field_path(tuple(e["loc"])), "message": message_for(e)} for e in errors]

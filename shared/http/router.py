@@ -1,0 +1,310 @@
+"""A small router for SCF Function URL events.
+
+A handler only parses, calls a use case, and shapes the answer. The router owns the rest, the same for every
+function: matching method and path, JSON parsing (400), validation into pydantic models (422 naming the field, in
+Chinese), authentication (401) and roles (403), the AppError → status mapping, and a 500 with no stack trace for bugs.
+The route table doubles as the source of the OpenAPI document (shared/http/openapi.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import (
+    AppError,
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    ValidationFailed,
+)
+from shared.http.messages import translate
+
+log = logging.getLogger("codelink.http")
+
+_PARAM = re.compile(r"\{(\w+)(?::(int|str))?\}")
+MAX_BODY_BYTES = 256 * 1024
+
+
+@dataclass
+class Principal:
+    user_id: int
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, Any]
+    query: dict[str, str]
+    headers: dict[str, str]
+    raw_body: bytes
+    client_ip: str
+    principal: Principal | None = None
+
+    @property
+    def user_id(self) -> int:
+        if self.principal is None:  # guarded by auth=True routes; kept for type narrowing
+            raise Unauthorized()
+        return self.principal.user_id
+
+
+@dataclass
+class Response:
+    """Return this from a handler for a non-JSON answer or custom status/headers."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    handler: Callable[..., Any]
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: Any
+    status: int
+    auth: bool | str  # True: token required, "optional": read if present, False: public
+    roles: tuple[str, ...]
+    errors: tuple[str, ...]
+    tags: tuple[str, ...]
+    raw_body: bool
+    pattern: re.Pattern[str] = field(init=False)
+    converters: dict[str, Callable[[str], Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.converters = {}
+        regex = "^"
+        pos = 0
+        for m in _PARAM.finditer(self.path):
+            regex += re.escape(self.path[pos : m.start()])
+            name, kind = m.group(1), m.group(2) or "str"
+            if kind == "int":
+                regex += rf"(?P<{name}>\d{{1,18}})"
+                self.converters[name] = int
+            else:
+                regex += rf"(?P<{name}>[^/]+)"
+                self.converters[name] = str
+            pos = m.end()
+        regex += re.escape(self.path[pos:]) + "$"
+        self.pattern = re.compile(regex)
+
+    @property
+    def openapi_path(self) -> str:
+        return _PARAM.sub(lambda m: "{" + m.group(1) + "}", self.path)
+
+
+class Router:
+    def __init__(self, function: str, *, tags: tuple[str, ...] = ()) -> None:
+        self.function = function
+        self.tags = tags or (function,)
+        self.routes: list[Route] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: Any = None,
+        status: int = 200,
+        auth: bool | str = True,
+        roles: tuple[str, ...] = (),
+        errors: tuple[str, ...] = (),
+        raw_body: bool = False,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self.routes.append(
+                Route(method.upper(), path, fn, summary, body, query, response, status, auth, roles, errors,
+                      self.tags, raw_body)
+            )
+            return fn
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("DELETE", path, **kw)
+
+    # --- the SCF entry point ---
+    def handler(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        method = str(event.get("httpMethod") or "GET").upper()
+        path = str(event.get("path") or "/")
+        try:
+            response = self._dispatch(event, method, path)
+        except AppError as err:
+            response = Response(err.status, err.to_body())
+        except Exception:
+            # A bug: log it with the trace, tell the caller nothing about the internals.
+            log.exception("unhandled error on %s %s", method, path)
+            response = Response(500, {"code": "INTERNAL", "message": "服务器开小差了，请稍后再试"})
+        log.info("%s %s -> %s in %.1f ms", method, path, response.status, (time.perf_counter() - started) * 1000)
+        return _shape(response)
+
+    def _match(self, method: str, path: str) -> tuple[Route, dict[str, Any]]:
+        path_matched = False
+        for route in self.routes:
+            m = route.pattern.match(path)
+            if m is None:
+                continue
+            path_matched = True
+            if route.method == method:
+                return route, {k: route.converters[k](v) for k, v in m.groupdict().items()}
+        if path_matched:
+            raise MethodNotAllowed()
+        raise NotFound("NOT_FOUND", "接口不存在")
+
+    def _dispatch(self, event: dict[str, Any], method: str, path: str) -> Response:
+        route, params = self._match(method, path)
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        raw = _raw_body(event)
+        query = _query(event)
+        request = Request(method, path, params, query, headers, raw, headers.get("x-scf-remote-addr", ""))
+        if route.auth:
+            request.principal = _authenticate(headers, required=route.auth is True)
+        if route.roles:
+            _check_roles(request, route.roles)
+        kwargs: dict[str, Any] = {}
+        if route.body is not None:
+            kwargs["body"] = _validate_body(route.body, raw)
+        if route.query is not None:
+            kwargs["query"] = _validate(route.query, query, "query")
+        result = route.handler(request, **kwargs)
+        if isinstance(result, Response):
+            return result
+        return Response(route.status, result)
+
+
+def _raw_body(event: dict[str, Any]) -> bytes:
+    body = event.get("body")
+    if body is None or body == "":
+        return b""
+    if event.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(body)
+        except ValueError as exc:
+            raise BadRequest("BAD_REQUEST", "请求体编码有误") from exc
+    else:
+        data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    return data
+
+
+def _query(event: dict[str, Any]) -> dict[str, str]:
+    raw = event.get("queryString") or event.get("queryStringParameters") or {}
+    if isinstance(raw, str):
+        from urllib.parse import parse_qsl
+
+        return dict(parse_qsl(raw))
+    out: dict[str, str] = {}
+    for k, v in raw.items():
+        out[str(k)] = ",".join(map(str, v)) if isinstance(v, list) else str(v)
+    return out
+
+
+def _validate_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest("MALFORMED_JSON", "请求体不是合法的 JSON") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("MALFORMED_JSON", "请求体应为 JSON 对象")
+    return _validate(model, data, "body")
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(translate(exc.errors(include_url=False))) from None
+
+
+def _authenticate(headers: dict[str, str], *, required: bool) -> Principal | None:
+    from shared.auth.tokens import TokenError, verify_access_token
+
+    value = headers.get("authorization", "")
+    if not value:
+        if required:
+            raise Unauthorized("UNAUTHORIZED", "请先登录")
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("INVALID_TOKEN", "登录凭证格式有误")
+    try:
+        user_id = verify_access_token(token.strip())
+    except TokenError as exc:
+        raise Unauthorized(exc.code, exc.message) from None
+    return Principal(user_id)
+
+
+def _check_roles(request: Request, roles: tuple[str, ...]) -> None:
+    if request.principal is None:
+        raise Unauthorized()
+    from shared.auth.roles import lookup_roles
+
+    found = lookup_roles(request.principal.user_id)
+    if found is None:
+        raise Unauthorized("INVALID_TOKEN", "账号不存在")
+    user_roles, status = found
+    if status != "active":
+        raise Forbidden("ACCOUNT_BANNED", "账号已被停用")
+    if not set(roles) & set(user_roles):
+        names = {"developer": "开发者", "merchant": "商家", "admin": "管理员"}
+        raise Forbidden("ROLE_REQUIRED", f"需要{'或'.join(names.get(r, r) for r in roles)}身份")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _shape(response: Response) -> dict[str, Any]:
+    headers = {"content-type": "application/json; charset=utf-8", **response.headers}
+    if response.raw is not None:
+        return {
+            "statusCode": response.status,
+            "headers": headers,
+            "body": base64.b64encode(response.raw).decode(),
+            "isBase64Encoded": True,
+        }
+    body = "" if response.body is None else json.dumps(_jsonable(response.body), ensure_ascii=False, default=str)
+    return {"statusCode": response.status, "headers": headers, "body": body, "isBase64Encoded": False}

@@ -1,0 +1,154 @@
+"""The jobs worker: works off the outbox written by use cases (`UnitOfWork.enqueue`).
+
+Claiming uses `FOR UPDATE SKIP LOCKED`, so concurrent workers (a kick and the sweep timer) never take the same job.
+A claimed job holds a lease; a worker that dies leaves the lease to expire and the job is claimed again — handlers are
+idempotent, so running one twice is safe. Failures back off exponentially; after `max_attempts` the job is parked as
+`failed` (the dead-letter queue, visible to admins).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+from shared import clock
+from shared.db import get_engine
+
+log = logging.getLogger("codelink.jobs")
+
+LEASE = timedelta(minutes=5)
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=2)
+
+
+class PermanentJobError(Exception):
+    """Raise from a handler when retrying cannot help: the job is parked as failed at once."""
+
+
+JobHandler = Callable[[dict[str, Any]], None]
+
+
+def _handlers() -> dict[str, JobHandler]:
+    # Imported lazily: the worker loads the adapters (wechatpy, tencentcloud) only when a job needs them.
+    from shared.notifications.delivery import deliver_subscribe_message
+
+    return {
+        "wechat_subscribe": deliver_subscribe_message,
+    }
+
+
+_extra_handlers: dict[str, JobHandler] = {}
+
+
+def register_handler(kind: str, handler: JobHandler) -> None:
+    """Register a job kind from another area (money, growth) without this module importing it."""
+    _extra_handlers[kind] = handler
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min … capped at 2 h."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+@dataclass
+class Claimed:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+@dataclass
+class WorkReport:
+    done: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"done": self.done, "retried": self.retried, "failed": self.failed}
+
+
+def claim(limit: int) -> list[Claimed]:
+    now = clock.now()
+    with get_engine().begin() as conn:
+        rows = conn.execute(
+            text(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = :lease, updated_at = :now"
+                " WHERE id IN (SELECT id FROM jobs"
+                "   WHERE (status = 'queued' AND run_at <= :now) OR (status = 'running' AND locked_until < :now)"
+                "   ORDER BY run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED)"
+                " RETURNING id, kind, payload, attempts, max_attempts"
+            ),
+            {"now": now, "lease": now + LEASE, "limit": limit},
+        ).all()
+    return [Claimed(r.id, r.kind, r.payload, r.attempts, r.max_attempts) for r in rows]
+
+
+def _finish(job: Claimed, status: str, error: str | None = None, run_at: Any = None) -> None:
+    now = clock.now()
+    with get_engine().begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE jobs SET status = :status, last_error = :error, locked_until = NULL,"
+                " run_at = COALESCE(:run_at, run_at), updated_at = :now WHERE id = :id AND status = 'running'"
+            ),
+            {"status": status, "error": error, "run_at": run_at, "now": now, "id": job.id},
+        )
+
+
+def work(limit: int = 50, max_batches: int = 20) -> WorkReport:
+    """Work off ready jobs, batch after batch, until none are ready (bounded, so an invocation ends in time)."""
+    report = WorkReport()
+    handlers = {**_handlers(), **_extra_handlers}
+    for _ in range(max_batches):
+        batch = claim(limit)
+        if not batch:
+            break
+        for job in batch:
+            handler = handlers.get(job.kind)
+            try:
+                if handler is None:
+                    raise PermanentJobError(f"no handler for job kind {job.kind!r}")
+                handler(job.payload)
+            except PermanentJobError as exc:
+                log.error("job %s (%s) failed permanently: %s", job.id, job.kind, exc)
+                _finish(job, "failed", str(exc))
+                report.failed += 1
+            except Exception as exc:
+                if job.attempts >= job.max_attempts:
+                    log.error("job %s (%s) failed after %d attempts", job.id, job.kind, job.attempts, exc_info=True)
+                    _finish(job, "failed", repr(exc))
+                    report.failed += 1
+                else:
+                    log.warning("job %s (%s) attempt %d failed: %r", job.id, job.kind, job.attempts, exc)
+                    _finish(job, "queued", repr(exc), clock.now() + backoff(job.attempts))
+                    report.retried += 1
+            else:
+                _finish(job, "done")
+                report.done += 1
+    return report
+
+
+def kick_worker() -> None:
+    """Ask SCF to run the jobs worker now (async invoke). Installed as an after-commit hook."""
+    from shared.config import get_settings
+
+    settings = get_settings()
+    if settings.jobs_kick != "scf":
+        return
+    from shared.adapters.scf import FunctionInvoker
+
+    FunctionInvoker.from_settings(settings).invoke_async("jobs_worker", {"kind": "kick"})
+
+
+def install_kick() -> None:
+    from shared import uow
+
+    if kick_worker not in uow.after_commit_hooks:
+        uow.after_commit_hooks.append(kick_worker)

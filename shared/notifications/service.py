@@ -1,0 +1,88 @@
+"""The in-app inbox, and the WeChat subscribe messages that mirror it within the user's consent budget.
+
+Each one-time authorisation the user grants in the mini-program (wx.requestSubscribeMessage) allows one message for
+one template. We count them in `subscribe_consents`; the push job spends one, and a notification with no budget left
+stays in the inbox only — no flood, no refused sends.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.config import get_settings
+from shared.errors import NotFound
+from shared.pagination import decode_cursor, encode_cursor
+from shared.uow import UnitOfWork
+
+# Which subscribe-message template carries which notification kinds (others stay in the inbox).
+_TASK_KINDS = ("task_", "work_", "revision_", "feedback_reminder", "rated")
+
+
+def template_for(kind: str) -> str:
+    settings = get_settings()
+    if kind.startswith("application_"):
+        return settings.wechat_template_application
+    if kind.startswith(_TASK_KINDS):
+        return settings.wechat_template_task
+    return ""
+
+
+def add_notification(uow: UnitOfWork, user_id: int, kind: str, title: str, body: str, *, data: dict[str, Any],
+                     dedupe_key: str | None, push: bool) -> None:
+    row = uow.execute(
+        "INSERT INTO notifications (user_id, kind, title, body, data, dedupe_key, created_at)"
+        " VALUES (:u, :k, :t, :b, CAST(:d AS jsonb), :key, :now)"
+        " ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id",
+        {"u": user_id, "k": kind, "t": title, "b": body, "d": json.dumps(data, ensure_ascii=False),
+         "key": dedupe_key, "now": uow.now},
+    ).first()
+    if row is not None and push and template_for(kind):
+        uow.enqueue("wechat_subscribe", {"notification_id": row.id}, dedupe_key=f"notification:{row.id}")
+
+
+def inbox(uow: UnitOfWork, user_id: int, cursor: str | None, limit: int, unread_only: bool
+          ) -> tuple[list[dict[str, Any]], str | None]:
+    sql = "SELECT id, kind, title, body, data, read_at, created_at FROM notifications WHERE user_id = :u"
+    params: dict[str, Any] = {"u": user_id, "n": limit + 1}
+    if unread_only:
+        sql += " AND read_at IS NULL"
+    if cursor:
+        (last,) = decode_cursor(cursor, 1)
+        sql += " AND id < :c"
+        params["c"] = int(last)
+    rows = uow.execute(sql + " ORDER BY id DESC LIMIT :n", params).mappings().all()
+    items = [dict(r) for r in rows[:limit]]
+    return items, encode_cursor(items[-1]["id"]) if len(rows) > limit else None
+
+
+def unread_count(uow: UnitOfWork, user_id: int) -> int:
+    return int(uow.execute("SELECT count(*) FROM notifications WHERE user_id = :u AND read_at IS NULL",
+                           {"u": user_id}).scalar_one())
+
+
+def mark_read(uow: UnitOfWork, user_id: int, notification_id: int) -> None:
+    row = uow.execute(
+        "UPDATE notifications SET read_at = coalesce(read_at, :now) WHERE id = :id AND user_id = :u RETURNING id",
+        {"now": uow.now, "id": notification_id, "u": user_id},
+    ).first()
+    if row is None:
+        raise NotFound("NOTIFICATION_NOT_FOUND", "消息不存在")
+
+
+def mark_all_read(uow: UnitOfWork, user_id: int) -> int:
+    return uow.execute("UPDATE notifications SET read_at = :now WHERE user_id = :u AND read_at IS NULL",
+                       {"now": uow.now, "u": user_id}).rowcount
+
+
+def record_consents(uow: UnitOfWork, user_id: int, template_ids: list[str]) -> dict[str, int]:
+    """The user accepted these templates in wx.requestSubscribeMessage: one more message allowed for each."""
+    out: dict[str, int] = {}
+    for template_id in template_ids:
+        out[template_id] = uow.execute(
+            "INSERT INTO subscribe_consents (user_id, template_id, remaining, updated_at) VALUES (:u, :t, 1, :now)"
+            " ON CONFLICT (user_id, template_id) DO UPDATE SET remaining = subscribe_consents.remaining + 1,"
+            " updated_at = EXCLUDED.updated_at RETURNING remaining",
+            {"u": user_id, "t": template_id, "now": uow.now},
+        ).scalar_one()
+    return out

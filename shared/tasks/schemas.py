@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+def _tags(value: object) -> object:
+    if isinstance(value, str):
+        return [t for t in (p.strip() for p in value.split(",")) if t]
+    return value
+
+
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=4, max_length=80)
+    description: str = Field(min_length=10, max_length=5000)
+    skill_tags: list[str] = Field(min_length=1, max_length=8)
+    difficulty: int = Field(ge=1, le=5)
+    reward_fen: int = Field(gt=0, description="赏金，单位：分")
+    deadline: AwareDatetime
+
+    @field_validator("title", "description")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("不能为空")
+        return v
+
+
+class TaskUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, min_length=4, max_length=80)
+    description: str | None = Field(None, min_length=10, max_length=5000)
+    skill_tags: list[str] | None = Field(None, min_length=1, max_length=8)
+    difficulty: int | None = Field(None, ge=1, le=5)
+    reward_fen: int | None = Field(None, gt=0)
+    deadline: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TaskUpdate:
+        if not self.model_fields_set:
+            raise ValueError("至少修改一个字段")
+        return self
+
+
+class CancelTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field("", max_length=200)
+
+
+class TaskOut(BaseModel):
+    id: int
+    merchant_id: int
+    title: str
+    description: str
+    skill_tags: list[str]
+    difficulty: int
+    reward_fen: int
+    deadline: datetime
+    status: str
+    status_name: str
+    review_reason: str | None = None
+    assignee_id: int | None = None
+    revision_count: int
+    applications_count: int
+    published_at: datetime | None
+    created_at: datetime
+    merchant_name: str | None = None
+    merchant_response_rate: float | None = None
+
+
+class TaskCard(BaseModel):
+    """A task as the hall lists it."""
+    id: int
+    title: str
+    skill_tags: list[str]
+    difficulty: int
+    reward_fen: int
+    deadline: datetime
+    published_at: datetime
+    applications_count: int
+    merchant_id: int
+    merchant_name: str
+    merchant_response_rate: float | None
+
+
+class HallQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tags: list[str] = Field(default_factory=list, max_length=10, description="技能标签，逗号分隔")
+    tag_mode: Literal["any", "all"] = "any"
+    difficulty_min: int = Field(1, ge=1, le=5)
+    difficulty_max: int = Field(5, ge=1, le=5)
+    reward_min: int | None = Field(None, ge=0, description="最低赏金（分）")
+    reward_max: int | None = Field(None, ge=0, description="最高赏金（分）")
+    deadline_after: AwareDatetime | None = None
+    deadline_before: AwareDatetime | None = None
+    sort: Literal["newest", "reward", "deadline"] = "newest"
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(20, ge=1, le=50)
+
+    _split = field_validator("tags", mode="before")(classmethod(lambda cls, v: _tags(v)))
+
+    @model_validator(mode="after")
+    def _ranges(self) -> HallQuery:
+        if self.difficulty_min > self.difficulty_max:
+            raise ValueError("难度下限不能大于上限")
+        if self.reward_min is not None and self.reward_max is not None and self.reward_min > self.reward_max:
+            raise ValueError("赏金下限不能大于上限")
+        return self
+
+
+class HallPage(BaseModel):
+    items: list[TaskCard]
+    next_cursor: str | None = Field(description="下一页游标；为 null 表示没有更多")
+
+
+class MyTasksQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str | None = Field(None, max_length=30)
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(20, ge=1, le=50)
+
+
+class TaskList(BaseModel):
+    items: list[TaskOut]
+    next_cursor: str | None
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field("", max_length=200)
+
+
+class RejectTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=2, max_length=200)

@@ -1,0 +1,235 @@
+"""Task use cases: publish, edit, cancel, review, expire, read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from shared.applications.service import close_active_applications
+from shared.auth.models import User
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.moderation import assess
+from shared.profiles import skills as taxonomy
+from shared.profiles.models import MerchantProfile
+from shared.rules_config import Rules, load_rules
+from shared.tasks import rules as task_rules
+from shared.tasks.models import Task
+from shared.tasks.schemas import TaskCreate, TaskOut, TaskUpdate
+from shared.uow import UnitOfWork
+
+MIN_LEAD = timedelta(hours=1)
+MAX_HORIZON = timedelta(days=365)
+
+
+def task_out(task: Task, merchant: MerchantProfile | None = None) -> TaskOut:
+    from shared.applications.rules import response_rate
+
+    assert task.id is not None
+    return TaskOut(
+        id=task.id, merchant_id=task.merchant_id, title=task.title, description=task.description,
+        skill_tags=task.skill_tags, difficulty=task.difficulty, reward_fen=task.reward_fen, deadline=task.deadline,
+        status=task.status, status_name=task_rules.STATUS_NAMES[task.status], review_reason=task.review_reason,
+        assignee_id=task.assignee_id, revision_count=task.revision_count,
+        applications_count=task.applications_count, published_at=task.published_at, created_at=task.created_at,
+        merchant_name=merchant.name if merchant else None,
+        merchant_response_rate=response_rate(merchant.responses_on_time, merchant.responses_due) if merchant else None,
+    )
+
+
+def _check_terms(uow: UnitOfWork, rules: Rules, *, reward_fen: int | None, deadline: object | None) -> None:
+    errors = []
+    if reward_fen is not None and not rules.min_reward_fen <= reward_fen <= rules.max_reward_fen:
+        errors.append({"field": "reward_fen",
+                       "message": f"赏金须在 {rules.min_reward_fen / 100:.2f} 元到 {rules.max_reward_fen / 100:.2f} 元之间"})
+    if deadline is not None:
+        if deadline < uow.now + MIN_LEAD:  # type: ignore[operator]
+            errors.append({"field": "deadline", "message": "截止时间须至少在 1 小时之后"})
+        elif deadline > uow.now + MAX_HORIZON:  # type: ignore[operator]
+            errors.append({"field": "deadline", "message": "截止时间不能超过一年"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _transition(task: Task, action: str, rules: Rules | None = None) -> str:
+    try:
+        return task_rules.transition(task.status, action, escrow_required=bool(rules and rules.escrow_required))
+    except task_rules.InvalidTransition:
+        raise Conflict("TASK_STATE_CONFLICT",
+                       f"任务当前状态为「{task_rules.STATUS_NAMES[task.status]}」，不能执行此操作") from None
+
+
+def _set_status(uow: UnitOfWork, task: Task, status: str, *, actor_id: int | None, action: str, **data: object) -> None:
+    previous = task.status
+    task.status = status
+    task.updated_at = uow.now
+    task.version += 1
+    if status == "open" and task.published_at is None:
+        task.published_at = uow.now
+    if status in task_rules.TERMINAL:
+        task.closed_at = uow.now
+    uow.session.add(task)
+    assert task.id is not None
+    uow.record("task", task.id, action, actor_id=actor_id, data={"from": previous, "to": status, **data})
+
+
+def publish_task(uow: UnitOfWork, merchant_id: int, data: TaskCreate) -> TaskOut:
+    rules = load_rules(uow)
+    tags = taxonomy.check_skills(data.skill_tags, "skill_tags")
+    _check_terms(uow, rules, reward_fen=data.reward_fen, deadline=data.deadline)
+    merchant = uow.session.get(MerchantProfile, merchant_id)
+    if merchant is None:
+        raise Conflict("MERCHANT_PROFILE_REQUIRED", "请先完善商家资料")
+    user = uow.session.get(User, merchant_id)
+    verdict = assess({"title": data.title, "description": data.description}, user.openid if user else None)
+    decision = task_rules.decide_publication(
+        merchant_approved_before=merchant.tasks_approved > 0, content_suggest=verdict.suggest,
+        content_label=verdict.label, escrow_required=rules.escrow_required)
+    task = Task(
+        merchant_id=merchant_id, title=data.title, description=data.description, skill_tags=tags,
+        difficulty=data.difficulty, reward_fen=data.reward_fen, deadline=data.deadline, status=decision.status,
+        review_reason=decision.review_reason, moderation_label=verdict.label,
+        published_at=uow.now if decision.status == "open" else None, created_at=uow.now, updated_at=uow.now,
+    )
+    uow.session.add(task)
+    uow.flush()
+    assert task.id is not None
+    uow.record("task", task.id, "published", actor_id=merchant_id, data={"status": task.status})
+    return task_out(task, merchant)
+
+
+def _own_task(uow: UnitOfWork, task_id: int, merchant_id: int, *, lock: bool = True) -> Task:
+    task = uow.session.get(Task, task_id, with_for_update=lock)
+    if task is None:
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    if task.merchant_id != merchant_id:
+        raise Forbidden("NOT_TASK_OWNER", "只有任务发布者可以操作")
+    return task
+
+
+def edit_task(uow: UnitOfWork, merchant_id: int, task_id: int, data: TaskUpdate) -> TaskOut:
+    rules = load_rules(uow)
+    task = _own_task(uow, task_id, merchant_id)
+    if task.status not in task_rules.EDITABLE:
+        raise Conflict("TASK_NOT_EDITABLE", "任务已有人承接或已结束，不能修改")
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("title", "description", "skill_tags", "difficulty", "reward_fen", "deadline"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed.field(name, "不能为空")
+    if "skill_tags" in changes:
+        changes["skill_tags"] = taxonomy.check_skills(changes["skill_tags"], "skill_tags")
+    _check_terms(uow, rules, reward_fen=changes.get("reward_fen"), deadline=changes.get("deadline"))
+    text_changed = {k: v for k, v in changes.items() if k in ("title", "description") and v != getattr(task, k)}
+    for name, value in changes.items():
+        setattr(task, name, value)
+    task.updated_at = uow.now
+    task.version += 1
+    uow.session.add(task)
+    if text_changed:
+        user = uow.session.get(User, merchant_id)
+        verdict = assess(text_changed, user.openid if user else None)
+        if verdict.suggest != "pass" and task.status != "pending_review":
+            task.review_reason = f"内容安全检测：{verdict.label or verdict.suggest}"
+            task.moderation_label = verdict.label
+            _set_status(uow, task, _transition(task, "flag_for_review"), actor_id=merchant_id,
+                        action="flagged_for_review")
+    assert task.id is not None
+    uow.record("task", task.id, "edited", actor_id=merchant_id, data={"fields": sorted(changes)})
+    return task_out(task, uow.session.get(MerchantProfile, merchant_id))
+
+
+def cancel_task(uow: UnitOfWork, merchant_id: int, task_id: int, reason: str) -> TaskOut:
+    task = _own_task(uow, task_id, merchant_id)
+    _set_status(uow, task, _transition(task, "cancel"), actor_id=merchant_id, action="cancelled", reason=reason)
+    close_active_applications(uow, task, kind="task_cancelled")
+    return task_out(task, uow.session.get(MerchantProfile, merchant_id))
+
+
+def approve_task(uow: UnitOfWork, admin_id: int, task_id: int, note: str) -> TaskOut:
+    rules = load_rules(uow)
+    task = uow.session.get(Task, task_id, with_for_update=True)
+    if task is None:
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    _set_status(uow, task, _transition(task, "approve", rules), actor_id=admin_id, action="approved", note=note)
+    task.review_reason = None
+    uow.execute("UPDATE merchant_profiles SET tasks_approved = tasks_approved + 1, updated_at = :now"
+                " WHERE user_id = :m", {"now": uow.now, "m": task.merchant_id})
+    assert task.id is not None
+    uow.notify(task.merchant_id, "task_approved", "任务已通过审核", f"「{task.title}」已通过审核。",
+               data={"task_id": task.id}, dedupe_key=f"task_approved:{task.id}")
+    return task_out(task)
+
+
+def reject_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> TaskOut:
+    task = uow.session.get(Task, task_id, with_for_update=True)
+    if task is None:
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    _set_status(uow, task, _transition(task, "reject"), actor_id=admin_id, action="rejected", reason=reason)
+    task.review_reason = reason
+    assert task.id is not None
+    uow.notify(task.merchant_id, "task_rejected", "任务未通过审核", f"「{task.title}」未通过审核：{reason}",
+               data={"task_id": task.id}, dedupe_key=f"task_rejected:{task.id}")
+    return task_out(task)
+
+
+def review_queue(uow: UnitOfWork, limit: int = 50) -> list[TaskOut]:
+    tasks = uow.session.exec(
+        select(Task).where(Task.status == "pending_review").order_by(Task.created_at).limit(limit)  # type: ignore[arg-type]
+    ).all()
+    return [task_out(t) for t in tasks]
+
+
+def expire_overdue(uow: UnitOfWork, batch: int = 200) -> int:
+    """Timer: tasks past their deadline that nobody took close as expired, and their applicants are told."""
+    rows = uow.execute(
+        "SELECT id FROM tasks WHERE status IN ('open', 'pending_review', 'awaiting_funding') AND deadline <= :now"
+        " ORDER BY deadline LIMIT :n FOR UPDATE SKIP LOCKED",
+        {"now": uow.now, "n": batch},
+    ).all()
+    for row in rows:
+        task = uow.session.get(Task, row.id)
+        assert task is not None
+        _set_status(uow, task, _transition(task, "expire"), actor_id=None, action="expired")
+        close_active_applications(uow, task, kind="task_expired")
+        uow.notify(task.merchant_id, "task_expired", "任务已过期", f"「{task.title}」已到截止时间，未选定开发者，任务已关闭。",
+                   data={"task_id": row.id}, dedupe_key=f"task_expired:{row.id}")
+    return len(rows)
+
+
+def get_task(uow: UnitOfWork, task_id: int, viewer_id: int | None) -> TaskOut:
+    task = uow.session.get(Task, task_id)
+    if task is None:
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    if task.status not in task_rules.PUBLIC and not _may_see(uow, task, viewer_id):
+        # Not 403: whether a hidden task exists is itself private.
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    return task_out(task, uow.session.get(MerchantProfile, task.merchant_id))
+
+
+def _may_see(uow: UnitOfWork, task: Task, viewer_id: int | None) -> bool:
+    if viewer_id is None:
+        return False
+    if viewer_id in (task.merchant_id, task.assignee_id):
+        return True
+    applied = uow.execute("SELECT 1 FROM applications WHERE task_id = :t AND developer_id = :d",
+                          {"t": task.id, "d": viewer_id}).first()
+    if applied:
+        return True
+    viewer = uow.session.get(User, viewer_id)
+    return bool(viewer and viewer.has_role("admin"))
+
+
+def my_tasks(uow: UnitOfWork, merchant_id: int, status: str | None, cursor: str | None, limit: int
+             ) -> tuple[list[TaskOut], str | None]:
+    from shared.pagination import decode_cursor, encode_cursor
+
+    stmt = select(Task).where(Task.merchant_id == merchant_id)
+    if status:
+        stmt = stmt.where(Task.status == status)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        stmt = stmt.where(Task.id < int(last_id))  # type: ignore[operator]
+    tasks = uow.session.exec(stmt.order_by(Task.id.desc()).limit(limit + 1)).all()  # type: ignore[union-attr]
+    merchant = uow.session.get(MerchantProfile, merchant_id)
+    page = [task_out(t, merchant) for t in tasks[:limit]]
+    return page, encode_cursor(page[-1].id) if len(tasks) > limit else None

@@ -1,0 +1,165 @@
+"""Delivery, revision, acceptance (manual and automatic) and ratings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from shared.errors import Conflict, NotFound
+from shared.rules_config import load_rules
+from shared.tasks.models import Task
+from shared.tasks.service import _set_status, _transition
+from shared.uow import UnitOfWork
+from shared.work import rules
+from shared.work.models import Delivery, Rating
+from shared.work.schemas import DeliverIn, DeliveryOut, RatingOut, WorkState
+
+
+def _task_for(uow: UnitOfWork, task_id: int, user_id: int, *, role: str, lock: bool = True) -> Task:
+    """The task, if `user_id` is its merchant (role='merchant'), its assignee ('developer'), or either ('party')."""
+    task = uow.session.get(Task, task_id, with_for_update=lock)
+    allowed = {
+        "merchant": task is not None and task.merchant_id == user_id,
+        "developer": task is not None and task.assignee_id == user_id,
+        "party": task is not None and user_id in (task.merchant_id, task.assignee_id),
+    }[role]
+    if task is None or not allowed:
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    return task
+
+
+def _delivery_out(d: Delivery) -> DeliveryOut:
+    assert d.id is not None
+    return DeliveryOut(id=d.id, task_id=d.task_id, round=d.round, content=d.content, links=d.links,
+                       decision=d.decision, decision_note=d.decision_note, decided_at=d.decided_at,
+                       created_at=d.created_at)
+
+
+def _rating_out(r: Rating) -> RatingOut:
+    assert r.id is not None
+    return RatingOut(id=r.id, task_id=r.task_id, rater_id=r.rater_id, ratee_id=r.ratee_id, direction=r.direction,
+                     stars=r.stars, comment=r.comment, created_at=r.created_at)
+
+
+def _latest_delivery(uow: UnitOfWork, task_id: int) -> Delivery | None:
+    return uow.session.exec(
+        select(Delivery).where(Delivery.task_id == task_id).order_by(Delivery.round.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+def deliver(uow: UnitOfWork, developer_id: int, task_id: int, data: DeliverIn) -> DeliveryOut:
+    task = _task_for(uow, task_id, developer_id, role="developer")
+    _set_status(uow, task, _transition(task, "deliver"), actor_id=developer_id, action="delivered")
+    latest = _latest_delivery(uow, task_id)
+    delivery = Delivery(task_id=task_id, developer_id=developer_id, round=(latest.round + 1) if latest else 1,
+                        content=data.content, links=[link.model_dump(mode="json") for link in data.links],
+                        created_at=uow.now)
+    task.delivered_at = uow.now
+    uow.session.add(delivery)
+    uow.flush()
+    uow.notify(task.merchant_id, "work_delivered", "开发者已提交交付",
+               f"「{task.title}」已提交第 {delivery.round} 次交付，请验收。7 天内未处理将自动验收。",
+               data={"task_id": task_id}, dedupe_key=f"work_delivered:{task_id}:{delivery.round}")
+    return _delivery_out(delivery)
+
+
+def request_revision(uow: UnitOfWork, merchant_id: int, task_id: int, note: str) -> DeliveryOut:
+    r = load_rules(uow)
+    task = _task_for(uow, task_id, merchant_id, role="merchant")
+    target = _transition(task, "request_revision")
+    if not rules.can_request_revision(task.revision_count, r.max_revisions):
+        raise Conflict("REVISION_LIMIT", f"最多只能要求修改 {r.max_revisions} 次，请验收或发起纠纷")
+    delivery = _latest_delivery(uow, task_id)
+    assert delivery is not None
+    delivery.decision, delivery.decision_note, delivery.decided_at = "revision_requested", note, uow.now
+    task.revision_count += 1
+    task.delivered_at = None
+    _set_status(uow, task, target, actor_id=merchant_id, action="revision_requested", note=note)
+    uow.session.add(delivery)
+    assert task.assignee_id is not None
+    uow.notify(task.assignee_id, "revision_requested", "商家要求修改",
+               f"「{task.title}」需要修改（第 {task.revision_count}/{r.max_revisions} 次）：{note}",
+               data={"task_id": task_id}, dedupe_key=f"revision_requested:{task_id}:{task.revision_count}")
+    return _delivery_out(delivery)
+
+
+def _complete(uow: UnitOfWork, task: Task, *, action: str, actor_id: int | None, note: str) -> Delivery:
+    delivery = _latest_delivery(uow, task.id)  # type: ignore[arg-type]
+    assert delivery is not None
+    delivery.decision = "accepted" if action == "accept" else "auto_accepted"
+    delivery.decision_note, delivery.decided_at = note, uow.now
+    uow.session.add(delivery)
+    task.completed_at = uow.now
+    _set_status(uow, task, _transition(task, action), actor_id=actor_id, action=action)
+    uow.execute("UPDATE developer_profiles SET completed_tasks = completed_tasks + 1, updated_at = :now"
+                " WHERE user_id = :d", {"now": uow.now, "d": task.assignee_id})
+    assert task.assignee_id is not None and task.id is not None
+    auto = "（超过 7 天未验收，系统已自动验收）" if action == "auto_accept" else ""
+    uow.notify(task.assignee_id, "work_accepted", "交付已验收", f"「{task.title}」已验收通过{auto}，记得给商家评价哦。",
+               data={"task_id": task.id}, dedupe_key=f"work_accepted:{task.id}")
+    if action == "auto_accept":
+        uow.notify(task.merchant_id, "work_auto_accepted", "交付已自动验收",
+                   f"「{task.title}」的交付超过 7 天未处理，已自动验收。", data={"task_id": task.id},
+                   dedupe_key=f"work_auto_accepted:{task.id}")
+    return delivery
+
+
+def accept(uow: UnitOfWork, merchant_id: int, task_id: int, note: str) -> DeliveryOut:
+    task = _task_for(uow, task_id, merchant_id, role="merchant")
+    return _delivery_out(_complete(uow, task, action="accept", actor_id=merchant_id, note=note))
+
+
+def auto_accept_overdue(uow: UnitOfWork, batch: int = 200) -> int:
+    """Timer: deliveries nobody answered within the window (7 days by default) are accepted."""
+    r = load_rules(uow)
+    rows = uow.execute(
+        "SELECT id FROM tasks WHERE status = 'delivered' AND delivered_at <= :cutoff ORDER BY delivered_at"
+        " LIMIT :n FOR UPDATE SKIP LOCKED",
+        {"cutoff": uow.now - timedelta(days=r.auto_accept_days), "n": batch},
+    ).all()
+    for row in rows:
+        task = uow.session.get(Task, row.id)
+        assert task is not None and task.delivered_at is not None
+        if rules.auto_accept_due(task.delivered_at, uow.now, r.auto_accept_days):
+            _complete(uow, task, action="auto_accept", actor_id=None, note="")
+    return len(rows)
+
+
+def rate(uow: UnitOfWork, rater_id: int, task_id: int, stars: int, comment: str) -> RatingOut:
+    task = _task_for(uow, task_id, rater_id, role="party")
+    if task.status != "completed":
+        raise Conflict("TASK_NOT_COMPLETED", "任务验收完成后才能评价")
+    assert task.assignee_id is not None
+    if rater_id == task.merchant_id:
+        ratee, direction, table = task.assignee_id, "merchant_to_developer", "developer_profiles"
+    else:
+        ratee, direction, table = task.merchant_id, "developer_to_merchant", "merchant_profiles"
+    rating = Rating(task_id=task_id, rater_id=rater_id, ratee_id=ratee, direction=direction, stars=stars,
+                    comment=comment.strip(), created_at=uow.now)
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(rating)
+    except IntegrityError:
+        raise Conflict("ALREADY_RATED", "你已评价过该任务") from None
+    uow.execute(f"UPDATE {table} SET rating_count = rating_count + 1, rating_sum = rating_sum + :s,"
+                " updated_at = :now WHERE user_id = :u", {"s": stars, "now": uow.now, "u": ratee})
+    assert rating.id is not None
+    uow.record("rating", rating.id, "rated", actor_id=rater_id, data={"task_id": task_id, "stars": stars})
+    uow.notify(ratee, "rated", "你收到了新的评价", f"「{task.title}」：{stars} 星。", data={"task_id": task_id},
+               dedupe_key=f"rated:{rating.id}")
+    return _rating_out(rating)
+
+
+def work_state(uow: UnitOfWork, user_id: int, task_id: int) -> WorkState:
+    r = load_rules(uow)
+    task = _task_for(uow, task_id, user_id, role="party", lock=False)
+    deliveries = uow.session.exec(
+        select(Delivery).where(Delivery.task_id == task_id).order_by(Delivery.round)  # type: ignore[arg-type]
+    ).all()
+    ratings = uow.session.exec(select(Rating).where(Rating.task_id == task_id).order_by(Rating.id)).all()  # type: ignore[arg-type]
+    auto_at = task.delivered_at + timedelta(days=r.auto_accept_days) if task.status == "delivered" and task.delivered_at else None
+    return WorkState(task_id=task_id, status=task.status, revision_count=task.revision_count,
+                     max_revisions=r.max_revisions, auto_accept_at=auto_at,
+                     deliveries=[_delivery_out(d) for d in deliveries], ratings=[_rating_out(x) for x in ratings])

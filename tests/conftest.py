@@ -1,0 +1,44 @@
+"""Test harness: one real PostgreSQL database (DATABASE_URL's server, or the embedded pgserver) migrated once per
+session, the loopback fakes started once, a fixed clock per test, and every table emptied between tests."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+os.environ.setdefault("ENVIRONMENT", "test")
+os.environ["TOKEN_SECRET"] = "test-token-secret"
+os.environ["JOBS_KICK"] = "off"
+
+T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing, a Wednesday
+
+
+@pytest.fixture(scope="session")
+def platform():
+    from infra.local.platform import LocalPlatform
+
+    p = LocalPlatform(database_name="codelink_test", fresh_database=True, jobs_kick="off").start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def clock():
+    from shared.clock import FixedClock, use_clock
+
+    fixed = FixedClock(T0)
+    previous = use_clock(fixed)
+    yield fixed
+    use_clock(previous)
+
+
+@pytest.fixture
+def db(platform, clock):
+    """A clean database for one test."""
+    from infra.local.platform import truncate_all
+    from shared.db import get_engine
+
+    truncate_all(get_engine())
+    return get_engine()
