@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_TOKEN_SECRET = "dev-only-token-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -25,7 +27,7 @@ class Settings(BaseSettings):
     embedded_pg_dir: str = Field(".data/pg", description="data directory of the embedded PostgreSQL")
     db_pool_size: int = 2
     # Token signing: HMAC-SHA256. In production this comes from the SCF environment (encrypted variable).
-    token_secret: str = "dev-only-token-secret-change-me"
+    token_secret: str = _DEV_TOKEN_SECRET
     access_token_ttl_seconds: int = 2 * 3600
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     public_base_url: str = "http://127.0.0.1:9000"
@@ -69,6 +71,17 @@ class Settings(BaseSettings):
     cos_bucket: str = "codelink-1250000000"
     cos_secret_id: str = "AKIDdev"
     cos_secret_key: str = "dev-secret-key"
+
+
+    @model_validator(mode="after")
+    def check_production_secrets(self) -> Settings:
+        """The development defaults above must never reach production."""
+        if self.environment == "production":
+            if self.token_secret == _DEV_TOKEN_SECRET or len(self.token_secret) < 32:
+                raise ValueError("TOKEN_SECRET must be set to a random value of 32+ characters in production")
+            if self.database_url is None:
+                raise ValueError("DATABASE_URL must be set in production")
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
 """Cloud function `work` (Function URL): delivery, revision, acceptance, ratings."""
 
-from shared.work.routes import router
 from shared.runtime import bootstrap
+from shared.work.routes import router
 
 bootstrap()
 main_handler = router.handler

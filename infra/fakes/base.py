@@ -1,8 +1,8 @@
 """A tiny threaded HTTP server base for the loopback fakes of external services.
 
-Each fake (WeChat, Tencent SMS, SCF, WeChat Pay) is a real HTTP server on 127.0.0.1 speaking the real protocol, so
-our production clients (wechatpy, tencentcloud-sdk, wechatpayv3) talk to it unchanged. Fakes keep their state in
-memory; `/_fake/...` paths are test/dev controls that the real services do not have.
+Each fake (WeChat, Tencent SMS, SCF, WeChat Pay) is a real HTTP server on 127.0.0.1 speaking the real
+protocol, so our production clients (wechatpy, tencentcloud-sdk, wechatpayv3) talk to it unchanged. Fakes
+keep their state in memory; `/_fake/...` paths are test/dev controls that the real services do not have.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ class FakeServer:
 
         self._httpd = ThreadingHTTPServer((self._host, self._port), _Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"{self.name}-http", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"{self.name}-http", daemon=True)
         self._thread.start()
         return self.base_url
 

@@ -12,7 +12,7 @@ from shared.applications.models import Application
 from shared.applications.schemas import ApplicationOut, ApplyQuota
 from shared.auth.models import User
 from shared.clock import start_of_shanghai_day
-from shared.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from shared.errors import Conflict, NotFound, TooManyRequests
 from shared.pagination import decode_cursor, encode_cursor
 from shared.points import grant_points
 from shared.profiles.models import DeveloperProfile

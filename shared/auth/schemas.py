@@ -51,7 +51,7 @@ class UserOut(BaseModel):
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
     expires_in: int
     user: UserOut
     is_new_user: bool = False

@@ -72,6 +72,7 @@ def read_all(req: Request) -> Count:
     return Count(count=run(lambda uow: service.mark_all_read(uow, req.user_id)))
 
 
-@router.post("/notifications/subscriptions", summary="记录用户同意的订阅消息授权", body=ConsentsIn, response=ConsentsOut)
+@router.post("/notifications/subscriptions", summary="记录用户同意的订阅消息授权", body=ConsentsIn,
+             response=ConsentsOut)
 def consents(req: Request, body: ConsentsIn) -> ConsentsOut:
     return ConsentsOut(remaining=run(lambda uow: service.record_consents(uow, req.user_id, body.template_ids)))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from shared import clock
 from shared.db import get_engine
 from shared.http.router import Request, Router
-from shared.tasks import hall
+from shared.tasks import hall, service
 from shared.tasks import schemas as s
-from shared.tasks import service
 from shared.uow import run
 
 router = Router("tasks")

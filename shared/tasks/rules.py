@@ -5,7 +5,7 @@
           ▼                          │ cancel / expire      │ cancel/expire    └──request_revision─────┤
        rejected                      ▼                      ▼                                          │ accept /
                                  cancelled / expired                                  completed ◀──────┘ auto_accept
-                                                                        delivered ──dispute──▶ disputed ──▶ completed/failed
+                                            delivered ──dispute──▶ disputed ──▶ completed / failed
 
 `approve` goes straight to `open` when escrow is not required (platform tasks, or the rule switched off), so the
 money issue only has to flip `escrow_required` and handle `fund`.

@@ -40,8 +40,8 @@ def task_out(task: Task, merchant: MerchantProfile | None = None) -> TaskOut:
 def _check_terms(uow: UnitOfWork, rules: Rules, *, reward_fen: int | None, deadline: object | None) -> None:
     errors = []
     if reward_fen is not None and not rules.min_reward_fen <= reward_fen <= rules.max_reward_fen:
-        errors.append({"field": "reward_fen",
-                       "message": f"赏金须在 {rules.min_reward_fen / 100:.2f} 元到 {rules.max_reward_fen / 100:.2f} 元之间"})
+        low, high = rules.min_reward_fen / 100, rules.max_reward_fen / 100
+        errors.append({"field": "reward_fen", "message": f"赏金须在 {low:.2f} 元到 {high:.2f} 元之间"})
     if deadline is not None:
         if deadline < uow.now + MIN_LEAD:  # type: ignore[operator]
             errors.append({"field": "deadline", "message": "截止时间须至少在 1 小时之后"})
@@ -191,7 +191,8 @@ def expire_overdue(uow: UnitOfWork, batch: int = 200) -> int:
         assert task is not None
         _set_status(uow, task, _transition(task, "expire"), actor_id=None, action="expired")
         close_active_applications(uow, task, kind="task_expired")
-        uow.notify(task.merchant_id, "task_expired", "任务已过期", f"「{task.title}」已到截止时间，未选定开发者，任务已关闭。",
+        uow.notify(task.merchant_id, "task_expired", "任务已过期",
+                   f"「{task.title}」已到截止时间，未选定开发者，任务已关闭。",
                    data={"task_id": row.id}, dedupe_key=f"task_expired:{row.id}")
     return len(rows)
 

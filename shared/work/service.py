@@ -159,7 +159,9 @@ def work_state(uow: UnitOfWork, user_id: int, task_id: int) -> WorkState:
         select(Delivery).where(Delivery.task_id == task_id).order_by(Delivery.round)  # type: ignore[arg-type]
     ).all()
     ratings = uow.session.exec(select(Rating).where(Rating.task_id == task_id).order_by(Rating.id)).all()  # type: ignore[arg-type]
-    auto_at = task.delivered_at + timedelta(days=r.auto_accept_days) if task.status == "delivered" and task.delivered_at else None
+    auto_at = None
+    if task.status == "delivered" and task.delivered_at:
+        auto_at = task.delivered_at + timedelta(days=r.auto_accept_days)
     return WorkState(task_id=task_id, status=task.status, revision_count=task.revision_count,
                      max_revisions=r.max_revisions, auto_accept_at=auto_at,
                      deliveries=[_delivery_out(d) for d in deliveries], ratings=[_rating_out(x) for x in ratings])
