@@ -19,9 +19,11 @@ T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing, a We
 def platform():
     from infra.local.platform import LocalPlatform
 
-    p = LocalPlatform(database_name="codelink_test", fresh_database=True, jobs_kick="off").start()
+    # One database per test process, so parallel runs (two developers' shells, CI next to `make dev`) never meet.
+    p = LocalPlatform(database_name=f"codelink_test_{os.getpid()}", fresh_database=True, jobs_kick="off").start()
     yield p
     p.stop()
+    p.drop_database()
 
 
 @pytest.fixture

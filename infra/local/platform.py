@@ -114,6 +114,14 @@ class LocalPlatform:
             fake.stop()
         db.reset_engine()
 
+    def drop_database(self) -> None:
+        admin = create_engine(with_database(self.database_url, "postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)'))
+        finally:
+            admin.dispose()
+
 
 def _no_dispatch(function: str, event: dict) -> None:
     log.info("async invoke of %s ignored (no local dispatcher)", function)

@@ -70,7 +70,9 @@ def apply(uow: UnitOfWork, developer_id: int, task_id: int, note: str) -> Applic
         hint = "" if q.premium else "，开通会员可提高上限"
         raise TooManyRequests("DAILY_APPLICATION_CAP", f"今日投递次数已达上限（{q.daily_cap} 次）{hint}")
     task = uow.session.get(Task, task_id, with_for_update=True)
-    if task is None or (task.status != "open" and task.merchant_id != developer_id):
+    # A task that was never public (in review, awaiting funding) does not exist for others; one that was public
+    # and moved on has simply stopped recruiting.
+    if task is None or (task.published_at is None and task.merchant_id != developer_id):
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
     if task.merchant_id == developer_id:
         raise Conflict("OWN_TASK", "不能投递自己发布的任务")

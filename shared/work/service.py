@@ -86,13 +86,14 @@ def request_revision(uow: UnitOfWork, merchant_id: int, task_id: int, note: str)
 
 
 def _complete(uow: UnitOfWork, task: Task, *, action: str, actor_id: int | None, note: str) -> Delivery:
+    target = _transition(task, action)  # refuses before anything is read or written
     delivery = _latest_delivery(uow, task.id)  # type: ignore[arg-type]
-    assert delivery is not None
+    assert delivery is not None, "a delivered task has a delivery"
     delivery.decision = "accepted" if action == "accept" else "auto_accepted"
     delivery.decision_note, delivery.decided_at = note, uow.now
     uow.session.add(delivery)
     task.completed_at = uow.now
-    _set_status(uow, task, _transition(task, action), actor_id=actor_id, action=action)
+    _set_status(uow, task, target, actor_id=actor_id, action=action)
     uow.execute("UPDATE developer_profiles SET completed_tasks = completed_tasks + 1, updated_at = :now"
                 " WHERE user_id = :d", {"now": uow.now, "d": task.assignee_id})
     assert task.assignee_id is not None and task.id is not None

@@ -55,12 +55,20 @@ class World:
         self.wechat = platform.fakes["wechat"]
         self.sms = platform.fakes["sms"]
         self._n = 0
+        self._admin: Actor | None = None
 
     def login_wechat(self, user: str) -> Actor:
         code = self.wechat.mint_login_code(user)
         r = call("POST", "/auth/wechat", {"code": code})
         assert r.status == 200, r.body
         return Actor(r["user"]["id"], r["access_token"], r["refresh_token"], self.wechat.openid_for(user))
+
+    def renew(self, *actors: Actor) -> None:
+        """After time travel past the access-token TTL: rotate each actor's tokens like the mini-program does."""
+        for actor in actors:
+            r = call("POST", "/auth/refresh", {"refresh_token": actor.refresh_token})
+            assert r.status == 200, r.body
+            actor.token, actor.refresh_token = r["access_token"], r["refresh_token"]
 
     def login_sms(self, phone: str) -> Actor:
         r = call("POST", "/auth/sms/send", {"phone": phone})
@@ -89,11 +97,14 @@ class World:
         return actor
 
     def admin(self) -> Actor:
+        """The operator (one per test; `make admin` then an SMS login, as a real operator would)."""
         from shared.admin.service import make_admin
         from shared.uow import run
 
-        run(lambda uow: make_admin(uow, "+8613900000000"))
-        return self.login_sms("13900000000")
+        if self._admin is None:
+            run(lambda uow: make_admin(uow, "+8613900000000"))
+            self._admin = self.login_sms("13900000000")
+        return self._admin
 
     def task_body(self, **over: Any) -> dict[str, Any]:
         body = {"title": "开发一个小程序登录页", "description": "使用 Taro 实现微信登录和手机号绑定页面，含单元测试。",

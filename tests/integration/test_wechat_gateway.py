@@ -1,0 +1,259 @@
+"""WeChatGateway (wechatpy) end to end against FakeWeChat on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from infra.fakes.wechat import FakeWeChat
+from shared.adapters.wechat import InvalidCode, TextCheck, WeChatError, WeChatGateway
+
+APPID = "wx-test-appid"
+SECRET = "wx-test-secret"
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def fake(clock: ManualClock) -> Iterator[FakeWeChat]:
+    server = FakeWeChat(APPID, SECRET, clock=clock)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gateway(fake: FakeWeChat) -> WeChatGateway:
+    return WeChatGateway(APPID, SECRET, api_base=fake.base_url)
+
+
+def _post(url: str, body: dict) -> dict:
+    request = urllib.request.Request(  # noqa: S310 - loopback fake
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback fake
+        return json.loads(response.read())
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback fake
+        return json.loads(response.read())
+
+
+# --- login ---
+def test_login_code_gives_a_stable_openid_and_works_once(fake: FakeWeChat, gateway: WeChatGateway) -> None:
+    code = fake.mint_login_code("alice")
+    session = gateway.code_to_session(code)
+
+    assert session["openid"] == fake.openid_for("alice")
+    assert session["openid"].startswith("o") and len(session["openid"]) == 28
+    assert session["unionid"] and session["unionid"] != session["openid"]
+    assert len(session["session_key"]) == 24  # base64 of 16 bytes
+
+    with pytest.raises(InvalidCode) as used:
+        gateway.code_to_session(code)
+    assert used.value.errcode == 40163
+
+    # A new wx.login of the same user: same openid, another session key.
+    again = gateway.code_to_session(fake.mint_login_code("alice"))
+    assert again["openid"] == session["openid"]
+    assert again["session_key"] != session["session_key"]
+    assert gateway.code_to_session(fake.mint_login_code("bob"))["openid"] != session["openid"]
+
+
+def test_login_code_expires_after_five_minutes(
+    fake: FakeWeChat, gateway: WeChatGateway, clock: ManualClock
+) -> None:
+    fresh = fake.mint_login_code("alice")
+    stale = fake.mint_login_code("alice")
+    clock.advance(4 * 60)
+    assert gateway.code_to_session(fresh)["openid"] == fake.openid_for("alice")
+    clock.advance(61)
+    with pytest.raises(InvalidCode) as expired:
+        gateway.code_to_session(stale)
+    assert expired.value.errcode == 40029
+
+
+def test_unknown_code_is_invalid(gateway: WeChatGateway) -> None:
+    with pytest.raises(InvalidCode):
+        gateway.code_to_session("not-a-code")
+
+
+def test_login_code_from_the_http_control_is_logged(
+    fake: FakeWeChat, gateway: WeChatGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="codelink.fakes.wechat"):
+        minted = _post(f"{fake.base_url}/_fake/wechat/login-code", {"user": "carol"})
+    assert minted["code"] in caplog.text
+    session = gateway.code_to_session(minted["code"])
+    assert session["openid"] == minted["openid"] == fake.openid_for("carol")
+    assert session["unionid"] == minted["unionid"]
+
+
+def test_wrong_app_secret_is_a_wechat_error_not_an_invalid_code(fake: FakeWeChat) -> None:
+    bad = WeChatGateway(APPID, "wrong-secret", api_base=fake.base_url)
+    with pytest.raises(WeChatError) as refused:
+        bad.code_to_session(fake.mint_login_code("alice"))
+    assert not isinstance(refused.value, InvalidCode)
+    assert refused.value.errcode == 40125
+
+
+def test_unreachable_wechat_is_a_wechat_error() -> None:
+    server = FakeWeChat(APPID, SECRET)
+    server.start()
+    base_url = server.base_url
+    server.stop()  # nothing listens there any more
+    with pytest.raises(WeChatError) as down:
+        WeChatGateway(APPID, SECRET, api_base=base_url, timeout=2).code_to_session("x")
+    assert down.value.errcode is None
+
+
+# --- phone number ---
+def test_phone_code_gives_the_number_in_e164_once(fake: FakeWeChat, gateway: WeChatGateway) -> None:
+    code = fake.mint_phone_code("138 0013 8000")
+    assert gateway.phone_number(code) == "+8613800138000"
+    with pytest.raises(InvalidCode):
+        gateway.phone_number(code)
+
+    via_http = _post(f"{fake.base_url}/_fake/wechat/phone-code", {"phone": "+8613900139000"})
+    assert gateway.phone_number(via_http["code"]) == "+8613900139000"
+    overseas = fake.mint_phone_code("+85261234567", country_code="852")
+    assert gateway.phone_number(overseas) == "+85261234567"
+
+
+def test_phone_code_expires(fake: FakeWeChat, gateway: WeChatGateway, clock: ManualClock) -> None:
+    code = fake.mint_phone_code("13800138000")
+    clock.advance(5 * 60 + 1)
+    with pytest.raises(InvalidCode):
+        gateway.phone_number(code)
+
+
+# --- content security ---
+def test_text_check_pass_review_and_risky(fake: FakeWeChat, gateway: WeChatGateway) -> None:
+    openid = gateway.code_to_session(fake.mint_login_code("alice"))["openid"]
+
+    ok = gateway.check_text("需要一个 Django 后端接口，两天交付", openid)
+    assert ok == TextCheck("pass", 100) and ok.passed
+
+    risky = gateway.check_text("高数期末代考，价格好商量", openid, scene=3)
+    assert risky.suggest == "risky" and risky.label == 20006 and not risky.passed
+    assert gateway.check_text("长期刷单兼职", openid).suggest == "risky"
+
+    review = gateway.check_text("细节加我微信聊", openid)
+    assert review == TextCheck("review", 10001)
+
+
+def test_text_check_uses_a_configurable_blocklist(clock: ManualClock) -> None:
+    server = FakeWeChat(APPID, SECRET, blocklist={"外挂": 20006}, clock=clock)
+    server.start()
+    try:
+        gateway = WeChatGateway(APPID, SECRET, api_base=server.base_url)
+        openid = server.openid_for("alice")
+        assert gateway.check_text("做个游戏外挂", openid).suggest == "risky"
+        assert gateway.check_text("赌博", openid).suggest == "pass"  # not in this blocklist
+    finally:
+        server.stop()
+
+
+def test_text_check_refuses_an_unknown_openid(gateway: WeChatGateway) -> None:
+    with pytest.raises(WeChatError) as refused:
+        gateway.check_text("hello", "o-never-logged-in")
+    assert refused.value.errcode == 40003
+
+
+# --- subscribe messages ---
+def test_subscribe_messages_spend_one_time_authorisations(fake: FakeWeChat, gateway: WeChatGateway) -> None:
+    openid = fake.openid_for("bob")
+    data = {"thing1": "Django 接口开发", "phrase2": "已录用"}
+
+    assert gateway.send_subscribe_message(openid, "tmpl-task", data) is False
+    assert fake.messages(openid) == []
+
+    granted = _post(
+        f"{fake.base_url}/_fake/wechat/subscribe", {"openid": openid, "template_id": "tmpl-task", "count": 1}
+    )
+    assert granted == {"remaining": 1}
+    assert gateway.send_subscribe_message(openid, "tmpl-task", data, page="pages/task/detail?id=7") is True
+    assert gateway.send_subscribe_message(openid, "tmpl-task", data) is False
+    # An authorisation is per template.
+    fake.grant_subscription(openid, "tmpl-other", 2)
+    assert fake.remaining_subscriptions(openid, "tmpl-task") == 0
+
+    sent = _get(f"{fake.base_url}/_fake/wechat/messages?openid={openid}")["messages"]
+    assert len(sent) == 1
+    assert sent[0]["template_id"] == "tmpl-task"
+    assert sent[0]["page"] == "pages/task/detail?id=7"
+    assert sent[0]["data"] == {"thing1": {"value": "Django 接口开发"}, "phrase2": {"value": "已录用"}}
+
+
+def test_subscribe_message_with_bad_data_raises(fake: FakeWeChat, gateway: WeChatGateway) -> None:
+    openid = fake.openid_for("bob")
+    fake.grant_subscription(openid, "tmpl-task", 1)
+    with pytest.raises(WeChatError) as refused:
+        gateway.send_subscribe_message(openid, "tmpl-task", {"thing1": ""})
+    assert refused.value.errcode == 47003
+    assert fake.remaining_subscriptions(openid, "tmpl-task") == 1  # not spent
+
+
+# --- mini-program code ---
+def test_wxa_code_is_a_png(gateway: WeChatGateway) -> None:
+    png = gateway.wxa_code("task=42", page="pages/task/detail")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == height > 0
+    assert gateway.wxa_code("task=43") != png
+
+    with pytest.raises(WeChatError) as bad_page:
+        gateway.wxa_code("task=42", page="/pages/task/detail")
+    assert bad_page.value.errcode == 41030
+    with pytest.raises(WeChatError):
+        gateway.wxa_code("x" * 33)
+
+
+# --- access token ---
+def test_access_token_is_fetched_once_and_renewed_when_expired(
+    fake: FakeWeChat, gateway: WeChatGateway
+) -> None:
+    openid = fake.openid_for("alice")
+    gateway.check_text("one", openid)
+    gateway.check_text("two", openid)
+    assert fake.tokens_issued == 1
+
+    fake.expire_access_tokens()  # the next call gets 42001; wechatpy fetches a new token and retries
+    assert gateway.check_text("three", openid).passed
+    assert fake.tokens_issued == 2
+
+
+def test_api_calls_need_a_valid_access_token(fake: FakeWeChat) -> None:
+    assert (
+        _post(f"{fake.base_url}/wxa/msg_sec_check?access_token=forged", {"content": "x"})["errcode"] == 40001
+    )
+    assert _post(f"{fake.base_url}/wxa/msg_sec_check", {"content": "x"})["errcode"] == 41001
+
+
+def test_importing_the_adapter_does_not_import_wechatpy() -> None:
+    code = "import sys, shared.adapters.wechat; print('wechatpy' in sys.modules, 'requests' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
+    assert out.stdout.split() == ["False", "False"]
