@@ -59,3 +59,7 @@ openapi: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+
+## Verify every ledger invariant and print the totals.
+ledger-check: $(STAMP)
+	$(PY) -m shared.ledger.check

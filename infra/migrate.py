@@ -47,7 +47,9 @@ def migrate(engine: Engine) -> list[str]:
                         raise RuntimeError(f"migration {path.name} changed after it was applied")
                     continue
                 with conn.begin_nested():
-                    conn.exec_driver_sql(sql)
+                    # The raw cursor with no parameters: plpgsql bodies use `%` (RAISE formats), which a
+                    # parameterised execute would read as placeholders.
+                    conn.connection.driver_connection.cursor().execute(sql)  # type: ignore[union-attr]
                     conn.execute(
                         text("INSERT INTO schema_migrations (name, checksum) VALUES (:n, :c)"),
                         {"n": path.name, "c": checksum},
