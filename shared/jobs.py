@@ -37,8 +37,18 @@ def _handlers() -> dict[str, JobHandler]:
     # Imported lazily: the worker loads the adapters (wechatpy, tencentcloud) only when a job needs them.
     from shared.notifications.delivery import deliver_subscribe_message
 
+    def lazy(module: str, name: str) -> JobHandler:
+        def handler(payload: dict[str, Any]) -> None:
+            import importlib
+
+            getattr(importlib.import_module(module), name)(payload)
+
+        return handler
+
     return {
         "wechat_subscribe": deliver_subscribe_message,
+        "refund_start": lazy("shared.payments.refunds", "start_refund"),
+        "payout_start": lazy("shared.payouts.service", "start_payout"),
     }
 
 

@@ -20,7 +20,10 @@ def platform():
     from infra.local.platform import LocalPlatform
 
     # One database per test process, so parallel runs (two developers' shells, CI next to `make dev`) never meet.
-    p = LocalPlatform(database_name=f"codelink_test_{os.getpid()}", fresh_database=True, jobs_kick="off").start()
+    # The gateway serves the functions over HTTP so WeChat Pay's fake can deliver webhooks to /payments/notify;
+    # notification retries and refunds are fast so tests do not wait on WeChat's real schedule.
+    p = LocalPlatform(database_name=f"codelink_test_{os.getpid()}", fresh_database=True, jobs_kick="off",
+                      gateway_port=0, notification_retry_schedule=(0.2, 0.5, 1.0, 2.0), refund_delay=0.2).start()
     yield p
     p.stop()
     p.drop_database()

@@ -25,10 +25,42 @@ def task_expiry() -> int:
     return run(expire_overdue)
 
 
+def orders_poll() -> dict[str, int]:
+    """Unpaid orders older than a few minutes are queried at WeChat Pay (a notification can be lost)."""
+    from shared.payments.service import poll_unpaid_orders
+
+    return poll_unpaid_orders()
+
+
+def payouts_sweep() -> dict[str, int]:
+    """Payouts stuck unconfirmed or failed are queried, cancelled or retried."""
+    from shared.payouts.service import sweep_payouts
+
+    return sweep_payouts()
+
+
+def payments_reconcile() -> dict[str, int]:
+    """Yesterday's WeChat Pay trade bill, matched line by line against the ledger."""
+    from shared.billing.reconciliation import reconcile_yesterday
+
+    return reconcile_yesterday()
+
+
+def memberships() -> dict[str, int]:
+    """Memberships and promotions that ended are expired; members near the end are reminded."""
+    from shared.billing.memberships import expire_and_remind
+
+    return run(expire_and_remind)
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
     "task_expiry": task_expiry,
+    "orders_poll": orders_poll,
+    "payouts_sweep": payouts_sweep,
+    "payments_reconcile": payments_reconcile,
+    "memberships": memberships,
 }
 
 bootstrap()

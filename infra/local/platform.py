@@ -65,31 +65,55 @@ class LocalPlatform:
     wechat_port: int = 0
     sms_port: int = 0
     scf_port: int = 0
+    wechatpay_port: int = 0
+    gateway_port: int | None = None  # start the local gateway (Function URLs) on this port; None = don't
+    notification_retry_schedule: tuple[float, ...] | None = None  # WeChat Pay retries; None = WeChat's own
+    refund_delay: float | None = 1.0  # seconds before a refund succeeds by itself; None = only on control
     dispatch: Any = None  # (function name, event) -> result; runs async invocations for the SCF fake
     fakes: dict[str, Any] = field(default_factory=dict)
     database_url: str = ""
+    gateway: Any = None
 
     def start(self) -> LocalPlatform:
         from infra.fakes.tencent_scf import FakeScf
         from infra.fakes.tencent_sms import FakeTencentSms
         from infra.fakes.wechat import FakeWeChat
+        from infra.fakes.wechatpay import FakeWeChatPay, load_or_generate_keys
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = ensure_database(server_url(self.data_dir / "pg"), self.database_name,
                                             fresh=self.fresh_database)
         wechat = FakeWeChat(DEV_APPID, DEV_SECRET, port=self.wechat_port)
         sms = FakeTencentSms(DEV_SECRET_ID, DEV_SECRET_KEY, port=self.sms_port)
-        scf = FakeScf(self.dispatch or _no_dispatch, DEV_SECRET_ID, DEV_SECRET_KEY, port=self.scf_port)
-        for fake in (wechat, sms, scf):
+        runner = None
+        if self.gateway_port is not None:
+            from infra.local.gateway import FunctionRunner, LocalGateway
+
+            runner = FunctionRunner()
+            self.gateway = LocalGateway(port=self.gateway_port, runner=runner)
+        dispatch = self.dispatch or (runner.dispatch if runner else _no_dispatch)
+        scf = FakeScf(dispatch, DEV_SECRET_ID, DEV_SECRET_KEY, port=self.scf_port)
+        pay_options: dict[str, Any] = {"refund_delay": self.refund_delay}
+        if self.notification_retry_schedule is not None:
+            pay_options["retry_schedule"] = self.notification_retry_schedule
+        pay = FakeWeChatPay(load_or_generate_keys(self.data_dir / "wechatpay"), port=self.wechatpay_port,
+                            appid=DEV_APPID, **pay_options)
+        for fake in (wechat, sms, scf, pay):
             fake.start()
-        self.fakes = {"wechat": wechat, "sms": sms, "scf": scf}
+        self.fakes = {"wechat": wechat, "sms": sms, "scf": scf, "wechatpay": pay}
+        if self.gateway is not None:
+            self.gateway.start()
         self.configure_environment()
         migrate(db.get_engine())
         return self
 
     def environment(self) -> dict[str, str]:
-        wechat, sms, scf = self.fakes["wechat"], self.fakes["sms"], self.fakes["scf"]
+        wechat, sms, scf, pay = (self.fakes[k] for k in ("wechat", "sms", "scf", "wechatpay"))
+        public = self.gateway.base_url if self.gateway is not None else "http://127.0.0.1:9000"
         return {
+            **pay.settings_env(),
+            "WECHATPAY_NOTIFY_URL": f"{public}/payments/notify",
+            "PUBLIC_BASE_URL": public,
             "DATABASE_URL": self.database_url,
             "WECHAT_APPID": DEV_APPID,
             "WECHAT_SECRET": DEV_SECRET,
@@ -110,6 +134,8 @@ class LocalPlatform:
         db.reset_engine()
 
     def stop(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop()
         for fake in self.fakes.values():
             fake.stop()
         db.reset_engine()

@@ -14,6 +14,7 @@ from shared.config import get_settings
 if TYPE_CHECKING:
     from shared.adapters.sms import SmsSender
     from shared.adapters.wechat import WeChatGateway
+    from shared.adapters.wechatpay import WeChatPayGateway
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +31,14 @@ def sms() -> SmsSender:
     return SmsSender.from_settings(get_settings())
 
 
+@lru_cache(maxsize=1)
+def wechatpay() -> WeChatPayGateway:
+    from shared.adapters.wechatpay import WeChatPayGateway
+
+    return WeChatPayGateway.from_settings(get_settings())
+
+
 def reset() -> None:
     wechat.cache_clear()
     sms.cache_clear()
+    wechatpay.cache_clear()
