@@ -29,9 +29,9 @@ def embedded_database_url(data_dir: str | None = None) -> str:
 
     directory = os.path.abspath(data_dir or get_settings().embedded_pg_dir)
     os.makedirs(directory, exist_ok=True)
-    # cleanup_mode=None: the server outlives this process, so `make dev` data survives restarts and several
-    # processes (gateway, tests, bench) can share one server.
-    _embedded_server = pgserver.get_server(directory, cleanup_mode=None)
+    # pgserver keeps a list of the processes using the server and stops it when the last one exits, so `make dev`,
+    # the tests and the benchmarks can share one server and Ctrl-C leaves nothing running. Data stays on disk.
+    _embedded_server = pgserver.get_server(directory)
     return str(_embedded_server.get_uri())  # type: ignore[attr-defined]
 
 

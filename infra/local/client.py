@@ -1,0 +1,129 @@
+"""A small HTTP client for the local platform, as the mini-program would call it (used by the seed and the demo).
+
+Only the standard library: the demo must run before anything else is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+
+class CallFailed(Exception):
+    pass
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+
+    def __getitem__(self, key: str) -> Any:
+        return self.body[key]
+
+
+def request(method: str, url: str, body: Any = None, token: str | None = None,
+            query: dict[str, Any] | None = None) -> Answer:
+    if query:
+        from urllib.parse import urlencode
+
+        url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
+    data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback URLs we build
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
+            raw = resp.read()
+            status = resp.status
+    except urllib.error.HTTPError as err:
+        raw, status = err.read(), err.code
+    return Answer(status, json.loads(raw) if raw else None)
+
+
+@dataclass
+class Actor:
+    name: str
+    user_id: int
+    token: str
+
+
+class LocalClient:
+    """The gateway (functions) plus the fakes' dev controls (wx.login codes, SMS inbox, paying)."""
+
+    def __init__(self, gateway: str = "http://127.0.0.1:9000", wechat: str = "http://127.0.0.1:9101",
+                 sms: str = "http://127.0.0.1:9102", wechatpay: str = "http://127.0.0.1:9104") -> None:
+        self.gateway, self.wechat, self.sms, self.wechatpay = gateway, wechat, sms, wechatpay
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
+             query: dict[str, Any] | None = None) -> Answer:
+        return request(method, self.gateway + path, body, token, query)
+
+    def expect(self, status: int, method: str, path: str, body: Any = None, token: str | None = None,
+               query: dict[str, Any] | None = None) -> Answer:
+        answer = self.call(method, path, body, token, query)
+        if answer.status != status:
+            raise CallFailed(f"{method} {path} → {answer.status} (expected {status}): {answer.body}")
+        return answer
+
+    def healthy(self) -> bool:
+        try:
+            return request("GET", self.gateway + "/healthz").status == 200
+        except OSError:
+            return False
+
+    # --- what the mini-program gets from WeChat on the phone ---
+    def wx_login(self, user: str) -> Actor:
+        code = request("POST", self.wechat + "/_fake/wechat/login-code", {"user": user})["code"]
+        r = self.expect(200, "POST", "/auth/wechat", {"code": code})
+        return Actor(user, r["user"]["id"], r["access_token"])
+
+    def sms_login(self, phone: str) -> Actor:
+        self.expect(200, "POST", "/auth/sms/send", {"phone": phone})
+        e164 = "+86" + phone[-11:]
+        messages = request("GET", self.sms + "/_fake/sms/messages", query={"phone": e164}).body
+        items = messages.get("messages", messages) if isinstance(messages, dict) else messages
+        code = _sms_code(items[-1])
+        r = self.expect(200, "POST", "/auth/sms/login", {"phone": phone, "code": code})
+        return Actor(phone, r["user"]["id"], r["access_token"])
+
+    def pay(self, out_trade_no: str) -> None:
+        """The user completes wx.requestPayment: WeChat Pay then notifies /payments/notify."""
+        r = request("POST", self.wechatpay + "/_fake/wechatpay/pay", {"out_trade_no": out_trade_no})
+        if r.status >= 300:
+            raise CallFailed(f"fake pay failed: {r.body}")
+
+    def confirm_transfer(self, out_bill_no: str) -> None:
+        """The developer confirms wx.requestMerchantTransfer."""
+        r = request("POST", self.wechatpay + f"/_fake/wechatpay/transfers/{out_bill_no}/confirm", {})
+        if r.status >= 300:
+            raise CallFailed(f"fake transfer confirm failed: {r.body}")
+
+    def wait_for(self, predicate: Any, what: str, timeout: float = 15.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.1)
+        raise CallFailed(f"timed out waiting for {what}")
+
+
+def _sms_code(message: dict[str, Any]) -> str:
+    for key in ("code", "params", "template_params", "TemplateParamSet"):
+        value = message.get(key)
+        if isinstance(value, str) and value.isdigit():
+            return value
+        if isinstance(value, list) and value and str(value[0]).isdigit():
+            return str(value[0])
+    import re
+
+    m = re.search(r"\b(\d{6})\b", json.dumps(message, ensure_ascii=False))
+    if not m:
+        raise CallFailed(f"no code in SMS {message}")
+    return m.group(1)

@@ -1,0 +1,56 @@
+"""`make dev`: the whole platform on this machine, like it runs in the cloud.
+
+PostgreSQL (embedded under .data/pg, or DATABASE_URL), migrations, the loopback fakes of WeChat, Tencent SMS, SCF and
+WeChat Pay on fixed ports, every function behind the local gateway on http://127.0.0.1:9000, timers firing on their
+serverless.yml schedules, the jobs worker kicked through the SCF fake after each commit, and demo data on first run.
+Ctrl-C stops everything; data survives a restart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+
+from infra.local.platform import LocalPlatform
+
+PORTS = {"gateway": 9000, "wechat": 9101, "sms": 9102, "scf": 9103, "wechatpay": 9104}
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-5s %(name)s: %(message)s")
+    log = logging.getLogger("codelink.dev")
+    platform = LocalPlatform(database_name="codelink", jobs_kick="scf", gateway_port=PORTS["gateway"],
+                             wechat_port=PORTS["wechat"], sms_port=PORTS["sms"], scf_port=PORTS["scf"],
+                             wechatpay_port=PORTS["wechatpay"]).start()
+    from infra.local.client import LocalClient
+    from infra.local.gateway import Timers
+    from infra.local.manifest import load_manifest
+    from infra.local.seed import already_seeded, seed
+
+    timers = Timers.from_manifest(load_manifest(), platform.gateway.runner)
+    timers.start()
+    client = LocalClient()
+    if not already_seeded(client):
+        log.info("seeding demo data (first run)…")
+        log.info("seeded: %s", seed(client))
+    log.info("""
+  CodeLink is running.
+    API (Function URLs)   http://127.0.0.1:%(gateway)d   (GET /openapi.json, /tasks, …)
+    fake WeChat           http://127.0.0.1:%(wechat)d   POST /_fake/wechat/login-code {"user": "alice"} → wx.login code
+    fake Tencent SMS      http://127.0.0.1:%(sms)d   codes also appear in this log
+    fake WeChat Pay       http://127.0.0.1:%(wechatpay)d   POST /_fake/wechatpay/pay {"out_trade_no": …}
+    admin                 SMS login with 13800000000 (make admin PHONE=… for others)
+  Ctrl-C to stop.""", PORTS)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop
+        stop.wait()
+    log.info("stopping…")
+    timers.stop()
+    platform.stop()
+
+
+if __name__ == "__main__":
+    main()
