@@ -24,6 +24,7 @@ def embedded_database_url(data_dir: str | None = None) -> str:
     local/test dependency and never part of the SCF layer."""
     global _embedded_server
     import os
+    import warnings
 
     import pgserver  # type: ignore[import-untyped]
 
@@ -31,7 +32,10 @@ def embedded_database_url(data_dir: str | None = None) -> str:
     os.makedirs(directory, exist_ok=True)
     # pgserver keeps a list of the processes using the server and stops it when the last one exits, so `make dev`,
     # the tests and the benchmarks can share one server and Ctrl-C leaves nothing running. Data stays on disk.
-    _embedded_server = pgserver.get_server(directory)
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI) and falls back to /tmp: that is fine.
+        warnings.simplefilter("ignore")
+        _embedded_server = pgserver.get_server(directory)
     return str(_embedded_server.get_uri())  # type: ignore[attr-defined]
 
 

@@ -48,9 +48,10 @@ def check_ledger(conn: Any) -> LedgerReport:
     problems += [f"{r.code} still holds {r.balance} fen but the task is {r.status}" for r in stuck]
     totals = {r.kind: int(r.total) for r in conn.execute(text(
         "SELECT kind, sum(balance) AS total FROM ledger_accounts GROUP BY kind ORDER BY kind"))}
-    counts = conn.execute(text(
-        "SELECT (SELECT count(*) FROM ledger_transactions) AS t, (SELECT count(*) FROM ledger_postings) AS p")).one()
-    return LedgerReport(ok=not problems, problems=problems, totals=totals, transactions=counts.t, postings=counts.p)
+    counts = conn.execute(text("SELECT (SELECT count(*) FROM ledger_transactions) AS txns,"
+                               " (SELECT count(*) FROM ledger_postings) AS posts")).one()
+    return LedgerReport(ok=not problems, problems=problems, totals=totals, transactions=counts.txns,
+                        postings=counts.posts)
 
 
 def main() -> None:

@@ -1,0 +1,72 @@
+"""`make demo`: play the whole story over HTTP against the local gateway, starting the platform if it is not running.
+Exit 0 only if every step gave the expected answer and `make ledger-check` passes at the end."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sys
+
+
+def _use_dev_database() -> None:
+    """Point this process at `make dev`'s database (embedded server's `codelink`, or DATABASE_URL's server)."""
+    from infra.local.platform import ROOT, ensure_database, server_url
+    from shared.config import reset_settings
+    from shared.db import reset_engine
+
+    os.environ["DATABASE_URL"] = ensure_database(server_url(ROOT / ".data" / "pg"), "codelink", fresh=False)
+    reset_settings()
+    reset_engine()
+
+
+def main() -> int:
+    from infra.local.client import CallFailed, LocalClient
+    from infra.local.story import play
+    from shared.admin.service import make_admin
+    from shared.uow import run
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    client = LocalClient()
+    platform = None
+    if client.healthy():
+        _use_dev_database()
+    else:
+        print("本地网关未运行，正在启动（与 make dev 相同的配置）…")
+        from infra.local.dev import PORTS
+        from infra.local.platform import LocalPlatform
+
+        platform = LocalPlatform(database_name="codelink", jobs_kick="scf", gateway_port=PORTS["gateway"],
+                                 wechat_port=PORTS["wechat"], sms_port=PORTS["sms"], scf_port=PORTS["scf"],
+                                 wechatpay_port=PORTS["wechatpay"]).start()
+    # A fresh operator for this run, as `make admin PHONE=…` would create one.
+    admin_phone = f"136{random.randint(0, 10**8 - 1):08d}"
+    run(lambda uow: make_admin(uow, "+86" + admin_phone))
+    try:
+        play(client, lambda line: print(line, flush=True), admin_phone=admin_phone)
+        code = _ledger_check()
+    except CallFailed as exc:
+        print(f"\n✗ 演示失败：{exc}")
+        code = 1
+    finally:
+        if platform is not None:
+            platform.stop()
+    if code == 0:
+        print("\n✓ 演示完成：每一步都得到了预期的结果")
+    return code
+
+
+def _ledger_check() -> int:
+    from shared.db import get_engine
+    from shared.ledger.check import check_ledger
+
+    with get_engine().connect() as conn:
+        report = check_ledger(conn)
+    print(f"13. 账本检查（make ledger-check）：{report.transactions} 笔交易，{'通过' if report.ok else '失败'}")
+    for problem in report.problems:
+        print("   ", problem)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

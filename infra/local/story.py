@@ -1,0 +1,121 @@
+"""The CodeLink story, played over HTTP as the mini-program would: `make demo` prints it, tests/e2e asserts it.
+
+Every step checks the answer it expects and raises `CallFailed` otherwise.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from infra.local.client import Actor, CallFailed, LocalClient
+
+Say = Callable[[str], None]
+
+
+def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> dict[str, object]:
+    run_id = f"{int(time.time() * 1000) % 10**8:08d}"
+    phone = f"137{random.randint(0, 10**8 - 1):08d}"
+
+    say("1. 商家微信登录，完善商家资料")
+    merchant = client.wx_login(f"demo-merchant-{run_id}")
+    client.expect(200, "PUT", "/profiles/merchant", {"name": f"演示商家{run_id[-4:]}", "company": "演示科技"},
+                  merchant.token)
+
+    say("2. 商家发布任务（首次发布进入人工审核，运营审核通过）")
+    task = client.expect(201, "POST", "/tasks", {
+        "title": f"微信小程序登录页开发 {run_id[-4:]}", "skill_tags": ["miniprogram", "taro"], "difficulty": 3,
+        "description": "使用 Taro 实现微信一键登录与手机号绑定页面，附单元测试与说明文档。",
+        "reward_fen": 250_000, "deadline": (datetime.now(timezone.utc) + timedelta(days=14)).isoformat(),
+    }, merchant.token).body
+    if task["status"] == "pending_review":
+        admin = client.sms_login(admin_phone)
+        task = client.expect(200, "POST", f"/admin/tasks/{task['id']}/approve", {"reason": "演示审核通过"},
+                             admin.token).body
+    say(f"   任务 #{task['id']}：{task['status_name']}")
+    if task["status"] == "awaiting_funding":
+        say("3. 商家支付托管赏金（微信支付 JSAPI → 支付结果通知）")
+        fund = client.expect(200, "POST", f"/payments/tasks/{task['id']}/fund", {}, merchant.token).body
+        if not fund.get("payment_params", fund).get("paySign"):
+            raise CallFailed(f"no wx.requestPayment params in {fund}")
+        client.pay(fund["out_trade_no"])
+        client.wait_for(lambda: client.call("GET", f"/tasks/{task['id']}", token=merchant.token).body["status"]
+                        == "open", "the escrow payment to open the task")
+        say(f"   已托管 {task['reward_fen'] / 100:.2f} 元，任务上架")
+
+    say("4. 开发者手机号 + 短信验证码登录，填写简历卡片")
+    dev = client.sms_login(phone)
+    client.expect(200, "PUT", "/profiles/developer", {
+        "display_name": f"演示开发者{run_id[-4:]}", "headline": "小程序 / Taro 开发", "skills": ["miniprogram", "taro"],
+        "bio": "三年小程序开发经验", "years_experience": 3, "real_name": "张三",
+    } if _accepts_real_name(client, dev) else {
+        "display_name": f"演示开发者{run_id[-4:]}", "headline": "小程序 / Taro 开发", "skills": ["miniprogram", "taro"],
+        "bio": "三年小程序开发经验", "years_experience": 3,
+    }, dev.token)
+
+    say("5. 开发者在任务大厅按技能、难度、赏金筛选")
+    hall = client.expect(200, "GET", "/tasks", query={"tags": "miniprogram,taro", "tag_mode": "all",
+                                                     "difficulty_min": 2, "reward_min": 100_000, "sort": "newest"})
+    if task["id"] not in [t["id"] for t in hall["items"]]:
+        raise CallFailed(f"task {task['id']} not found in the filtered hall")
+    say(f"   找到 {len(hall['items'])} 个匹配任务，包括 #{task['id']}")
+
+    say("6. 开发者一键投递")
+    app = client.expect(201, "POST", "/applications", {"task_id": task["id"], "note": "做过三个类似项目"},
+                        dev.token).body
+
+    say("7. 商家查看投递者，入围后录用")
+    applicants = client.expect(200, "GET", "/applications", token=merchant.token, query={"task_id": task["id"]})
+    if applicants["items"][0]["resume"] is None:
+        raise CallFailed("the merchant should see the resume snapshot")
+    client.expect(200, "POST", f"/applications/{app['id']}/shortlist", token=merchant.token)
+    client.expect(200, "POST", f"/applications/{app['id']}/accept", token=merchant.token)
+
+    say("8. 开发者提交交付")
+    delivery = {"content": "登录页已完成，含单元测试。", "links": [{"title": "代码仓库", "url": "https://git.example.com/demo"}]}
+    client.expect(201, "POST", f"/work/{task['id']}/deliveries", delivery, dev.token)
+
+    say("9. 商家要求修改一次，开发者再次交付")
+    client.expect(200, "POST", f"/work/{task['id']}/revision", {"note": "请补充错误提示文案"}, merchant.token)
+    second = delivery | {"content": "已补充错误提示文案。"}
+    client.expect(201, "POST", f"/work/{task['id']}/deliveries", second, dev.token)
+
+    say("10. 商家验收通过")
+    client.expect(200, "POST", f"/work/{task['id']}/accept", {"note": "很满意"}, merchant.token)
+
+    result: dict[str, object] = {"task_id": task["id"]}
+    payouts = client.call("GET", "/payouts", token=dev.token)
+    if payouts.status == 200:
+        say("11. 赏金释放：开发者在小程序确认收款（商家转账）")
+        payout = client.wait_for(lambda: _waiting_payout(client, dev), "the payout to wait for confirmation")
+        client.confirm_transfer(payout["out_bill_no"])
+        client.wait_for(lambda: _payout_state(client, dev, payout["id"]) == "paid", "the transfer to settle")
+        commission = task["reward_fen"] - payout["amount_fen"]
+        say(f"   到账 {payout['amount_fen'] / 100:.2f} 元，平台佣金 {commission / 100:.2f} 元")
+        result["payout_fen"] = payout["amount_fen"]
+
+    say("12. 双方互评")
+    client.expect(201, "POST", f"/work/{task['id']}/ratings", {"stars": 5, "comment": "专业高效"}, merchant.token)
+    client.expect(201, "POST", f"/work/{task['id']}/ratings", {"stars": 5, "comment": "需求清晰"}, dev.token)
+    card = client.expect(200, "GET", f"/profiles/developers/{dev.user_id}").body
+    say(f"   开发者评分 {card.get('rating_average')}，完成任务 {card.get('completed_tasks')} 个")
+    return result
+
+
+def _accepts_real_name(client: LocalClient, dev: Actor) -> bool:
+    """Whether the resume card takes a real name (needed for payouts ≥ ¥2,000)."""
+    doc = client.call("GET", "/openapi.json").body or {}
+    schema = doc.get("components", {}).get("schemas", {}).get("DeveloperProfileIn", {})
+    return "real_name" in schema.get("properties", {})
+
+
+def _waiting_payout(client: LocalClient, dev: Actor) -> dict | None:
+    items = client.call("GET", "/payouts", token=dev.token).body.get("items", [])
+    return next((p for p in items if p.get("package_info")), None)
+
+
+def _payout_state(client: LocalClient, dev: Actor, payout_id: int) -> str | None:
+    items = client.call("GET", "/payouts", token=dev.token).body.get("items", [])
+    return next((p["state"] for p in items if p["id"] == payout_id), None)
