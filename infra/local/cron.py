@@ -109,12 +109,7 @@ class CronExpression:
     years: frozenset[int]
 
     def matches_date(self, d: date) -> bool:
-        return (
-            d.year in self.years
-            and d.month in self.months
-            and self.day.matches(d)
-            and self.weekday.matches(d)
-        )
+        return d.year in self.years and d.month in self.months and self.day.matches(d) and self.weekday.matches(d)
 
     def matches(self, moment: datetime) -> bool:
         """Does the expression fire at this second? Aware datetimes are converted to `SCF_CRON_TZ` first."""
