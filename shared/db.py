@@ -26,8 +26,6 @@ def embedded_database_url(data_dir: str | None = None) -> str:
     import os
     import warnings
 
-    import pgserver  # type: ignore[import-untyped]
-
     directory = os.path.abspath(data_dir or get_settings().embedded_pg_dir)
     os.makedirs(directory, exist_ok=True)
     # pgserver keeps a list of the processes using the server and stops it when the last one exits, so `make dev`,
@@ -35,8 +33,22 @@ def embedded_database_url(data_dir: str | None = None) -> str:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI) and falls back to /tmp: that is fine.
         warnings.simplefilter("ignore")
+        import pgserver  # type: ignore[import-untyped]
+
         _embedded_server = pgserver.get_server(directory)
-    return str(_embedded_server.get_uri())  # type: ignore[attr-defined]
+    # Our data lives in the `codelink` database of that server (pgserver's URI names `postgres`), so every local
+    # command — make dev, migrate, admin, invoke, ledger-check — meets the same data.
+    uri = str(_embedded_server.get_uri())  # type: ignore[attr-defined]
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(sqlalchemy_url(uri), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'codelink'")).first():
+                conn.execute(text("CREATE DATABASE codelink"))
+    finally:
+        admin.dispose()
+    return uri.replace("/postgres?", "/codelink?", 1)
 
 
 def database_url() -> str:

@@ -52,11 +52,20 @@ def main(argv: list[str] | None = None) -> int:
     manifest = load_manifest() if args.package == "functions" else None
     runner = FunctionRunner(args.package, manifest)
     event = load_event(args.event)
+    platform = None
+    if args.package == "functions":
+        # The real functions need what `make dev` gives them: the dev database (migrated) and the fakes.
+        from infra.local.platform import LocalPlatform
+
+        platform = LocalPlatform(database_name="codelink", jobs_kick="off").start()
     try:
         answer = runner.invoke(args.function, event)
     except Exception:
         traceback.print_exc()
         return 1
+    finally:
+        if platform is not None:
+            platform.stop()
     print(render(answer))
     return 0
 
