@@ -62,7 +62,9 @@ def register_handler(kind: str, handler: JobHandler) -> None:
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min … capped at 2 h."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    # Cap the exponent before multiplying: 30 s × 2**42 already overflows timedelta (a job with a large
+    # max_attempts, or one reclaimed past its max, would crash the worker instead of backing off).
+    return min(BACKOFF_BASE * (2 ** min(max(attempts - 1, 0), 16)), BACKOFF_MAX)
 
 
 @dataclass
@@ -93,10 +95,12 @@ def claim(limit: int) -> list[Claimed]:
                 " WHERE id IN (SELECT id FROM jobs"
                 "   WHERE (status = 'queued' AND run_at <= :now) OR (status = 'running' AND locked_until < :now)"
                 "   ORDER BY run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, kind, payload, attempts, max_attempts"
+                " RETURNING id, kind, payload, attempts, max_attempts, run_at"
             ),
             {"now": now, "lease": now + LEASE, "limit": limit},
         ).all()
+    # RETURNING comes back in no particular order: work the batch oldest first, as the claim chose it.
+    rows = sorted(rows, key=lambda r: (r.run_at, r.id))
     return [Claimed(r.id, r.kind, r.payload, r.attempts, r.max_attempts) for r in rows]
 
 

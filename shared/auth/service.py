@@ -63,13 +63,15 @@ def login_with_wechat(uow: UnitOfWork, code: str) -> TokenPair:
         raise ServiceUnavailable("WECHAT_UNAVAILABLE", "微信服务暂时不可用，请稍后再试") from exc
     openid = session["openid"]
     # Lock-free upsert: two concurrent first logins of the same openid must yield one user.
-    uow.execute(
+    inserted = uow.execute(
         "INSERT INTO users (openid, unionid, roles, created_at, updated_at) VALUES (:o, :u, '{}', :now, :now)"
-        " ON CONFLICT (openid) DO NOTHING",
+        " ON CONFLICT (openid) DO NOTHING RETURNING id",
         {"o": openid, "u": session.get("unionid"), "now": uow.now},
-    )
+    ).first()
     user = uow.session.exec(select(User).where(User.openid == openid)).one()
-    is_new = user.created_at == uow.now
+    # New only if this request inserted the row (not "created at this instant": a fixed or coarse clock, or two
+    # logins in the same microsecond, would make every login look like a registration).
+    is_new = inserted is not None
     if is_new:
         assert user.id is not None
         uow.record("user", user.id, "registered", actor_id=user.id, data={"via": "wechat"})

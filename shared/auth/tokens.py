@@ -50,9 +50,11 @@ def encode(claims: dict) -> str:
 def decode(token: str, *, expected_type: str, at: datetime | None = None) -> dict:
     try:
         header, payload, signature = token.split(".")
-    except ValueError:
+        # Compare bytes: compare_digest refuses non-ASCII str, and a forged token may carry anything.
+        valid = header == _HEADER and hmac.compare_digest(signature.encode(), _sign(f"{header}.{payload}").encode())
+    except (ValueError, UnicodeError):
         raise TokenError("INVALID_TOKEN", "登录凭证无效") from None
-    if header != _HEADER or not hmac.compare_digest(signature, _sign(f"{header}.{payload}")):
+    if not valid:
         raise TokenError("INVALID_TOKEN", "登录凭证无效")
     try:
         claims = json.loads(_unb64(payload))

@@ -192,12 +192,14 @@ class Router:
         request = Request(method, path, params, query, headers, raw, headers.get("x-scf-remote-addr", ""))
         if route.auth:
             request.principal = _authenticate(headers, required=route.auth is True)
-        if route.roles:
+        if route.roles or (route.auth is True and request.principal is not None):
+            # Every authenticated request checks the account: a ban takes effect on the next request.
             _check_roles(request, route.roles)
         kwargs: dict[str, Any] = {}
         if route.body is not None:
             kwargs["body"] = _validate_body(route.body, raw)
         if route.query is not None:
+            _check_text(query, ())
             kwargs["query"] = _validate(route.query, query, "query")
         result = route.handler(request, **kwargs)
         if isinstance(result, Response):
@@ -239,11 +241,37 @@ def _validate_body(model: type[BaseModel], raw: bytes) -> BaseModel:
     else:
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise BadRequest("MALFORMED_JSON", "请求体不是合法的 JSON") from exc
     if not isinstance(data, dict):
         raise BadRequest("MALFORMED_JSON", "请求体应为 JSON 对象")
+    _check_text(data, ())
     return _validate(model, data, "body")
+
+
+def _check_text(value: Any, loc: tuple[Any, ...]) -> None:
+    """Refuse strings PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates): a 422, not a 500.
+    Iterative, so JSON nested as deep as the parser allows cannot overflow the stack here."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, loc)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _encodable(item):
+                raise ValidationFailed([{"field": ".".join(map(str, where)), "message": "含有不允许的字符"}])
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                stack.append((k, where))
+                stack.append((v, (*where, k)))
+        elif isinstance(item, list):
+            stack.extend((v, (*where, i)) for i, v in enumerate(item))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:
@@ -272,6 +300,7 @@ def _authenticate(headers: dict[str, str], *, required: bool) -> Principal | Non
 
 
 def _check_roles(request: Request, roles: tuple[str, ...]) -> None:
+    """The account must exist and be active, and hold one of `roles` (if any)."""
     if request.principal is None:
         raise Unauthorized()
     from shared.auth.roles import lookup_roles
@@ -282,7 +311,7 @@ def _check_roles(request: Request, roles: tuple[str, ...]) -> None:
     user_roles, status = found
     if status != "active":
         raise Forbidden("ACCOUNT_BANNED", "账号已被停用")
-    if not set(roles) & set(user_roles):
+    if roles and not set(roles) & set(user_roles):
         names = {"developer": "开发者", "merchant": "商家", "admin": "管理员"}
         raise Forbidden("ROLE_REQUIRED", f"需要{'或'.join(names.get(r, r) for r in roles)}身份")
 

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from shared.config import get_settings
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 from shared.uow import UnitOfWork
 
@@ -49,8 +49,10 @@ def inbox(uow: UnitOfWork, user_id: int, cursor: str | None, limit: int, unread_
         sql += " AND read_at IS NULL"
     if cursor:
         (last,) = decode_cursor(cursor, 1)
+        if type(last) is not int:  # a well-formed cursor that we did not make (a string, a float, a list...)
+            raise ValidationFailed.field("cursor", "分页游标无效")
         sql += " AND id < :c"
-        params["c"] = int(last)
+        params["c"] = last
     rows = uow.execute(sql + " ORDER BY id DESC LIMIT :n", params).mappings().all()
     items = [dict(r) for r in rows[:limit]]
     return items, encode_cursor(items[-1]["id"]) if len(rows) > limit else None
