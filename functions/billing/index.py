@@ -1,0 +1,7 @@
+"""Cloud function `billing` (Function URL): memberships, task promotion (置顶推荐), reconciliation results."""
+
+from shared.billing.routes import router
+from shared.runtime import bootstrap
+
+bootstrap()
+main_handler = router.handler
