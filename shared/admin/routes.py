@@ -35,6 +35,14 @@ class Count(BaseModel):
     count: int
 
 
+class LedgerCheck(BaseModel):
+    ok: bool
+    problems: list[str]
+    totals: dict[str, int] = Field(description="各类账户余额合计（分）")
+    transactions: int
+    postings: int
+
+
 @router.get("/admin/tasks/review-queue", summary="待审核任务", response=list[ts.TaskOut], roles=ADMIN)
 def review_queue(req: Request) -> list[ts.TaskOut]:
     return run(lambda uow: tasks.review_queue(uow))
@@ -82,3 +90,15 @@ def retry_job(req: Request) -> Count:
         return n
 
     return Count(count=run(retry))
+
+
+@router.get("/admin/ledger/check", summary="账本核对：校验全部不变量并给出各类账户合计", response=LedgerCheck,
+            roles=ADMIN)
+def ledger_check(req: Request) -> LedgerCheck:
+    from shared.db import get_engine
+    from shared.ledger.check import check_ledger
+
+    with get_engine().connect() as conn:
+        report = check_ledger(conn)
+    run(lambda uow: uow.record("ledger", 0, "checked", actor_id=req.user_id, data={"ok": report.ok}))
+    return LedgerCheck.model_validate(report.as_dict())
