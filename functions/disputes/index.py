@@ -1,0 +1,7 @@
+"""Cloud function `disputes` (Function URL): open a dispute, evidence timeline, the mediators' queue and rulings."""
+
+from shared.disputes.routes import router
+from shared.runtime import bootstrap
+
+bootstrap()
+main_handler = router.handler

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+
+STATUS_NAMES = {"open": "处理中", "ruled": "已裁决"}
+OUTCOME_NAMES = {"refund": "全额退款给商家", "payout": "全额支付给开发者", "split": "按比例分配"}
+
+
+class EvidenceLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=60)
+    url: AnyHttpUrl
+
+
+class OpenDisputeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    task_id: int = Field(ge=1)
+    reason: str = Field(min_length=5, max_length=2000, description="纠纷原因")
+    links: list[EvidenceLink] = Field(default_factory=list, max_length=20, description="证据链接")
+
+
+class EvidenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=2, max_length=5000, description="说明")
+    links: list[EvidenceLink] = Field(default_factory=list, max_length=20)
+
+
+class RulingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["refund", "payout", "split"] = Field(
+        description="refund：全额退款给商家；payout：全额支付给开发者；split：payout_fen 支付给开发者，其余退款")
+    payout_fen: int | None = Field(None, ge=1, description="split 时支付给开发者的赏金（分，平台按此金额收取服务费）")
+    note: str = Field(min_length=2, max_length=2000, description="裁决理由（双方可见）")
+
+    @model_validator(mode="after")
+    def _split_needs_amount(self) -> RulingIn:
+        if (self.outcome == "split") != (self.payout_fen is not None):
+            raise ValueError("payout_fen 仅在 split 裁决时填写，且必须填写")
+        return self
+
+
+class EntryOut(BaseModel):
+    id: int
+    author_id: int | None
+    role: str
+    kind: str
+    body: str
+    links: list[dict]
+    created_at: datetime
+
+
+class RiskReason(BaseModel):
+    points: int
+    reason: str
+
+
+class PartyRisk(BaseModel):
+    score: int
+    level: str
+    reasons: list[RiskReason]
+
+
+class DisputeRisk(BaseModel):
+    merchant: PartyRisk
+    developer: PartyRisk
+
+
+class DisputeOut(BaseModel):
+    id: int
+    task_id: int
+    task_title: str
+    merchant_id: int
+    developer_id: int
+    opened_by: int
+    reason: str
+    status: str
+    status_name: str
+    escrow_fen: int = Field(description="纠纷发起时冻结的托管金额（分）")
+    outcome: str | None
+    outcome_name: str | None
+    payout_gross_fen: int | None = Field(description="裁决支付给开发者的赏金（分，含平台服务费）")
+    commission_fen: int | None
+    developer_share_fen: int | None
+    refund_fen: int | None
+    ruling_note: str | None
+    ruled_at: datetime | None
+    created_at: datetime
+    timeline: list[EntryOut]
+    risk: DisputeRisk | None = Field(None, description="风险评估（仅管理员可见）")
+
+
+class DisputeList(BaseModel):
+    items: list[DisputeOut]
+
+
+class QueueQuery(BaseModel):
+    status: Literal["open", "ruled"] = "open"
+    limit: int = Field(50, ge=1, le=200)

@@ -1,0 +1,272 @@
+"""Disputes: either party of a delivered task opens one, both add evidence to a timeline, an admin rules.
+
+    delivered ──open──▶ disputed (escrow frozen: no acceptance, no auto-acceptance, no revision)
+    disputed ──ruling──▶ completed (payout or split: some money goes to the developer) | failed (full refund)
+
+A ruling is executed in ONE transaction: the developer's part is released from escrow exactly like an acceptance
+(`release_escrow` task:<id> → payable + revenue, commission on that part, a payout queued), the rest is refunded to
+the merchant through the payments area (`request_refund`, which moves it to refunds:in_flight and queues the WeChat
+refund), the task and the dispute change state, the decision is audited and both parties are told. Either all of it
+happens or none of it.
+
+Evidence is private to the two parties and the mediators, so it is not sent through the public content check: a
+flagged word must never stop someone from documenting a dispute.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.auth.models import User
+from shared.disputes import risk as risk_rules
+from shared.disputes import schemas as s
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.payouts.service import escrow_held, release_to_developer, yuan
+from shared.rules_config import load_rules
+from shared.tasks.models import Task
+from shared.tasks.service import _set_status, _transition
+from shared.uow import UnitOfWork
+from shared.work.service import _latest_delivery, _task_for
+
+ROLE_NAMES = {"merchant": "商家", "developer": "开发者", "admin": "平台调解员", "system": "系统"}
+
+
+def _is_admin(uow: UnitOfWork, user_id: int) -> bool:
+    user = uow.session.get(User, user_id)
+    return bool(user and user.has_role("admin"))
+
+
+def _add_entry(uow: UnitOfWork, dispute_id: int, author_id: int | None, role: str, kind: str, body: str,
+               links: list[dict[str, Any]]) -> int:
+    return int(uow.execute(
+        "INSERT INTO dispute_entries (dispute_id, author_id, role, kind, body, links, created_at)"
+        " VALUES (:d, :a, :r, :k, :b, CAST(:l AS jsonb), :now) RETURNING id",
+        {"d": dispute_id, "a": author_id, "r": role, "k": kind, "b": body,
+         "l": json.dumps(links, ensure_ascii=False), "now": uow.now}).scalar_one())
+
+
+def _links(links: list[s.EvidenceLink]) -> list[dict[str, Any]]:
+    return [link.model_dump(mode="json") for link in links]
+
+
+# --------------------------------------------------------------------------------------------------- parties
+
+
+def open_dispute(uow: UnitOfWork, user_id: int, data: s.OpenDisputeIn) -> s.DisputeOut:
+    task = _task_for(uow, data.task_id, user_id, role="party")  # locks the task; outsiders see "not found"
+    target = _transition(task, "dispute")  # only a delivered task: 409 otherwise
+    assert task.id is not None and task.assignee_id is not None
+    if uow.execute("SELECT 1 FROM disputes WHERE task_id = :t", {"t": task.id}).first():
+        raise Conflict("DISPUTE_EXISTS", "该任务已发起过纠纷")
+    role = "merchant" if user_id == task.merchant_id else "developer"
+    held = escrow_held(uow, task.id)
+    dispute_id = int(uow.execute(
+        "INSERT INTO disputes (task_id, merchant_id, developer_id, opened_by, reason, escrow_fen, created_at,"
+        " updated_at) VALUES (:t, :m, :d, :by, :reason, :escrow, :now, :now) RETURNING id",
+        {"t": task.id, "m": task.merchant_id, "d": task.assignee_id, "by": user_id, "reason": data.reason.strip(),
+         "escrow": held, "now": uow.now}).scalar_one())
+    _add_entry(uow, dispute_id, user_id, role, "opened", data.reason.strip(), _links(data.links))
+    delivery = _latest_delivery(uow, task.id)
+    if delivery is not None and delivery.decision is None:
+        delivery.decision, delivery.decided_at = "disputed", uow.now
+        uow.session.add(delivery)
+    _set_status(uow, task, target, actor_id=user_id, action="disputed", dispute_id=dispute_id)
+    other = task.assignee_id if role == "merchant" else task.merchant_id
+    uow.notify(other, "dispute_opened", "对方发起了纠纷",
+               f"「{task.title}」的{ROLE_NAMES[role]}发起了纠纷：{data.reason.strip()[:60]}。托管赏金已冻结，"
+               "请在纠纷详情中补充你的说明和证据，平台将尽快裁决。",
+               data={"task_id": task.id, "dispute_id": dispute_id}, dedupe_key=f"dispute_opened:{dispute_id}")
+    return _dispute_out(uow, dispute_id, with_risk=False)
+
+
+def _dispute_for(uow: UnitOfWork, user_id: int, dispute_id: int, *, lock: bool = False) -> tuple[Any, str]:
+    """The dispute and the viewer's role in it; outsiders get the same 404 as for a missing one."""
+    row = uow.execute("SELECT * FROM disputes WHERE id = :id" + (" FOR UPDATE" if lock else ""),
+                      {"id": dispute_id}).first()
+    if row is not None:
+        if user_id == row.merchant_id:
+            return row, "merchant"
+        if user_id == row.developer_id:
+            return row, "developer"
+        if _is_admin(uow, user_id):
+            return row, "admin"
+    raise NotFound("DISPUTE_NOT_FOUND", "纠纷不存在")
+
+
+def add_evidence(uow: UnitOfWork, user_id: int, dispute_id: int, data: s.EvidenceIn) -> s.EntryOut:
+    dispute, role = _dispute_for(uow, user_id, dispute_id, lock=True)
+    if dispute.status != "open":
+        raise Conflict("DISPUTE_CLOSED", "纠纷已裁决，不能再补充材料")
+    kind = "note" if role == "admin" else "evidence"
+    entry_id = _add_entry(uow, dispute.id, user_id, role, kind, data.text.strip(), _links(data.links))
+    uow.execute("UPDATE disputes SET updated_at = :now WHERE id = :id", {"now": uow.now, "id": dispute.id})
+    recipients = {"merchant": [dispute.developer_id], "developer": [dispute.merchant_id],
+                  "admin": [dispute.merchant_id, dispute.developer_id]}[role]
+    what = "调解意见" if role == "admin" else "说明或证据"
+    for who in recipients:
+        uow.notify(who, "dispute_evidence", f"纠纷有新的{what}",
+                   f"{ROLE_NAMES[role]}在纠纷 #{dispute.id} 中补充了{what}，请查看。",
+                   data={"task_id": dispute.task_id, "dispute_id": dispute.id},
+                   dedupe_key=f"dispute_evidence:{entry_id}:{who}")
+    return _entry_out(uow.execute("SELECT * FROM dispute_entries WHERE id = :id", {"id": entry_id}).one())
+
+
+def get_dispute(uow: UnitOfWork, user_id: int, dispute_id: int) -> s.DisputeOut:
+    dispute, role = _dispute_for(uow, user_id, dispute_id)
+    return _dispute_out(uow, dispute.id, with_risk=role == "admin")
+
+
+def my_disputes(uow: UnitOfWork, user_id: int) -> list[s.DisputeOut]:
+    rows = uow.execute("SELECT id FROM disputes WHERE merchant_id = :u OR developer_id = :u ORDER BY id DESC"
+                       " LIMIT 100", {"u": user_id}).all()
+    return [_dispute_out(uow, r.id, with_risk=False) for r in rows]
+
+
+# --------------------------------------------------------------------------------------------------- admin
+
+
+def queue(uow: UnitOfWork, status: str = "open", limit: int = 50) -> list[s.DisputeOut]:
+    """Disputes for the mediators, oldest first, each with its timeline and risk assessment."""
+    rows = uow.execute("SELECT id FROM disputes WHERE status = :s ORDER BY created_at, id LIMIT :n",
+                       {"s": status, "n": limit}).all()
+    return [_dispute_out(uow, r.id, with_risk=True) for r in rows]
+
+
+def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s.DisputeOut:
+    ref = uow.execute("SELECT task_id FROM disputes WHERE id = :id", {"id": dispute_id}).first()
+    if ref is None:
+        raise NotFound("DISPUTE_NOT_FOUND", "纠纷不存在")
+    # Lock order: task, then dispute (as opening does), so a ruling and anything else about the task queue up.
+    task = uow.session.get(Task, ref.task_id, with_for_update=True)
+    dispute = uow.execute("SELECT * FROM disputes WHERE id = :id FOR UPDATE", {"id": dispute_id}).one()
+    assert task is not None and task.id is not None and task.assignee_id is not None
+    if dispute.status != "open":
+        raise Conflict("DISPUTE_CLOSED", "纠纷已裁决")
+    held = escrow_held(uow, task.id)
+    if data.outcome == "payout":
+        gross = held
+    elif data.outcome == "refund":
+        gross = 0
+    else:
+        assert data.payout_fen is not None
+        if not 0 < data.payout_fen < held:
+            raise ValidationFailed.field("payout_fen", f"按比例分配时，支付给开发者的金额须在 0.01 元到 "
+                                                       f"{yuan(held - 1)} 元之间（托管 {yuan(held)} 元）")
+        gross = data.payout_fen
+    refund = held - gross
+    rules = load_rules(uow)
+    commission = 0
+    if gross:
+        release = release_to_developer(uow, task, gross, source="dispute", rules=rules,
+                                       memo=f"dispute {dispute.id} ruling: {data.outcome}")
+        if not release.released:
+            raise Conflict("ALREADY_RELEASED", "该任务的托管赏金已释放过")
+        commission = release.commission_fen
+    if refund:
+        # The payments area's refund path (lazy: the import pulls in the WeChat Pay adapter): escrow → refunds in
+        # flight now, the WeChat refund by its job. Keyed by the dispute, so the same ruling never refunds twice.
+        from shared.payments.refunds import request_refund
+
+        request_refund(uow, task.id, refund, f"纠纷裁决退款（纠纷 #{dispute.id}）", key=f"dispute:{dispute.id}",
+                       actor_id=admin_id)
+    left = escrow_held(uow, task.id)
+    if left:  # never close a task with money still frozen for it: roll the whole ruling back instead
+        raise Conflict("ESCROW_NOT_SETTLED", f"托管余额未能结清（剩余 {yuan(left)} 元），请联系技术支持")
+    # Payout and split: the developer is paid for the work (completed); a full refund: the task failed.
+    action = "rule_refund" if data.outcome == "refund" else "rule_payout"
+    if action == "rule_payout":
+        task.completed_at = uow.now
+    _set_status(uow, task, _transition(task, action), actor_id=admin_id, action=action, dispute_id=dispute.id,
+                outcome=data.outcome)
+    if data.outcome == "payout":  # a full payout is the work accepted: it counts like an acceptance
+        uow.execute("UPDATE developer_profiles SET completed_tasks = completed_tasks + 1, updated_at = :now"
+                    " WHERE user_id = :d", {"now": uow.now, "d": task.assignee_id})
+    uow.execute(
+        "UPDATE disputes SET status = 'ruled', outcome = :o, escrow_fen = :held, payout_gross_fen = :gross,"
+        " commission_fen = :commission, refund_fen = :refund, ruling_note = :note, ruled_by = :by, ruled_at = :now,"
+        " updated_at = :now WHERE id = :id",
+        {"o": data.outcome, "held": held, "gross": gross, "commission": commission, "refund": refund,
+         "note": data.note.strip(), "by": admin_id, "now": uow.now, "id": dispute.id})
+    share = gross - commission
+    summary = (f"裁决：{s.OUTCOME_NAMES[data.outcome]}。开发者获得 {yuan(share)} 元"
+               f"（赏金 {yuan(gross)} 元，平台服务费 {yuan(commission)} 元），商家退款 {yuan(refund)} 元。"
+               f"理由：{data.note.strip()}")
+    _add_entry(uow, dispute.id, admin_id, "admin", "ruling", summary, [])
+    uow.record("dispute", dispute.id, "ruled", actor_id=admin_id,
+               data={"task_id": task.id, "outcome": data.outcome, "escrow_fen": held, "payout_gross_fen": gross,
+                     "commission_fen": commission, "refund_fen": refund, "note": data.note.strip()})
+    for who in (task.merchant_id, task.assignee_id):
+        uow.notify(who, "dispute_ruled", "纠纷已裁决", f"「{task.title}」的纠纷已裁决。{summary}",
+                   data={"task_id": task.id, "dispute_id": dispute.id}, dedupe_key=f"dispute_ruled:{dispute.id}")
+    return _dispute_out(uow, dispute.id, with_risk=True)
+
+
+# --------------------------------------------------------------------------------------------------- views
+
+
+def _entry_out(row: Any) -> s.EntryOut:
+    return s.EntryOut(id=row.id, author_id=row.author_id, role=row.role, kind=row.kind, body=row.body,
+                      links=row.links, created_at=row.created_at)
+
+
+def _dispute_out(uow: UnitOfWork, dispute_id: int, *, with_risk: bool) -> s.DisputeOut:
+    d = uow.execute("SELECT d.*, t.title FROM disputes d JOIN tasks t ON t.id = d.task_id WHERE d.id = :id",
+                    {"id": dispute_id}).one()
+    entries = uow.execute("SELECT * FROM dispute_entries WHERE dispute_id = :id ORDER BY id",
+                          {"id": dispute_id}).all()
+    share = None if d.payout_gross_fen is None else d.payout_gross_fen - (d.commission_fen or 0)
+    return s.DisputeOut(
+        id=d.id, task_id=d.task_id, task_title=d.title, merchant_id=d.merchant_id, developer_id=d.developer_id,
+        opened_by=d.opened_by, reason=d.reason, status=d.status, status_name=s.STATUS_NAMES[d.status],
+        escrow_fen=d.escrow_fen, outcome=d.outcome, outcome_name=s.OUTCOME_NAMES.get(d.outcome or ""),
+        payout_gross_fen=d.payout_gross_fen, commission_fen=d.commission_fen, developer_share_fen=share,
+        refund_fen=d.refund_fen, ruling_note=d.ruling_note, ruled_at=d.ruled_at, created_at=d.created_at,
+        timeline=[_entry_out(e) for e in entries], risk=assess(uow, d) if with_risk else None)
+
+
+def assess(uow: UnitOfWork, d: Any) -> s.DisputeRisk:
+    """Gather the facts the risk rules need (shared/disputes/risk.py) and score both parties."""
+    rules = load_rules(uow)
+    task = uow.execute(
+        "SELECT t.revision_count, t.deadline,"
+        " (SELECT count(*) FROM deliveries WHERE task_id = t.id) AS deliveries,"
+        " (SELECT max(created_at) FROM deliveries WHERE task_id = t.id) AS last_delivery"
+        " FROM tasks t WHERE t.id = :id", {"id": d.task_id}).one()
+    hours = None
+    if task.last_delivery is not None:
+        hours = (d.created_at - task.last_delivery).total_seconds() / 3600
+    facts = risk_rules.TaskFacts(
+        revision_count=task.revision_count, max_revisions=rules.max_revisions, deliveries=task.deliveries,
+        delivered_late=task.last_delivery is not None and task.last_delivery > task.deadline,
+        hours_from_delivery_to_dispute=hours)
+
+    def party(user_id: int, role: str) -> risk_rules.PartyFacts:
+        table = "merchant_profiles" if role == "merchant" else "developer_profiles"
+        lost_outcome = "('payout', 'split')" if role == "merchant" else "('refund')"
+        column = "merchant_id" if role == "merchant" else "developer_id"
+        row = uow.execute(
+            f"SELECT u.created_at, p.rating_sum, p.rating_count,"
+            f" {'p.responses_on_time, p.responses_due' if role == 'merchant' else 'p.completed_tasks'},"
+            " (SELECT count(*) FROM disputes x WHERE x.id <> :did AND (x.merchant_id = :u OR x.developer_id = :u))"
+            "   AS previous,"
+            f" (SELECT count(*) FROM disputes x WHERE x.id <> :did AND x.{column} = :u AND x.status = 'ruled'"
+            f"   AND x.outcome IN {lost_outcome}) AS lost"
+            f" FROM users u LEFT JOIN {table} p ON p.user_id = u.id WHERE u.id = :u",
+            {"u": user_id, "did": d.id}).one()
+        count = row.rating_count or 0
+        response_rate = None
+        if role == "merchant" and row.responses_due:
+            response_rate = row.responses_on_time / row.responses_due
+        return risk_rules.PartyFacts(
+            role=role, opened_it=d.opened_by == user_id, account_age_days=(uow.now - row.created_at).days,
+            previous_disputes=row.previous, previous_disputes_lost=row.lost,
+            rating_average=(row.rating_sum / count) if count else None, rating_count=count,
+            completed_tasks=0 if role == "merchant" else row.completed_tasks or 0, response_rate=response_rate)
+
+    def out(r: risk_rules.Risk) -> s.PartyRisk:
+        return s.PartyRisk(score=r.score, level=r.level,
+                           reasons=[s.RiskReason(points=p, reason=text) for p, text in r.reasons])
+
+    return s.DisputeRisk(merchant=out(risk_rules.merchant_risk(party(d.merchant_id, "merchant"), facts)),
+                         developer=out(risk_rules.developer_risk(party(d.developer_id, "developer"), facts)))
