@@ -92,6 +92,11 @@ class LocalClient:
         r = self.expect(200, "POST", "/auth/sms/login", {"phone": phone, "code": code})
         return Actor(phone, r["user"]["id"], r["access_token"])
 
+    def wx_bind(self, actor: Actor, user: str) -> None:
+        """The mini-program calls wx.login for a user who signed in by SMS, and binds that WeChat to the account."""
+        code = request("POST", self.wechat + "/_fake/wechat/login-code", {"user": user})["code"]
+        self.expect(200, "POST", "/auth/wechat/bind", {"code": code}, actor.token)
+
     def pay(self, out_trade_no: str) -> None:
         """The user completes wx.requestPayment: WeChat Pay then notifies /payments/notify."""
         r = request("POST", self.wechatpay + "/_fake/wechatpay/pay", {"out_trade_no": out_trade_no})

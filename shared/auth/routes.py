@@ -45,6 +45,12 @@ def sms_login(req: Request, body: s.SmsLogin) -> s.TokenPair:
     return run(lambda uow: service.login_with_sms(uow, body.phone, body.code))
 
 
+@router.post("/auth/wechat/bind", summary="为短信注册的账号绑定微信（wx.login code）", body=s.WeChatLogin,
+             response=s.UserOut, errors=("WECHAT_TAKEN", "WECHAT_ALREADY_BOUND", "WECHAT_CODE_INVALID"))
+def bind_wechat(req: Request, body: s.WeChatLogin) -> s.UserOut:
+    return run(lambda uow: service.user_out(service.bind_wechat(uow, req.user_id, body.code)))
+
+
 @router.post("/auth/phone/sms", summary="用短信验证码绑定手机号", body=s.SmsLogin, response=s.UserOut,
              errors=("PHONE_TAKEN",))
 def bind_phone_sms(req: Request, body: s.SmsLogin) -> s.UserOut:

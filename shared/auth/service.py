@@ -52,15 +52,38 @@ def _new_user(uow: UnitOfWork, **fields: object) -> User:
     return user
 
 
-def login_with_wechat(uow: UnitOfWork, code: str) -> TokenPair:
+def _wechat_session(code: str) -> dict:
     from shared.adapters.wechat import InvalidCode, WeChatError
 
     try:
-        session = clients.wechat().code_to_session(code)
+        return clients.wechat().code_to_session(code)
     except InvalidCode:
         raise Unauthorized("WECHAT_CODE_INVALID", "微信登录凭证无效或已过期，请重新登录") from None
     except WeChatError as exc:
         raise ServiceUnavailable("WECHAT_UNAVAILABLE", "微信服务暂时不可用，请稍后再试") from exc
+
+
+def bind_wechat(uow: UnitOfWork, user_id: int, code: str) -> User:
+    """Attach the WeChat identity (wx.login in the mini-program) to an account that signed up by SMS: payouts are
+    WeChat transfers to an openid, and content checks and subscribe messages need one too."""
+    openid = _wechat_session(code)["openid"]
+    owner = uow.session.exec(select(User).where(User.openid == openid)).first()
+    if owner is not None and owner.id != user_id:
+        raise Conflict("WECHAT_TAKEN", "该微信已绑定其他账号")
+    user = uow.session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound("USER_NOT_FOUND", "用户不存在")
+    if user.openid not in (None, openid):
+        raise Conflict("WECHAT_ALREADY_BOUND", "账号已绑定其他微信")
+    if user.openid is None:
+        user.openid, user.updated_at = openid, uow.now
+        uow.session.add(user)
+        uow.record("user", user_id, "wechat_bound", actor_id=user_id)
+    return user
+
+
+def login_with_wechat(uow: UnitOfWork, code: str) -> TokenPair:
+    session = _wechat_session(code)
     openid = session["openid"]
     # Lock-free upsert: two concurrent first logins of the same openid must yield one user.
     inserted = uow.execute(

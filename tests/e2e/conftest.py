@@ -6,8 +6,15 @@ from infra.local.client import LocalClient
 
 
 @pytest.fixture
-def client(db, platform):
-    """The mini-program's view: HTTP to the local gateway, plus the fakes' dev controls."""
+def client(db, platform, monkeypatch):
+    """The mini-program's view: HTTP to the local gateway, plus the fakes' dev controls. Like `make dev`, every
+    commit that queues jobs kicks the jobs worker through the SCF fake (integration tests keep kicks off)."""
+    from shared.config import reset_settings
+
+    monkeypatch.setenv("JOBS_KICK", "scf")
+    reset_settings()
     f = platform.fakes
-    return LocalClient(gateway=platform.gateway.base_url, wechat=f["wechat"].base_url, sms=f["sms"].base_url,
-                       wechatpay=f["wechatpay"].base_url)
+    yield LocalClient(gateway=platform.gateway.base_url, wechat=f["wechat"].base_url, sms=f["sms"].base_url,
+                      wechatpay=f["wechatpay"].base_url)
+    monkeypatch.undo()
+    reset_settings()

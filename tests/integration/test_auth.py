@@ -642,3 +642,26 @@ def test_token_of_a_deleted_account_is_401(world, db):
     sql(db, "DELETE FROM users WHERE id = :u", u=actor.user_id)
     r = call("GET", "/auth/me", token=actor.token)
     assert r.status == 401 and r["code"] == "INVALID_TOKEN"
+
+
+def test_sms_user_binds_wechat_once_and_not_someone_elses(world, platform):
+    from tests.support.api import call
+
+    wechat = platform.fakes["wechat"]
+    sms_user = world.login_sms("13700001111")
+    assert call("GET", "/auth/me", token=sms_user.token)["wechat_bound"] is False
+    r = call("POST", "/auth/wechat/bind", {"code": wechat.mint_login_code("bind-me")}, sms_user.token)
+    assert r.status == 200 and r["wechat_bound"] is True
+    # Binding the same WeChat again is harmless; another WeChat is refused.
+    assert call("POST", "/auth/wechat/bind", {"code": wechat.mint_login_code("bind-me")}, sms_user.token).status == 200
+    r = call("POST", "/auth/wechat/bind", {"code": wechat.mint_login_code("bind-other")}, sms_user.token)
+    assert r.status == 409 and r["code"] == "WECHAT_ALREADY_BOUND"
+    # A WeChat that already has its own account cannot be taken over.
+    taken = world.login_wechat("owner-of-wechat")
+    other = world.login_sms("13700002222")
+    r = call("POST", "/auth/wechat/bind", {"code": wechat.mint_login_code("owner-of-wechat")}, other.token)
+    assert r.status == 409 and r["code"] == "WECHAT_TAKEN"
+    assert taken.user_id != other.user_id
+    # After binding, logging in with WeChat reaches the same account.
+    assert world.login_wechat("bind-me").user_id == sms_user.user_id
+    assert call("POST", "/auth/wechat/bind", {"code": "bogus"}, sms_user.token).status == 401
