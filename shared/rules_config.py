@@ -10,7 +10,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.errors import NotFound, ValidationFailed
 from shared.http.messages import translate
@@ -37,12 +37,39 @@ class Rules(BaseModel):
     # Delivery and acceptance
     max_revisions: int = Field(2, ge=0, le=10)
     auto_accept_days: int = Field(7, ge=1, le=60)
+    # Commission (SPEC "Money"), in basis points (1 bp = 0.01 %) so rates stay integers: 15 % standard, 10 % for
+    # enterprise members, 5 % on the part of a reward above ¥10,000. See shared/payouts/commission.py.
+    commission_standard_bp: int = Field(1500, ge=0, le=10_000)
+    commission_enterprise_bp: int = Field(1000, ge=0, le=10_000)
+    commission_high_tier_bp: int = Field(500, ge=0, le=10_000)
+    commission_high_tier_from_fen: int = Field(1_000_000, ge=1)
+    # Payouts (merchant transfers): unconfirmed for this long the transfer is cancelled and the money returns to the
+    # payable balance; a failed transfer is retried automatically this many times in all, backing off from the delay.
+    payout_confirm_hours: int = Field(24, ge=1, le=24 * 30)
+    payout_max_attempts: int = Field(3, ge=1, le=10)
+    payout_retry_minutes: int = Field(30, ge=1, le=24 * 60)
     # Tasks
     min_reward_fen: int = Field(100, ge=1)
     max_reward_fen: int = Field(100_000_000, ge=1)
-    escrow_required: bool = False
+    # No task opens unfunded: approval leads to awaiting_funding until the escrow is paid (shared/payments).
+    escrow_required: bool = True
     # Cold start: developers use core features free for 3 months after launch.
     launch_date: date = date(2026, 1, 1)
+    # Fees and subscriptions (shared/billing). Prices are per month, integer fen.
+    free_period_months: int = Field(3, ge=0, le=24)
+    enterprise_price_fen: int = Field(19_900, ge=1)
+    growth_pass_price_fen: int = Field(4_900, ge=1)
+    premium_price_fen: int = Field(1_990, ge=1)
+    membership_reminder_days: int = Field(3, ge=1, le=30)
+    # Promotion (置顶推荐): days -> price in fen; the keys are the durations a merchant can buy.
+    promotion_prices_fen: dict[int, int] = Field(default_factory=lambda: {1: 3_000, 3: 5_000, 7: 8_000})
+
+    @field_validator("promotion_prices_fen")
+    @classmethod
+    def _promotion_prices(cls, v: dict[int, int]) -> dict[int, int]:
+        if not v or any(not 1 <= days <= 90 or price < 1 for days, price in v.items()):
+            raise ValueError("置顶推荐价格表须为 1–90 天对应正整数分")
+        return v
 
 
 def load_rules(uow: UnitOfWork) -> Rules:

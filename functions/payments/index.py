@@ -1,16 +1,8 @@
-# placeholder until the use case lands
-"""Placeholder for the `payments` function: answers 501 until its use case lands."""
+"""Cloud function `payments` (Function URL): funding a task's escrow, orders, the WeChat Pay webhook
+(/payments/notify) and the platform budget."""
 
-from __future__ import annotations
+from shared.payments.routes import router
+from shared.runtime import bootstrap
 
-import json
-
-
-def main_handler(event: dict, context: object) -> dict:
-    body = {"code": "NOT_IMPLEMENTED", "message": "功能尚未上线"}
-    return {
-        "statusCode": 501,
-        "headers": {"Content-Type": "application/json; charset=utf-8"},
-        "body": json.dumps(body, ensure_ascii=False),
-        "isBase64Encoded": False,
-    }
+bootstrap()
+main_handler = router.handler

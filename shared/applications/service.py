@@ -11,6 +11,7 @@ from shared.applications import rules
 from shared.applications.models import Application
 from shared.applications.schemas import ApplicationOut, ApplyQuota
 from shared.auth.models import User
+from shared.billing.plans import in_free_period
 from shared.clock import start_of_shanghai_day
 from shared.errors import Conflict, NotFound, TooManyRequests
 from shared.pagination import decode_cursor, encode_cursor
@@ -51,7 +52,10 @@ def quota(uow: UnitOfWork, developer_id: int) -> ApplyQuota:
         "SELECT count(*) FROM applications WHERE developer_id = :d AND created_at >= :day",
         {"d": developer_id, "day": start_of_shanghai_day(uow.now)},
     ).scalar_one()
-    cap = rules.daily_cap(premium=premium, free_cap=r.daily_applications_free, premium_cap=r.daily_applications_premium)
+    # Cold start (shared/billing/memberships.py): during the free period every developer gets the premium cap.
+    premium_cap = premium or in_free_period(r, uow.now)
+    cap = rules.daily_cap(premium=premium_cap, free_cap=r.daily_applications_free,
+                          premium_cap=r.daily_applications_premium)
     return ApplyQuota(used_today=used, daily_cap=cap, premium=premium)
 
 

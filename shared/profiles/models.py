@@ -25,6 +25,10 @@ class DeveloperProfile(SQLModel, table=True):
     rating_sum: int = 0
     completed_tasks: int = 0
     points_balance: int = 0
+    # The payee's real name for transfers from ¥2,000 (0004_payouts). Private: never on the resume card or in an
+    # application snapshot; only its owner sees it, masked.
+    real_name: str | None = None
+    real_name_updated_at: datetime | None = timestamp(nullable=True)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 

@@ -33,6 +33,18 @@ def my_developer(req: Request) -> s.DeveloperProfileOut:
     return run(lambda uow: service.developer_out(service.get_developer_profile(uow, req.user_id)))
 
 
+@router.get("/profiles/developer/real-name", summary="我的收款实名（脱敏）", response=s.RealNameOut,
+            errors=("PROFILE_NOT_FOUND",))
+def my_real_name(req: Request) -> s.RealNameOut:
+    return run(lambda uow: service.get_real_name(uow, req.user_id))
+
+
+@router.put("/profiles/developer/real-name", summary="设置收款实名（单笔 2000 元起转账需要，不会公开）",
+            body=s.RealNameIn, response=s.RealNameOut, errors=("PROFILE_NOT_FOUND",))
+def set_real_name(req: Request, body: s.RealNameIn) -> s.RealNameOut:
+    return run(lambda uow: service.set_real_name(uow, req.user_id, body.real_name))
+
+
 @router.get("/profiles/developers/{user_id:int}", summary="开发者的公开简历卡片", response=s.ResumeCardOut, auth=False)
 def public_card(req: Request) -> s.ResumeCardOut:
     return run(lambda uow: service.public_resume_card(uow, req.params["user_id"]))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
@@ -36,6 +36,8 @@ class DeveloperProfileIn(BaseModel):
     experience: list[Experience] = Field(default_factory=list, max_length=20)
     public_fields: list[PublicField] = Field(
         default_factory=lambda: ["display_name", "headline", "skills", "rating", "completed_tasks"])
+    real_name: str | None = Field(None, min_length=2, max_length=30,
+                                  description="收款实名（单笔 2000 元起的转账使用，永不公开）；不填则保持不变")
 
 
 class SkillOut(BaseModel):
@@ -99,3 +101,15 @@ class SkillCategoryOut(BaseModel):
     slug: str
     name: str
     skills: list[SkillOut]
+
+
+class RealNameIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    real_name: str = Field(min_length=2, max_length=30, description="与微信实名一致的姓名（单笔 2000 元起的转账使用）")
+
+
+class RealNameOut(BaseModel):
+    """The owner's view of their payee name: masked, never in full (it is not shown anywhere else at all)."""
+    has_real_name: bool
+    real_name_masked: str | None
+    updated_at: datetime | None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from shared.applications.rules import response_rate
 from shared.auth.service import grant_role
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 from shared.moderation import check_texts
 from shared.profiles import skills as taxonomy
 from shared.profiles.models import DeveloperProfile, MerchantProfile
@@ -13,6 +15,7 @@ from shared.profiles.schemas import (
     DeveloperProfileOut,
     MerchantProfileIn,
     MerchantProfileOut,
+    RealNameOut,
     ResumeCardOut,
     SkillOut,
 )
@@ -56,7 +59,12 @@ def resume_card(p: DeveloperProfile) -> ResumeCardOut:
 def save_developer_profile(uow: UnitOfWork, user_id: int, data: DeveloperProfileIn, openid: str | None
                            ) -> DeveloperProfileOut:
     slugs = taxonomy.check_skills(data.skills, "skills")
-    check_texts({"display_name": data.display_name, "headline": data.headline, "bio": data.bio}, openid)
+    # Every text the resume card can show is UGC and must pass the content check, not only the top three.
+    texts = {"display_name": data.display_name, "headline": data.headline, "bio": data.bio, "city": data.city,
+             "links": "\n".join(link.title for link in data.links)}
+    for i, e in enumerate(data.experience):  # one check per entry (title, organisation, description together)
+        texts[f"experience.{i}"] = "\n".join((e.title, e.organization, e.description))
+    check_texts(texts, openid)
     profile = uow.session.get(DeveloperProfile, user_id, with_for_update=True)
     created = profile is None
     if profile is None:
@@ -71,6 +79,8 @@ def save_developer_profile(uow: UnitOfWork, user_id: int, data: DeveloperProfile
     uow.session.add(profile)
     uow.record("developer_profile", user_id, "created" if created else "updated", actor_id=user_id)
     uow.flush()
+    if data.real_name is not None:  # private: stored apart from the card, never in its output
+        _apply_real_name(uow, profile, data.real_name)
     return developer_out(profile)
 
 
@@ -117,3 +127,44 @@ def get_merchant_profile(uow: UnitOfWork, user_id: int) -> MerchantProfileOut:
     if profile is None:
         raise NotFound("PROFILE_NOT_FOUND", "商家不存在")
     return merchant_out(profile)
+
+
+# Chinese names (incl. the middle dot of minority and transliterated names) or Latin letters, as WeChat shows them.
+_REAL_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fffA-Za-z·•. ]{2,30}$")
+
+
+def mask_name(name: str) -> str:
+    """张三 → *三, 欧阳娜娜 → ***娜: enough for the owner to recognise it, not enough to leak it."""
+    return "*" * (len(name) - 1) + name[-1]
+
+
+def real_name_out(p: DeveloperProfile) -> RealNameOut:
+    masked = mask_name(p.real_name) if p.real_name else None
+    return RealNameOut(has_real_name=bool(p.real_name), real_name_masked=masked, updated_at=p.real_name_updated_at)
+
+
+def set_real_name(uow: UnitOfWork, user_id: int, real_name: str) -> RealNameOut:
+    """Set the payee name WeChat Pay checks on transfers from ¥2,000; payouts that waited for it go on at once."""
+    profile = uow.session.get(DeveloperProfile, user_id, with_for_update=True)
+    if profile is None:
+        raise NotFound("PROFILE_NOT_FOUND", "请先填写简历卡片")
+    _apply_real_name(uow, profile, real_name)
+    return real_name_out(profile)
+
+
+def _apply_real_name(uow: UnitOfWork, profile: DeveloperProfile, real_name: str) -> None:
+    from shared.payouts.service import on_real_name_set  # lazy: profiles must not load the payouts area
+
+    name = " ".join(real_name.split())
+    if not _REAL_NAME.match(name):
+        raise ValidationFailed.field("real_name", "请填写与微信实名一致的姓名")
+    profile.real_name, profile.real_name_updated_at = name, uow.now
+    uow.session.add(profile)
+    # The name itself stays out of the behaviour log.
+    uow.record("developer_profile", profile.user_id, "real_name_set", actor_id=profile.user_id)
+    uow.flush()
+    on_real_name_set(uow, profile.user_id)
+
+
+def get_real_name(uow: UnitOfWork, user_id: int) -> RealNameOut:
+    return real_name_out(get_developer_profile(uow, user_id))

@@ -1,5 +1,13 @@
 """The task hall: open tasks, filtered and sorted, keyset-paginated. One SQL statement on partial indexes that hold
-only open tasks (infra/migrations/0001_core.sql), written as SQL because it is the hottest read of the platform."""
+only open tasks (infra/migrations/0001_core.sql), written as SQL because it is the hottest read of the platform.
+
+Promotion (置顶推荐, shared/billing/promotion.py): while `promoted_until > now` a task ranks first. The walk is two
+keyset segments in the requested sort — the promoted tasks that match the filters, then all the others — so every
+task still appears exactly once. A cursor inside the promoted segment is tagged ("p", key, id); a cursor in the
+ordinary segment keeps the plain (key, id) form. Pages in the ordinary segment (every page after the first, in
+practice) run the same single indexed query as before plus a row filter that drops the few promoted tasks; pages
+that touch the promoted segment are one statement too: a UNION ALL of the promoted branch (read from the small
+tasks_hall_promoted partial index) and the ordinary one, with merchants joined to the page afterwards."""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ from typing import Any
 from sqlalchemy import text
 
 from shared.applications.rules import response_rate
+from shared.errors import ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
 from shared.tasks.schemas import HallPage, HallQuery, TaskCard
 
@@ -18,6 +27,7 @@ _SORTS = {"newest": ("published_at", "DESC"), "reward": ("reward_fen", "DESC"), 
 
 def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
     key, direction = _SORTS[q.sort]
+    promoted_segment, after = _decode(q.cursor)
     where = ["t.status = 'open'", "t.deadline > :now", "t.difficulty BETWEEN :dmin AND :dmax"]
     params: dict[str, Any] = {"now": now, "dmin": q.difficulty_min, "dmax": q.difficulty_max, "limit": q.limit + 1}
     if q.tags:
@@ -36,20 +46,54 @@ def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
     if q.deadline_before is not None:
         where.append("t.deadline <= :dbefore")
         params["dbefore"] = q.deadline_before
-    if q.cursor:
-        last_key, last_id = decode_cursor(q.cursor, 2)
+    keyset = ""
+    if after is not None:
         op = "<" if direction == "DESC" else ">"
-        where.append(f"(t.{key}, t.id) {op} (:ckey, :cid)")
-        params["ckey"], params["cid"] = last_key, int(last_id)
+        keyset = f" AND (t.{key}, t.id) {op} (:ckey, :cid)"
+        params["ckey"], params["cid"] = after[0], int(after[1])
+    order = f" ORDER BY t.{key} {direction}, t.id {direction} LIMIT :limit"
+    columns = ("t.id, t.title, t.skill_tags, t.difficulty, t.reward_fen, t.deadline, t.published_at,"
+               " t.applications_count, t.merchant_id")
+    merchant = ("coalesce(m.name, '') AS merchant_name, coalesce(m.responses_on_time, 0) AS on_time,"
+                " coalesce(m.responses_due, 0) AS due")
+    ordinary = " AND (t.promoted_until IS NULL OR t.promoted_until <= :now)"
+    if not promoted_segment:
+        sql = (
+            f"SELECT {columns}, {merchant}, false AS promoted"
+            " FROM tasks t LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id"
+            f" WHERE {' AND '.join(where)}{ordinary}{keyset}{order}"
+        )
+        return sql, params
+    # First page (or a page inside the promoted segment): the rest of the promoted segment, then the ordinary
+    # segment from its start. Each branch is LIMITed on its own index, the union's sort sees at most 2 x (limit + 1)
+    # rows, and merchants are joined once, to the page only.
+    def branch(promoted: bool, extra: str) -> str:
+        return (f"(SELECT {columns}, {'true' if promoted else 'false'} AS promoted FROM tasks t"
+                f" WHERE {' AND '.join(where)}{extra}{order})")
+
     sql = (
-        "SELECT t.id, t.title, t.skill_tags, t.difficulty, t.reward_fen, t.deadline, t.published_at,"
-        " t.applications_count, t.merchant_id, coalesce(m.name, '') AS merchant_name,"
-        " coalesce(m.responses_on_time, 0) AS on_time, coalesce(m.responses_due, 0) AS due"
-        " FROM tasks t LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id"
-        f" WHERE {' AND '.join(where)}"
-        f" ORDER BY t.{key} {direction}, t.id {direction} LIMIT :limit"
+        f"SELECT x.*, {merchant} FROM ({branch(True, ' AND t.promoted_until > :now' + keyset)}"
+        f" UNION ALL {branch(False, ordinary)}"
+        f" ORDER BY promoted DESC, {key} {direction}, id {direction} LIMIT :limit) x"
+        " LEFT JOIN merchant_profiles m ON m.user_id = x.merchant_id"
+        f" ORDER BY x.promoted DESC, x.{key} {direction}, x.id {direction}"
     )
     return sql, params
+
+
+def _decode(cursor: str | None) -> tuple[bool, tuple[Any, Any] | None]:
+    """(in the promoted segment?, the (key, id) to continue after). No cursor: the first page, which starts with the
+    promoted segment."""
+    if not cursor:
+        return True, None
+    try:
+        values = decode_cursor(cursor, 3)
+    except ValidationFailed:
+        last_key, last_id = decode_cursor(cursor, 2)
+        return False, (last_key, last_id)
+    if values[0] != "p":
+        raise ValidationFailed.field("cursor", "分页游标无效")
+    return True, (values[1], values[2])
 
 
 def browse(conn: Any, q: HallQuery, now: datetime) -> HallPage:
@@ -59,7 +103,7 @@ def browse(conn: Any, q: HallQuery, now: datetime) -> HallPage:
         TaskCard(id=r.id, title=r.title, skill_tags=r.skill_tags, difficulty=r.difficulty, reward_fen=r.reward_fen,
                  deadline=r.deadline, published_at=r.published_at, applications_count=r.applications_count,
                  merchant_id=r.merchant_id, merchant_name=r.merchant_name,
-                 merchant_response_rate=response_rate(r.on_time, r.due))
+                 merchant_response_rate=response_rate(r.on_time, r.due), promoted=r.promoted)
         for r in rows[: q.limit]
     ]
     next_cursor = None
@@ -67,5 +111,6 @@ def browse(conn: Any, q: HallQuery, now: datetime) -> HallPage:
         last = rows[q.limit - 1]
         key = _SORTS[q.sort][0]
         value = getattr(last, key)
-        next_cursor = encode_cursor(value.isoformat() if isinstance(value, datetime) else value, last.id)
+        value = value.isoformat() if isinstance(value, datetime) else value
+        next_cursor = encode_cursor("p", value, last.id) if last.promoted else encode_cursor(value, last.id)
     return HallPage(items=items, next_cursor=next_cursor)

@@ -29,6 +29,8 @@ class Task(SQLModel, table=True):
     delivered_at: datetime | None = timestamp(nullable=True)
     completed_at: datetime | None = timestamp(nullable=True)
     closed_at: datetime | None = timestamp(nullable=True)
+    funded_at: datetime | None = timestamp(nullable=True)  # escrow first funded (0003_payments)
+    promoted_until: datetime | None = timestamp(nullable=True)  # ranks first in the hall until then
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     version: int = 1

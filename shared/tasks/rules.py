@@ -7,8 +7,9 @@
                                  cancelled / expired                                  completed ◀──────┘ auto_accept
                                             delivered ──dispute──▶ disputed ──▶ completed / failed
 
-`approve` goes straight to `open` when escrow is not required (platform tasks, or the rule switched off), so the
-money issue only has to flip `escrow_required` and handle `fund`.
+`approve` goes straight to `open` when escrow is not required (the rule switched off, or the task was funded before
+it went back to review). `fund` happens when the escrow is paid (shared/payments: the WeChat Pay notification, or
+the platform budget for platform tasks in the same transaction as the approval).
 """
 
 from __future__ import annotations

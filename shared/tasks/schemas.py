@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.payments.schemas import MilestoneIn
+
 
 def _tags(value: object) -> object:
     if isinstance(value, str):
@@ -20,6 +22,9 @@ class TaskCreate(BaseModel):
     difficulty: int = Field(ge=1, le=5)
     reward_fen: int = Field(gt=0, description="赏金，单位：分")
     deadline: AwareDatetime
+    milestones: list[MilestoneIn] | None = Field(
+        None, max_length=10, description="分里程碑（可选，2–10 个，赏金之和须等于 reward_fen；每个单独托管）")
+    is_platform: bool = Field(False, description="平台任务（仅管理员；由平台预算托管）")
 
     @field_validator("title", "description")
     @classmethod
@@ -68,6 +73,8 @@ class TaskOut(BaseModel):
     applications_count: int
     published_at: datetime | None
     created_at: datetime
+    is_platform: bool = False
+    funded_at: datetime | None = Field(None, description="赏金托管时间；为空表示尚未托管")
     merchant_name: str | None = None
     merchant_response_rate: float | None = None
 
@@ -85,6 +92,7 @@ class TaskCard(BaseModel):
     merchant_id: int
     merchant_name: str
     merchant_response_rate: float | None
+    promoted: bool = Field(False, description="置顶推荐中（排在大厅最前）")
 
 
 class HallQuery(BaseModel):

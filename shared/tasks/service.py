@@ -32,7 +32,7 @@ def task_out(task: Task, merchant: MerchantProfile | None = None) -> TaskOut:
         status=task.status, status_name=task_rules.STATUS_NAMES[task.status], review_reason=task.review_reason,
         assignee_id=task.assignee_id, revision_count=task.revision_count,
         applications_count=task.applications_count, published_at=task.published_at, created_at=task.created_at,
-        merchant_name=merchant.name if merchant else None,
+        is_platform=task.is_platform, funded_at=task.funded_at, merchant_name=merchant.name if merchant else None,
         merchant_response_rate=response_rate(merchant.responses_on_time, merchant.responses_due) if merchant else None,
     )
 
@@ -59,6 +59,13 @@ def _transition(task: Task, action: str, rules: Rules | None = None) -> str:
                        f"任务当前状态为「{task_rules.STATUS_NAMES[task.status]}」，不能执行此操作") from None
 
 
+def _refund_escrow(uow: UnitOfWork, task: Task, *, action: str, reason: str, actor_id: int | None) -> None:
+    """A task that closes before work starts gives back whatever its escrow holds, by itself (shared/payments)."""
+    from shared.payments.refunds import refund_on_close
+
+    refund_on_close(uow, task, action=action, reason=reason, actor_id=actor_id)
+
+
 def _set_status(uow: UnitOfWork, task: Task, status: str, *, actor_id: int | None, action: str, **data: object) -> None:
     previous = task.status
     task.status = status
@@ -74,27 +81,43 @@ def _set_status(uow: UnitOfWork, task: Task, status: str, *, actor_id: int | Non
 
 
 def publish_task(uow: UnitOfWork, merchant_id: int, data: TaskCreate) -> TaskOut:
+    from shared.payments import milestones as ms
+
     rules = load_rules(uow)
     tags = taxonomy.check_skills(data.skill_tags, "skill_tags")
     _check_terms(uow, rules, reward_fen=data.reward_fen, deadline=data.deadline)
+    if data.milestones is not None:
+        ms.check_milestones(data.milestones, data.reward_fen)
     merchant = uow.session.get(MerchantProfile, merchant_id)
-    if merchant is None:
-        raise Conflict("MERCHANT_PROFILE_REQUIRED", "请先完善商家资料")
     user = uow.session.get(User, merchant_id)
     verdict = assess({"title": data.title, "description": data.description}, user.openid if user else None)
-    decision = task_rules.decide_publication(
-        merchant_approved_before=merchant.tasks_approved > 0, content_suggest=verdict.suggest,
-        content_label=verdict.label, escrow_required=rules.escrow_required)
+    if data.is_platform:
+        # The operators publish platform tasks themselves: publishing is the approval; the budget pays (below).
+        if user is None or not user.has_role("admin"):
+            raise Forbidden("ADMIN_REQUIRED", "只有管理员可以发布平台任务")
+        decision = task_rules.PublishDecision("awaiting_funding" if rules.escrow_required else "open", None)
+    else:
+        if merchant is None:
+            raise Conflict("MERCHANT_PROFILE_REQUIRED", "请先完善商家资料")
+        decision = task_rules.decide_publication(
+            merchant_approved_before=merchant.tasks_approved > 0, content_suggest=verdict.suggest,
+            content_label=verdict.label, escrow_required=rules.escrow_required)
     task = Task(
         merchant_id=merchant_id, title=data.title, description=data.description, skill_tags=tags,
         difficulty=data.difficulty, reward_fen=data.reward_fen, deadline=data.deadline, status=decision.status,
-        review_reason=decision.review_reason, moderation_label=verdict.label,
+        review_reason=decision.review_reason, moderation_label=verdict.label, is_platform=data.is_platform,
         published_at=uow.now if decision.status == "open" else None, created_at=uow.now, updated_at=uow.now,
     )
     uow.session.add(task)
     uow.flush()
     assert task.id is not None
+    if data.milestones is not None:
+        ms.create_milestones(uow, task.id, data.milestones)
     uow.record("task", task.id, "published", actor_id=merchant_id, data={"status": task.status})
+    if task.is_platform and task.status == "awaiting_funding":
+        from shared.payments.service import fund_platform_task
+
+        fund_platform_task(uow, task, actor_id=merchant_id)
     return task_out(task, merchant)
 
 
@@ -119,6 +142,14 @@ def edit_task(uow: UnitOfWork, merchant_id: int, task_id: int, data: TaskUpdate)
     if "skill_tags" in changes:
         changes["skill_tags"] = taxonomy.check_skills(changes["skill_tags"], "skill_tags")
     _check_terms(uow, rules, reward_fen=changes.get("reward_fen"), deadline=changes.get("deadline"))
+    if "reward_fen" in changes and changes["reward_fen"] != task.reward_fen:
+        from shared.payments.milestones import has_milestones
+
+        # The escrow holds exactly the reward, and milestones add up to it: neither can drift from it.
+        if task.funded_at is not None:
+            raise Conflict("REWARD_LOCKED", "赏金已托管，不能修改赏金金额")
+        if has_milestones(uow, task_id):
+            raise Conflict("REWARD_LOCKED", "分里程碑的任务不能修改总赏金")
     text_changed = {k: v for k, v in changes.items() if k in ("title", "description") and v != getattr(task, k)}
     for name, value in changes.items():
         setattr(task, name, value)
@@ -142,6 +173,7 @@ def cancel_task(uow: UnitOfWork, merchant_id: int, task_id: int, reason: str) ->
     task = _own_task(uow, task_id, merchant_id)
     _set_status(uow, task, _transition(task, "cancel"), actor_id=merchant_id, action="cancelled", reason=reason)
     close_active_applications(uow, task, kind="task_cancelled")
+    _refund_escrow(uow, task, action="cancel", reason="任务已取消", actor_id=merchant_id)
     return task_out(task, uow.session.get(MerchantProfile, merchant_id))
 
 
@@ -150,8 +182,14 @@ def approve_task(uow: UnitOfWork, admin_id: int, task_id: int, note: str) -> Tas
     task = uow.session.get(Task, task_id, with_for_update=True)
     if task is None:
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
-    _set_status(uow, task, _transition(task, "approve", rules), actor_id=admin_id, action="approved", note=note)
+    # A task funded before (flagged back to review after an edit) must not be asked for its money again.
+    target = _transition(task, "approve", rules if task.funded_at is None else None)
+    _set_status(uow, task, target, actor_id=admin_id, action="approved", note=note)
     task.review_reason = None
+    if task.status == "awaiting_funding" and task.is_platform:
+        from shared.payments.service import fund_platform_task
+
+        fund_platform_task(uow, task, actor_id=admin_id)
     uow.execute("UPDATE merchant_profiles SET tasks_approved = tasks_approved + 1, updated_at = :now"
                 " WHERE user_id = :m", {"now": uow.now, "m": task.merchant_id})
     assert task.id is not None
@@ -166,6 +204,7 @@ def reject_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> Ta
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
     _set_status(uow, task, _transition(task, "reject"), actor_id=admin_id, action="rejected", reason=reason)
     task.review_reason = reason
+    _refund_escrow(uow, task, action="reject", reason="任务未通过审核", actor_id=admin_id)
     assert task.id is not None
     uow.notify(task.merchant_id, "task_rejected", "任务未通过审核", f"「{task.title}」未通过审核：{reason}",
                data={"task_id": task.id}, dedupe_key=f"task_rejected:{task.id}")
@@ -191,6 +230,7 @@ def expire_overdue(uow: UnitOfWork, batch: int = 200) -> int:
         assert task is not None
         _set_status(uow, task, _transition(task, "expire"), actor_id=None, action="expired")
         close_active_applications(uow, task, kind="task_expired")
+        _refund_escrow(uow, task, action="expire", reason="任务到期未选定开发者", actor_id=None)
         uow.notify(task.merchant_id, "task_expired", "任务已过期",
                    f"「{task.title}」已到截止时间，未选定开发者，任务已关闭。",
                    data={"task_id": row.id}, dedupe_key=f"task_expired:{row.id}")

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from shared.errors import Conflict, NotFound
+from shared.payouts.service import release_on_completion
 from shared.rules_config import load_rules
 from shared.tasks.models import Task
 from shared.tasks.service import _set_status, _transition
@@ -97,6 +98,9 @@ def _complete(uow: UnitOfWork, task: Task, *, action: str, actor_id: int | None,
     uow.execute("UPDATE developer_profiles SET completed_tasks = completed_tasks + 1, updated_at = :now"
                 " WHERE user_id = :d", {"now": uow.now, "d": task.assignee_id})
     assert task.assignee_id is not None and task.id is not None
+    # Settle in this same transaction: the escrow releases (developer share + commission) and the payout is queued,
+    # or nothing is — a task can never be completed with its money left behind, nor paid without completing.
+    release_on_completion(uow, task)
     auto = "（超过 7 天未验收，系统已自动验收）" if action == "auto_accept" else ""
     uow.notify(task.assignee_id, "work_accepted", "交付已验收", f"「{task.title}」已验收通过{auto}，记得给商家评价哦。",
                data={"task_id": task.id}, dedupe_key=f"work_accepted:{task.id}")

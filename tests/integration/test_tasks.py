@@ -17,9 +17,14 @@ def test_first_task_of_a_merchant_waits_for_review_then_later_ones_open(world):
     queue = call("GET", "/admin/tasks/review-queue", token=admin.token)
     assert [t["id"] for t in queue.body] == [r["id"]]
     approved = call("POST", f"/admin/tasks/{r['id']}/approve", {}, admin.token)
-    assert approved["status"] == "open" and approved["published_at"]
+    # Approved, it waits for its escrow; it opens (and is published) when the reward is paid.
+    assert approved["status"] == "awaiting_funding" and approved["published_at"] is None
+    assert call("GET", "/tasks").body["items"] == []
+    world.fund(merchant, r["id"])
+    opened = call("GET", f"/tasks/{r['id']}", token=merchant.token)
+    assert opened["status"] == "open" and opened["published_at"] and opened["funded_at"]
     second = call("POST", "/tasks", world.task_body(title="第二个任务标题"), merchant.token)
-    assert second["status"] == "open"
+    assert second["status"] == "awaiting_funding"  # no second review
     inbox = call("GET", "/notifications", token=merchant.token)
     assert any(n["kind"] == "task_approved" for n in inbox["items"])
 
@@ -72,8 +77,11 @@ def test_only_merchants_publish(world):
 def test_edit_open_task_and_refuse_someone_elses(world):
     owner, other = world.merchant(), world.merchant()
     task = world.open_task(owner)
+    r = call("PATCH", f"/tasks/{task['id']}", {"difficulty": 4}, owner.token)
+    assert r.status == 200 and r["difficulty"] == 4
+    # The escrow holds exactly the reward: once it is funded the reward no longer changes.
     r = call("PATCH", f"/tasks/{task['id']}", {"reward_fen": 80_000}, owner.token)
-    assert r.status == 200 and r["reward_fen"] == 80_000
+    assert r.status == 409 and r["code"] == "REWARD_LOCKED"
     r = call("PATCH", f"/tasks/{task['id']}", {"reward_fen": 1}, other.token)
     assert r.status == 403 and r["code"] == "NOT_TASK_OWNER"
     r = call("PATCH", f"/tasks/{task['id']}", {}, owner.token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -54,6 +55,7 @@ class World:
     def __init__(self, platform: Any) -> None:
         self.wechat = platform.fakes["wechat"]
         self.sms = platform.fakes["sms"]
+        self.wechatpay = platform.fakes["wechatpay"]
         self._n = 0
         self._admin: Actor | None = None
 
@@ -114,15 +116,38 @@ class World:
         return body
 
     def open_task(self, merchant: Actor, **over: Any) -> dict[str, Any]:
-        """Publish a task and, if it waits for review, approve it as an admin: the task ends up open."""
+        """Publish a task, approve it as an admin if it waits for review, and fund its escrow through the real flow
+        (order, the payer pays at the fake WeChat Pay, its notification reaches /payments/notify over HTTP): the task
+        ends up open."""
         r = call("POST", "/tasks", self.task_body(**over), merchant.token)
         assert r.status == 201, r.body
         if r["status"] == "pending_review":
             admin = self.admin()
             r = call("POST", f"/admin/tasks/{r['id']}/approve", {}, admin.token)
             assert r.status == 200, r.body
+        if r["status"] == "awaiting_funding":
+            self.fund(merchant, r["id"])
+            r = call("GET", f"/tasks/{r['id']}", token=merchant.token)
         assert r["status"] == "open", r.body
         return r.body
+
+    def fund(self, merchant: Actor, task_id: int, **body: Any) -> str:
+        """Pay a task's escrow (or its next milestone) and wait until the webhook has brought the payment in;
+        returns the order's out_trade_no."""
+        r = call("POST", f"/payments/tasks/{task_id}/fund", body, merchant.token)
+        assert r.status == 200, r.body
+        out_trade_no = r["out_trade_no"]
+        self.wechatpay.pay(out_trade_no)
+        # The notification arrives asynchronously over HTTP: poll the order briefly.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            order = call("GET", f"/payments/orders/{out_trade_no}", token=merchant.token)
+            if order.status == 200 and order["state"] == "paid":
+                break
+            time.sleep(0.02)
+        else:
+            raise AssertionError(f"order {out_trade_no} was not settled by its notification in time")
+        return out_trade_no
 
     def assigned_task(self, merchant: Actor, developer: Actor) -> dict[str, Any]:
         task = self.open_task(merchant)

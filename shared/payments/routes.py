@@ -1,0 +1,77 @@
+"""HTTP routes of the `payments` function: funding a task, orders, the WeChat Pay webhook, the platform budget."""
+
+from __future__ import annotations
+
+from shared.http.router import Request, Response, Router
+from shared.payments import refunds, service, webhook
+from shared.payments import schemas as s
+from shared.tasks import service as tasks
+from shared.tasks.schemas import CancelTask, TaskCreate, TaskOut
+from shared.uow import run
+
+router = Router("payments")
+ADMIN = ("admin",)
+
+
+@router.post("/payments/notify", summary="微信支付通知（支付、退款、商家转账）", auth=False, raw_body=True)
+def notify(req: Request) -> Response:
+    return webhook.handle(req.headers, req.raw_body)
+
+
+@router.post("/payments/tasks/{task_id:int}/fund", summary="托管赏金：下单并返回 wx.requestPayment 参数",
+             body=s.FundIn, response=s.FundOut, roles=("merchant",),
+             errors=("TASK_NOT_AWAITING_FUNDING", "NOT_TASK_OWNER", "PLATFORM_TASK", "OPENID_REQUIRED",
+                     "MILESTONE_ALREADY_FUNDED", "ORDER_ALREADY_PAID", "PAYMENT_UNAVAILABLE"))
+def fund(req: Request, body: s.FundIn) -> s.FundOut:
+    return service.fund_task(req.user_id, req.params["task_id"], body)
+
+
+@router.get("/payments/tasks/{task_id:int}/funding", summary="任务的托管情况（里程碑、订单、退款）",
+            response=s.FundingOut)
+def funding(req: Request) -> s.FundingOut:
+    return run(lambda uow: service.task_funding(uow, req.user_id, req.params["task_id"]))
+
+
+@router.get("/payments/orders/{out_trade_no:str}", summary="订单详情（仅付款人）", response=s.OrderOut,
+            errors=("ORDER_NOT_FOUND",))
+def order(req: Request) -> s.OrderOut:
+    return run(lambda uow: service.get_order(uow, req.user_id, req.params["out_trade_no"]))
+
+
+# --- operators ---
+
+
+@router.get("/payments/admin/budget", summary="平台预算余额", response=s.BudgetOut, roles=ADMIN)
+def budget(req: Request) -> s.BudgetOut:
+    return run(service.budget)
+
+
+@router.post("/payments/admin/budget/topup", summary="平台预算充值（公司转入微信支付商户余额）", body=s.TopUpIn,
+             response=s.BudgetOut, roles=ADMIN)
+def top_up(req: Request, body: s.TopUpIn) -> s.BudgetOut:
+    return run(lambda uow: service.top_up_budget(uow, req.user_id, body))
+
+
+@router.post("/payments/admin/platform-tasks", summary="发布平台任务（由平台预算托管，发布即上线）",
+             body=TaskCreate, response=TaskOut, status=201, roles=ADMIN, errors=("PLATFORM_BUDGET_INSUFFICIENT",))
+def publish_platform_task(req: Request, body: TaskCreate) -> TaskOut:
+    data = body.model_copy(update={"is_platform": True})
+    return run(lambda uow: tasks.publish_task(uow, req.user_id, data))
+
+
+@router.post("/payments/admin/platform-tasks/{task_id:int}/cancel", summary="取消平台任务（托管退回平台预算）",
+             body=CancelTask, response=TaskOut, roles=ADMIN, errors=("TASK_STATE_CONFLICT",))
+def cancel_platform_task(req: Request, body: CancelTask) -> TaskOut:
+    return run(lambda uow: service.cancel_platform_task(uow, req.user_id, req.params["task_id"], body.reason))
+
+
+@router.get("/payments/admin/refunds", summary="退款单（可按状态筛选，failed 为待人工处理）",
+            query=s.AdminRefundsQuery, response=list[s.AdminRefundOut], roles=ADMIN)
+def admin_refunds(req: Request, query: s.AdminRefundsQuery) -> list[s.AdminRefundOut]:
+    return run(lambda uow: refunds.admin_refunds(uow, query.state, query.limit))
+
+
+@router.get("/payments/admin/notifications/refused", summary="被拒绝的微信支付通知（未知订单、金额不符等）",
+            response=list[s.RefusedNotification], roles=ADMIN)
+def refused(req: Request) -> list[s.RefusedNotification]:
+    return run(service.refused_notifications)
