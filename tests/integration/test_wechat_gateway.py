@@ -50,15 +50,15 @@ def gateway(fake: FakeWeChat) -> WeChatGateway:
 
 
 def _post(url: str, body: dict) -> dict:
-    request = urllib.request.Request(  # noqa: S310 - loopback fake
+    request = urllib.request.Request(
         url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
     )
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback fake
+    with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
 def _get(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback fake
+    with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
 
 

@@ -135,14 +135,14 @@ def gateway(fake: FakeWeChatPay, keys: WeChatPayTestKeys, receiver: NotifyReceiv
 
 
 def _control(fake: FakeWeChatPay, path: str, body: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310 - loopback fake
+    request = urllib.request.Request(
         fake.base_url + path,
         json.dumps(body).encode() if body is not None else None,
         {"Content-Type": "application/json"},
         method="POST" if body is not None else "GET",
     )
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback fake
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
@@ -536,14 +536,14 @@ def test_fake_refuses_a_wrong_merchant_signature(fake: FakeWeChatPay, keys: WeCh
         wrong_serial.query_order("T20261125060")
     assert serial.value.status == 401
 
-    request = urllib.request.Request(  # noqa: S310 - loopback fake
+    request = urllib.request.Request(
         fake.base_url + "/v3/pay/transactions/out-trade-no/T20261125060?mchid=" + fake.mchid,
         headers={"Authorization": 'WECHATPAY2-SHA256-RSA2048 mchid="1900000001",nonce_str="x",'
                                   f'signature="AAAA",timestamp="{int(time.time())}",'
                                   f'serial_no="{keys.merchant_serial}"'},
     )
     with pytest.raises(urllib.error.HTTPError) as unsigned:
-        urllib.request.urlopen(request, timeout=5)  # noqa: S310 - loopback fake
+        urllib.request.urlopen(request, timeout=5)
     assert unsigned.value.code == 401 and json.loads(unsigned.value.read())["code"] == "SIGN_ERROR"
 
 
