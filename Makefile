@@ -18,9 +18,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 dev: $(STAMP)
 	$(PY) -m infra.local.dev
 
-## All tests (unit, integration, e2e) plus lint. CI runs this.
+## All tests (unit, integration, e2e) plus lint and type-check (Python 3.10 target). CI runs this.
 test: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy shared functions infra
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -33,12 +33,12 @@ def embedded_database_url(data_dir: str | None = None) -> str:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI) and falls back to /tmp: that is fine.
         warnings.simplefilter("ignore")
-        import pgserver  # type: ignore[import-untyped]
+        import pgserver
 
         _embedded_server = pgserver.get_server(directory)
     # Our data lives in the `codelink` database of that server (pgserver's URI names `postgres`), so every local
     # command — make dev, migrate, admin, invoke, ledger-check — meets the same data.
-    uri = str(_embedded_server.get_uri())  # type: ignore[attr-defined]
+    uri = str(_embedded_server.get_uri())
     from sqlalchemy import create_engine, text
 
     admin = create_engine(sqlalchemy_url(uri), isolation_level="AUTOCOMMIT")

@@ -81,7 +81,7 @@ def failed_jobs(req: Request) -> list[FailedJob]:
 
 @router.post("/admin/jobs/{job_id:int}/retry", summary="重新执行失败的后台任务", response=Count, roles=ADMIN)
 def retry_job(req: Request) -> Count:
-    def retry(uow):  # type: ignore[no-untyped-def]
+    def retry(uow):
         n = uow.execute("UPDATE jobs SET status = 'queued', attempts = 0, run_at = :now, updated_at = :now"
                         " WHERE id = :id AND status = 'failed'", {"now": uow.now, "id": req.params["job_id"]}).rowcount
         if n:

@@ -32,7 +32,7 @@ def wechat_login(req: Request, body: s.WeChatLogin) -> s.TokenPair:
 def sms_send(req: Request, body: s.SmsSend) -> SmsSent:
     from shared.rules_config import load_rules
 
-    def send(uow):  # type: ignore[no-untyped-def]
+    def send(uow):
         ttl = service.send_sms_code(uow, body.phone)
         return SmsSent(expires_in=ttl, resend_after=load_rules(uow).sms_resend_seconds)
 

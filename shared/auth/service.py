@@ -44,7 +44,7 @@ def _ensure_active(user: User) -> None:
 
 
 def _new_user(uow: UnitOfWork, **fields: object) -> User:
-    user = User(created_at=uow.now, updated_at=uow.now, roles=[], **fields)  # type: ignore[arg-type]
+    user = User(created_at=uow.now, updated_at=uow.now, roles=[], **fields)
     uow.session.add(user)
     uow.flush()
     assert user.id is not None

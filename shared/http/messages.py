@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 _MESSAGES: dict[str, str] = {
@@ -49,7 +50,7 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def message_for(error: dict[str, Any]) -> str:
+def message_for(error: Mapping[str, Any]) -> str:
     template = _MESSAGES.get(error["type"])
     if template is None:
         return "取值无效"
@@ -63,5 +64,5 @@ def message_for(error: dict[str, Any]) -> str:
         return template.split("{")[0].strip() or "取值无效"
 
 
-def translate(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+def translate(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     return [{"field": field_path(tuple(e["loc"])), "message": message_for(e)} for e in errors]

@@ -53,7 +53,7 @@ class Count(BaseModel):
 
 @router.get("/notifications", summary="我的消息", query=InboxQuery, response=Inbox)
 def inbox(req: Request, query: InboxQuery) -> Inbox:
-    def read(uow):  # type: ignore[no-untyped-def]
+    def read(uow):
         items, cursor = service.inbox(uow, req.user_id, query.cursor, query.limit, query.unread_only)
         return Inbox(items=[NotificationOut.model_validate(i) for i in items], next_cursor=cursor,
                      unread=service.unread_count(uow, req.user_id))

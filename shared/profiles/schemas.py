@@ -9,6 +9,9 @@ PublicField = Literal["display_name", "headline", "bio", "city", "years_experien
                       "experience", "rating", "completed_tasks"]
 
 
+DEFAULT_PUBLIC_FIELDS: tuple[PublicField, ...] = ("display_name", "headline", "skills", "rating", "completed_tasks")
+
+
 class Link(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=40)
@@ -34,8 +37,7 @@ class DeveloperProfileIn(BaseModel):
     skills: list[str] = Field(min_length=1, max_length=20)
     links: list[Link] = Field(default_factory=list, max_length=10)
     experience: list[Experience] = Field(default_factory=list, max_length=20)
-    public_fields: list[PublicField] = Field(
-        default_factory=lambda: ["display_name", "headline", "skills", "rating", "completed_tasks"])
+    public_fields: list[PublicField] = Field(default_factory=lambda: list(DEFAULT_PUBLIC_FIELDS))
     real_name: str | None = Field(None, min_length=2, max_length=30,
                                   description="收款实名（单笔 2000 元起的转账使用，永不公开）；不填则保持不变")
 

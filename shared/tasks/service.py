@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from shared.applications.service import close_active_applications
 from shared.auth.models import User
@@ -213,7 +213,7 @@ def reject_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> Ta
 
 def review_queue(uow: UnitOfWork, limit: int = 50) -> list[TaskOut]:
     tasks = uow.session.exec(
-        select(Task).where(Task.status == "pending_review").order_by(Task.created_at).limit(limit)  # type: ignore[arg-type]
+        select(Task).where(Task.status == "pending_review").order_by(col(Task.created_at)).limit(limit)
     ).all()
     return [task_out(t) for t in tasks]
 
@@ -269,8 +269,8 @@ def my_tasks(uow: UnitOfWork, merchant_id: int, status: str | None, cursor: str 
         stmt = stmt.where(Task.status == status)
     if cursor:
         (last_id,) = decode_cursor(cursor, 1)
-        stmt = stmt.where(Task.id < int(last_id))  # type: ignore[operator]
-    tasks = uow.session.exec(stmt.order_by(Task.id.desc()).limit(limit + 1)).all()  # type: ignore[union-attr]
+        stmt = stmt.where(col(Task.id) < int(last_id))
+    tasks = uow.session.exec(stmt.order_by(col(Task.id).desc()).limit(limit + 1)).all()
     merchant = uow.session.get(MerchantProfile, merchant_id)
     page = [task_out(t, merchant) for t in tasks[:limit]]
     return page, encode_cursor(page[-1].id) if len(tasks) > limit else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from shared.errors import Conflict, NotFound
 from shared.payouts.service import release_on_completion
@@ -46,7 +46,7 @@ def _rating_out(r: Rating) -> RatingOut:
 
 def _latest_delivery(uow: UnitOfWork, task_id: int) -> Delivery | None:
     return uow.session.exec(
-        select(Delivery).where(Delivery.task_id == task_id).order_by(Delivery.round.desc())  # type: ignore[attr-defined]
+        select(Delivery).where(Delivery.task_id == task_id).order_by(col(Delivery.round).desc())
     ).first()
 
 
@@ -161,9 +161,9 @@ def work_state(uow: UnitOfWork, user_id: int, task_id: int) -> WorkState:
     r = load_rules(uow)
     task = _task_for(uow, task_id, user_id, role="party", lock=False)
     deliveries = uow.session.exec(
-        select(Delivery).where(Delivery.task_id == task_id).order_by(Delivery.round)  # type: ignore[arg-type]
+        select(Delivery).where(Delivery.task_id == task_id).order_by(col(Delivery.round))
     ).all()
-    ratings = uow.session.exec(select(Rating).where(Rating.task_id == task_id).order_by(Rating.id)).all()  # type: ignore[arg-type]
+    ratings = uow.session.exec(select(Rating).where(Rating.task_id == task_id).order_by(col(Rating.id))).all()
     auto_at = None
     if task.status == "delivered" and task.delivered_at:
         auto_at = task.delivered_at + timedelta(days=r.auto_accept_days)
