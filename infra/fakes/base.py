@@ -12,8 +12,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from infra.local.serving import BackgroundHTTPServer
 
 log = logging.getLogger("codelink.fakes")
 
@@ -45,20 +47,20 @@ class FakeResponse:
 Handler = Callable[[FakeRequest], FakeResponse]
 
 
-class FakeServer:
+class FakeServer(BackgroundHTTPServer):
     """Subclasses implement `handle(request) -> FakeResponse`."""
 
     name = "fake"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._host = host
-        self._port = port
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
         self.lock = threading.RLock()
 
-    # --- lifecycle ---
-    def start(self) -> str:
+    @property
+    def thread_name(self) -> str:  # type: ignore[override]
+        return f"{self.name}-http"
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -93,34 +95,7 @@ class FakeServer:
             def log_message(self, format: str, *args: object) -> None:
                 log.debug("%s: " + format, fake.name, *args)
 
-        self._httpd = ThreadingHTTPServer((self._host, self._port), _Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"{self.name}-http", daemon=True)
-        self._thread.start()
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    @property
-    def port(self) -> int:
-        assert self._httpd is not None, "fake not started"
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> FakeServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return _Handler
 
     # --- to override ---
     def handle(self, request: FakeRequest) -> FakeResponse:  # pragma: no cover - abstract

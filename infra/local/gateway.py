@@ -27,12 +27,13 @@ from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from infra.local.manifest import Manifest, TimerTrigger, load_manifest
+from infra.local.serving import BackgroundHTTPServer
 
 log = logging.getLogger("codelink.local")
 
@@ -229,7 +230,7 @@ def _json(status: int, payload: Any) -> tuple[int, list[tuple[str, str]], bytes]
 # --- the HTTP gateway ---
 
 
-class LocalGateway:
+class LocalGateway(BackgroundHTTPServer):
     """Function URLs for every HTTP function, on one local port.
 
     `http_functions`: the first path segments that reach a function (default: the functions with an `http`
@@ -257,9 +258,7 @@ class LocalGateway:
             http_functions = manifest.http_functions
         self.http_functions = frozenset(http_functions)
         self.openapi_module = openapi_module
-        self._host, self._port = host, port
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(host, port)
 
     # --- request handling (no sockets: tests can call it directly) ---
     def handle(
@@ -302,8 +301,9 @@ class LocalGateway:
             log.exception("build_openapi failed")
             return _json(500, {"code": "INTERNAL_ERROR", "message": "OpenAPI 文档生成失败"})
 
-    # --- lifecycle ---
-    def start(self) -> str:
+    thread_name = "local-gateway"
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         gateway = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -336,33 +336,7 @@ class LocalGateway:
             def log_message(self, format: str, *args: object) -> None:  # _serve logs instead
                 pass
 
-        self._httpd = ThreadingHTTPServer((self._host, self._port), _Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-gateway", daemon=True)
-        self._thread.start()
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    @property
-    def port(self) -> int:
-        assert self._httpd is not None, "gateway not started"
-        return self._httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self._host}:{self.port}"
-
-    def __enter__(self) -> LocalGateway:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return _Handler
 
 
 # --- timers ---

@@ -56,19 +56,12 @@ class FunctionInvoker:
 
     def _client(self) -> Any:
         if self._client_instance is None:
-            from tencentcloud.common import credential
-            from tencentcloud.common.profile.client_profile import ClientProfile
-            from tencentcloud.common.profile.http_profile import HttpProfile
-            from tencentcloud.scf.v20180416.scf_client import ScfClient
+            from shared.adapters.tencent import tencent_client
 
-            profile = ClientProfile(
-                httpProfile=HttpProfile(
-                    protocol=self.protocol, endpoint=self.endpoint, reqTimeout=self.timeout
-                )
-            )
-            self._client_instance = ScfClient(
-                credential.Credential(self._secret_id, self._secret_key), self.region, profile
-            )
+            self._client_instance = tencent_client(
+                "tencentcloud.scf.v20180416.scf_client:ScfClient", secret_id=self._secret_id,
+                secret_key=self._secret_key, region=self.region, endpoint=self.endpoint, protocol=self.protocol,
+                timeout=self.timeout)
         return self._client_instance
 
     def invoke_async(self, function_name: str, event: dict) -> None:

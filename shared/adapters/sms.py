@@ -61,19 +61,12 @@ class SmsSender:
 
     def _client(self) -> Any:
         if self._client_instance is None:
-            from tencentcloud.common import credential
-            from tencentcloud.common.profile.client_profile import ClientProfile
-            from tencentcloud.common.profile.http_profile import HttpProfile
-            from tencentcloud.sms.v20210111.sms_client import SmsClient
+            from shared.adapters.tencent import tencent_client
 
-            profile = ClientProfile(
-                httpProfile=HttpProfile(
-                    protocol=self.protocol, endpoint=self.endpoint, reqTimeout=self.timeout
-                )
-            )
-            self._client_instance = SmsClient(
-                credential.Credential(self._secret_id, self._secret_key), self.region, profile
-            )
+            self._client_instance = tencent_client(
+                "tencentcloud.sms.v20210111.sms_client:SmsClient", secret_id=self._secret_id,
+                secret_key=self._secret_key, region=self.region, endpoint=self.endpoint, protocol=self.protocol,
+                timeout=self.timeout)
         return self._client_instance
 
     def send_code(self, phone_e164: str, code: str, minutes: int) -> None:
