@@ -1,0 +1,205 @@
+"""`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply and every function's
+import time; print a table and write it into docs/BENCHMARKS.md.
+
+    python -m bench.run                      # everything (≈ 5 min on 2 cores once seeded; the seed adds ≈ 1.5 min)
+    python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
+    python -m bench.run --reseed             # drop the seed and build it again
+
+The benchmarks run on a fixed clock at the seed's epoch (bench/seed.py), so data seeded days ago still looks fresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import text
+
+PARTS = ("hall", "apply", "imports")
+
+
+def progress(msg: str) -> None:
+    print(f"  {msg}", flush=True)
+
+
+def wait_for_quiet(max_load: float, max_wait: float) -> str:
+    """Wait (at most max_wait seconds) until the 1-minute load average is at most max_load: other work on the machine
+    (a test run next door) skews every number. Returns a note for the report."""
+    deadline = time.monotonic() + max_wait
+    load = os.getloadavg()[0]
+    if load <= max_load:
+        return f"1-minute load {load:.2f} (≤ {max_load:g}) when measuring started"
+    progress(f"machine busy (1-min load {load:.2f} > {max_load:g}); waiting up to {max_wait:.0f} s for it to calm")
+    while time.monotonic() < deadline:
+        time.sleep(5)
+        load = os.getloadavg()[0]
+        if load <= max_load:
+            progress(f"load {load:.2f}: going on")
+            return f"waited until the 1-minute load was {load:.2f} (≤ {max_load:g}), then measured"
+    progress(f"still busy (load {load:.2f}); measuring anyway")
+    return f"**measured on a busy machine**: 1-minute load still {load:.2f} after waiting {max_wait:.0f} s"
+
+
+def analyze_if_needed(engine: Any) -> None:
+    """Columns a later migration added have no statistics until ANALYZE (the planner then guesses 1/3 selectivity):
+    analyze the seeded tables when any of their columns lacks statistics."""
+    tables = ("tasks", "users", "developer_profiles", "merchant_profiles")
+    with engine.connect() as conn:
+        missing = conn.execute(text(
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'"
+            " LEFT JOIN pg_stats s ON s.schemaname = 'public' AND s.tablename = c.relname AND s.attname = a.attname"
+            " WHERE c.relname = ANY (:t) AND a.attnum > 0 AND NOT a.attisdropped AND s.attname IS NULL"),
+            {"t": list(tables)}).all()
+    if missing:
+        progress(f"ANALYZE: no statistics yet for {', '.join(f'{r[0]}.{r[1]}' for r in missing)}")
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"ANALYZE {', '.join(sorted({r[0] for r in missing}))}"))
+
+
+def server_info(engine: Any, external: bool) -> tuple[str, str]:
+    with engine.connect() as conn:
+        version = conn.execute(text("SELECT version()")).scalar_one().split(" on ")[0]
+        settings = {r[0]: r[1] for r in conn.execute(text(
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name IN"
+            " ('shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', 'jit')"))}
+    where = "DATABASE_URL's server" if external else "embedded pgserver"
+    return version, f"{where}; " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))
+
+
+def profile_hall(iterations: int) -> str:
+    from bench.hall import MAIN, _call
+    from functions.tasks.index import main_handler
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(iterations):
+        _call(main_handler, MAIN)
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(30)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", choices=PARTS, help="run only this part (repeatable)")
+    parser.add_argument("--warmup", type=int, default=50, help="hall warm-up iterations per scenario")
+    parser.add_argument("--iterations", type=int, default=400, help="hall measured iterations per scenario")
+    parser.add_argument("--apply-warmup", type=int, default=20)
+    parser.add_argument("--apply-iterations", type=int, default=300)
+    parser.add_argument("--import-repeats", type=int, default=11)
+    parser.add_argument("--reseed", action="store_true", help="seed again even if the seed is complete")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each hall query")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the main hall scenario")
+    parser.add_argument("--no-docs", action="store_true", help="do not update docs/BENCHMARKS.md")
+    parser.add_argument("--max-load", type=float, default=None,
+                        help="wait for the 1-minute load average to drop to this before measuring (default nproc/2)")
+    parser.add_argument("--max-wait", type=float, default=150, help="seconds to wait for that at most, per part")
+    args = parser.parse_args()
+    parts = args.only or list(PARTS)
+    write_docs = not args.no_docs and set(parts) == set(PARTS)
+
+    max_load = args.max_load if args.max_load is not None else (os.cpu_count() or 2) / 2
+    external = bool(os.environ.get("DATABASE_URL"))  # before the platform sets it
+    started = time.perf_counter()
+    when = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    print(f"CodeLink benchmarks — {when}", flush=True)
+
+    from bench import report
+
+    hall_results = apply_result = import_results = nopyc_results = None
+    m: report.Machine | None = None
+    seed_text = ""
+    notes: list[str] = []
+    if "hall" in parts or "apply" in parts:
+        from bench.env import start_platform
+        from bench.seed import ensure_seeded
+
+        print("[1/4] platform and seed", flush=True)
+        platform = start_platform()
+        try:
+            from shared.clock import FixedClock, use_clock
+            from shared.db import get_engine
+
+            engine = get_engine()
+            m = report.machine(*server_info(engine, external))
+            info = ensure_seeded(engine, force=args.reseed)
+            analyze_if_needed(engine)
+            with engine.connect() as conn:
+                open_tasks = conn.execute(text("SELECT count(*) FROM tasks WHERE status = 'open'")).scalar_one()
+                promoted = conn.execute(text(
+                    "SELECT count(*) FROM tasks WHERE status = 'open' AND promoted_until > :e"),
+                    {"e": info.epoch}).scalar_one() if _has_column(conn, "tasks", "promoted_until") else 0
+                size = conn.execute(text("SELECT pg_size_pretty(pg_total_relation_size('tasks'))")).scalar_one()
+            seed_text = (f"`{platform.database_name}`: {info.tasks:,} tasks ({open_tasks:,} open, {promoted:,} of"
+                         f" them promoted; table + indexes {size}), {info.developers:,} developers,"
+                         f" {info.merchants:,} merchants; seeded in {info.seconds:.0f} s (seed v{info.version}),"
+                         f" clock fixed at the seed epoch {info.epoch.isoformat()}")
+            use_clock(FixedClock(info.epoch))
+            notes.append(f"Hall and apply: {wait_for_quiet(max_load, args.max_wait)}")
+            if "hall" in parts:
+                from bench import hall
+
+                print(f"[2/4] task hall: {len(hall.SCENARIOS)} scenarios × ({args.warmup} warm-up +"
+                      f" {args.iterations} measured) × handler / direct / raw", flush=True)
+                hall_results = hall.run(info.epoch, warmup=args.warmup, iterations=args.iterations,
+                                        progress=progress)
+                notes.append(f"Load average (1/5/15 min) after the hall: {report.load()}")
+                if args.explain:
+                    for name, query in hall.SCENARIOS:
+                        print(f"\n--- EXPLAIN {name.strip()}\n{hall.explain(info.epoch, query)}", flush=True)
+                if args.profile:
+                    print(profile_hall(300), flush=True)
+            if "apply" in parts:
+                from bench import apply
+
+                print(f"[3/4] apply: {args.apply_warmup} warm-up + {args.apply_iterations} measured, × handler /"
+                      " direct (all statements) / direct (cap + insert)", flush=True)
+                apply_result = apply.run(info.epoch, warmup=args.apply_warmup, iterations=args.apply_iterations,
+                                         progress=progress)
+                notes.append(f"Load average after apply: {report.load()}")
+        finally:
+            platform.stop()
+        notes.append("In process: handlers called as `main_handler(event, None)` with Function URL events;"
+                     " logging at INFO to /dev/null (formatted, as in SCF); JOBS_KICK=off")
+    if "imports" in parts:
+        from bench import imports
+
+        print(f"[4/4] import time: {len(imports.functions())} functions + baseline × {args.import_repeats}"
+              " fresh interpreters", flush=True)
+        notes.append(f"Imports: {wait_for_quiet(max_load, args.max_wait)}")
+        import_results = imports.run(repeats=args.import_repeats, progress=progress)
+        nopyc_results = imports.run_without_bytecode(["tasks"], repeats=3, progress=progress)
+        notes.append(f"Load average after the imports: {report.load()}")
+    if m is None:
+        m = report.machine("PostgreSQL (not used)", "-")
+    m.load_after = report.load()
+    params = (f"hall {args.warmup} warm-up + {args.iterations} measured iterations per scenario, apply"
+              f" {args.apply_warmup} + {args.apply_iterations}, imports median of {args.import_repeats};"
+              f" whole run {time.perf_counter() - started:.0f} s")
+    section = report.render(when=when, m=m, seed=seed_text or "(not used)", params=params, hall=hall_results,
+                            apply=apply_result, imports=import_results, nopyc=nopyc_results, notes=notes)
+    print("\n" + section, flush=True)
+    if write_docs:
+        print(f"written to {report.write_doc(section)}")
+    else:
+        print("(docs/BENCHMARKS.md not updated: partial run or --no-docs)")
+
+
+def _has_column(conn: Any, table: str, column: str) -> bool:
+    return conn.execute(text(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = :t"
+        " AND column_name = :c"), {"t": table, "c": column}).first() is not None
+
+
+if __name__ == "__main__":
+    main()

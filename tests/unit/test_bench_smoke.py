@@ -1,0 +1,63 @@
+"""The benchmark's pure helpers (no database, no seed): percentiles, SQL placeholders, the report and its markers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import report
+from bench.apply import ApplyResult
+from bench.hall import HallResult, _pyformat
+from bench.imports import ImportResult
+from bench.seed import STATUS_SHARES, _pick
+from bench.stats import Summary, percentile
+
+
+def test_percentile_interpolates_like_numpy():
+    values = [5.0, 1.0, 3.0, 2.0, 4.0]
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 50) == 3.0
+    assert percentile(values, 100) == 5.0
+    assert percentile(values, 25) == 2.0
+    assert percentile(list(range(1, 101)), 99) == pytest.approx(99.01)
+    assert percentile([7.0], 99) == 7.0
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_summary():
+    s = Summary.of([1.0, 2.0, 3.0, 4.0])
+    assert (s.n, s.p50, s.mean, s.max) == (4, 2.5, 2.5, 4.0)
+
+
+def test_pyformat_leaves_casts_and_percent_alone():
+    sql = "SELECT 1 WHERE a = :now AND b && CAST(:tags AS text[]) AND c LIKE 'x%'"
+    assert _pyformat(sql) == "SELECT 1 WHERE a = %(now)s AND b && CAST(%(tags)s AS text[]) AND c LIKE 'x%%'"
+
+
+def test_status_shares_sum_to_one_and_pick_covers_them():
+    assert sum(share for _, share in STATUS_SHARES) == pytest.approx(1.0)
+    case = _pick([("'a'", 0.5), ("'b'", 0.5)], "u")
+    assert case == "CASE WHEN u < 0.500000 THEN 'a' ELSE 'b' END"
+
+
+def _summary(x: float) -> Summary:
+    return Summary(10, x, x, x * 1.5, x, x * 2)
+
+
+def test_render_and_marker_replacement(tmp_path, monkeypatch):
+    m = report.Machine(2, "CPU", "1Gi", "CPython 3.11", "PostgreSQL 16", "embedded", "0.1", "0.2")
+    hall = [HallResult("scenario", 20, 1, _summary(4.0), _summary(2.0), _summary(1.0), 1, 1)]
+    apply = ApplyResult(_summary(10.0), _summary(2.0), _summary(8.0), 15, 2, ["SELECT 1"])
+    imports = [ImportResult("baseline", 100.0, 90.0, 500, False, ratio=1.0, min_ratio=1.0, wall_ms=110.0, runs=7),
+               ImportResult("tasks", 140.0, 130.0, 900, False, ratio=1.4, min_ratio=1.44, wall_ms=150.0,
+                            heavy=[("shared.tasks", 12.0)], runs=7)]
+    text = report.render(when="now", m=m, seed="seed", params="p", hall=hall, apply=apply, imports=imports, notes=[])
+    assert "| scenario | 1 | 20 | 4.00 | 6.00 |" in text
+    assert "**MISS**" in text and "shared.tasks 12 ms" in text
+    doc = tmp_path / "BENCHMARKS.md"
+    monkeypatch.setattr(report, "DOC", doc)
+    doc.write_text(f"# B\n\nprose\n\n{report.START}\nold\n{report.END}\n\nmore prose\n", encoding="utf-8")
+    report.write_doc("new numbers\n")
+    written = doc.read_text(encoding="utf-8")
+    assert "old" not in written and "new numbers" in written
+    assert written.startswith("# B\n\nprose") and written.endswith("more prose\n")
