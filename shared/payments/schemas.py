@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.tasks.schemas import MilestoneIn  # noqa: F401 - part of the publish request, re-exported
+
 
 class FundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -62,12 +64,6 @@ class OrderOut(BaseModel):
     closed_at: datetime | None
     created_at: datetime
     refunds: list[RefundOut] = Field(default_factory=list)
-
-
-class MilestoneIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=2, max_length=60)
-    reward_fen: int = Field(gt=0, description="该里程碑赏金，单位：分")
 
 
 class MilestoneOut(BaseModel):

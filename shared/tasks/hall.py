@@ -1,13 +1,15 @@
 """The task hall: open tasks, filtered and sorted, keyset-paginated. One SQL statement on partial indexes that hold
-only open tasks (infra/migrations/0001_core.sql), written as SQL because it is the hottest read of the platform.
+only open tasks, written as SQL because it is the hottest read of the platform. Keys first: the page's ids come from
+an index-only keyset walk over covering indexes (infra/migrations/0006_hall_covering_indexes.sql), which test every
+filter on index tuples; only the page's rows are then read from the table.
 
 Promotion (置顶推荐, shared/billing/promotion.py): while `promoted_until > now` a task ranks first. The walk is two
 keyset segments in the requested sort — the promoted tasks that match the filters, then all the others — so every
 task still appears exactly once. A cursor inside the promoted segment is tagged ("p", key, id); a cursor in the
 ordinary segment keeps the plain (key, id) form. Pages in the ordinary segment (every page after the first, in
-practice) run the same single indexed query as before plus a row filter that drops the few promoted tasks; pages
-that touch the promoted segment are one statement too: a UNION ALL of the promoted branch (read from the small
-tasks_hall_promoted partial index) and the ordinary one, with merchants joined to the page afterwards."""
+practice) walk one index; pages that touch the promoted segment are one statement too: a UNION ALL of the promoted
+branch (read from the small tasks_hall_promoted_cover partial index) and the ordinary one; merchants are joined to the
+page's rows only."""
 
 from __future__ import annotations
 
@@ -52,31 +54,27 @@ def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
         keyset = f" AND (t.{key}, t.id) {op} (:ckey, :cid)"
         params["ckey"], params["cid"] = after[0], int(after[1])
     order = f" ORDER BY t.{key} {direction}, t.id {direction} LIMIT :limit"
-    columns = ("t.id, t.title, t.skill_tags, t.difficulty, t.reward_fen, t.deadline, t.published_at,"
-               " t.applications_count, t.merchant_id")
-    merchant = ("coalesce(m.name, '') AS merchant_name, coalesce(m.responses_on_time, 0) AS on_time,"
-                " coalesce(m.responses_due, 0) AS due")
     ordinary = " AND (t.promoted_until IS NULL OR t.promoted_until <= :now)"
-    if not promoted_segment:
-        sql = (
-            f"SELECT {columns}, {merchant}, false AS promoted"
-            " FROM tasks t LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id"
-            f" WHERE {' AND '.join(where)}{ordinary}{keyset}{order}"
-        )
-        return sql, params
-    # First page (or a page inside the promoted segment): the rest of the promoted segment, then the ordinary
-    # segment from its start. Each branch is LIMITed on its own index, the union's sort sees at most 2 x (limit + 1)
-    # rows, and merchants are joined once, to the page only.
-    def branch(promoted: bool, extra: str) -> str:
-        return (f"(SELECT {columns}, {'true' if promoted else 'false'} AS promoted FROM tasks t"
+
+    def ids(promoted: bool, extra: str) -> str:
+        # Keys first: only columns the covering indexes hold, so the walk is an index-only scan.
+        return (f"(SELECT t.id, t.{key} AS sort_key, {'true' if promoted else 'false'} AS promoted FROM tasks t"
                 f" WHERE {' AND '.join(where)}{extra}{order})")
 
+    if promoted_segment:
+        # First page (or a page inside the promoted segment): the rest of the promoted segment, then the ordinary
+        # segment from its start. Each branch is LIMITed on its own index; the union's sort sees ≤ 2 × (limit + 1).
+        page = (f"(SELECT * FROM ({ids(True, ' AND t.promoted_until > :now' + keyset)} UNION ALL"
+                f" {ids(False, ordinary)}) u ORDER BY promoted DESC, sort_key {direction}, id {direction}"
+                " LIMIT :limit)")
+    else:
+        page = ids(False, ordinary + keyset)
     sql = (
-        f"SELECT x.*, {merchant} FROM ({branch(True, ' AND t.promoted_until > :now' + keyset)}"
-        f" UNION ALL {branch(False, ordinary)}"
-        f" ORDER BY promoted DESC, {key} {direction}, id {direction} LIMIT :limit) x"
-        " LEFT JOIN merchant_profiles m ON m.user_id = x.merchant_id"
-        f" ORDER BY x.promoted DESC, x.{key} {direction}, x.id {direction}"
+        "SELECT t.id, t.title, t.skill_tags, t.difficulty, t.reward_fen, t.deadline, t.published_at,"
+        " t.applications_count, t.merchant_id, k.promoted, coalesce(m.name, '') AS merchant_name,"
+        " coalesce(m.responses_on_time, 0) AS on_time, coalesce(m.responses_due, 0) AS due"
+        f" FROM {page} k JOIN tasks t ON t.id = k.id LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id"
+        f" ORDER BY k.promoted DESC, k.sort_key {direction}, k.id {direction}"
     )
     return sql, params
 

@@ -14,8 +14,8 @@ router = Router("tasks")
 
 @router.get("/tasks", summary="任务大厅：筛选、排序、游标分页", query=s.HallQuery, response=s.HallPage, auth=False)
 def browse(req: Request, query: s.HallQuery) -> s.HallPage:
-    # Read-only and hot: a plain connection, no ORM session, no transaction bookkeeping.
-    with get_engine().connect() as conn:
+    # Read-only and hot: a plain autocommit connection, no ORM session, no BEGIN/ROLLBACK round trips.
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return hall.browse(conn, query, clock.now())
 
 

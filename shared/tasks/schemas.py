@@ -5,13 +5,18 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shared.payments.schemas import MilestoneIn
-
 
 def _tags(value: object) -> object:
     if isinstance(value, str):
         return [t for t in (p.strip() for p in value.split(",")) if t]
     return value
+
+
+class MilestoneIn(BaseModel):
+    """One part of a milestone task, funded (and released) separately (shared/payments/milestones.py)."""
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=2, max_length=60)
+    reward_fen: int = Field(gt=0, description="该里程碑赏金，单位：分")
 
 
 class TaskCreate(BaseModel):
