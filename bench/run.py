@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-PARTS = ("hall", "apply", "imports")
+PARTS = ("hall", "apply", "imports", "money")  # money last: its 32 processes leave the machine busy
 
 
 def progress(msg: str) -> None:
@@ -180,6 +180,14 @@ def main() -> None:
         import_results = imports.run(repeats=args.import_repeats, progress=progress)
         nopyc_results = imports.run_without_bytecode(["tasks"], repeats=3, progress=progress)
         notes.append(f"Load average after the imports: {report.load()}")
+    money_section = ""
+    if "money" in parts:
+        from bench import money
+
+        print("[money] notification handling and escrow releases (32 worker processes)", flush=True)
+        notes.append(f"Money: {wait_for_quiet(max_load, args.max_wait)}")
+        money_section = money.render(money.run_money(progress=progress))
+        notes.append(f"Load average after money: {report.load()}")
     if m is None:
         m = report.machine("PostgreSQL (not used)", "-")
     m.load_after = report.load()
@@ -188,6 +196,9 @@ def main() -> None:
               f" whole run {time.perf_counter() - started:.0f} s")
     section = report.render(when=when, m=m, seed=seed_text or "(not used)", params=params, hall=hall_results,
                             apply=apply_result, imports=import_results, nopyc=nopyc_results, notes=notes)
+    if money_section:
+        section += ("\n\n### Money — WeChat Pay notifications and escrow releases (`bench/money.py`)\n\n"
+                    "On its own small database, rebuilt each run; milliseconds.\n\n" + money_section)
     print("\n" + section, flush=True)
     if write_docs:
         print(f"written to {report.write_doc(section)}")

@@ -145,7 +145,8 @@ def _count_response(uow: UnitOfWork, app: Application, task: Task) -> None:
 def respond(uow: UnitOfWork, merchant_id: int, application_id: int, action: str, reason: str | None = None
             ) -> ApplicationOut:
     """shortlist / accept / reject. Accepting assigns the task and closes the other applications in one batch."""
-    from shared.tasks.service import _set_status, _transition
+    from shared.tasks.transitions import next_status as _transition
+    from shared.tasks.transitions import set_status as _set_status
 
     app, task = _merchant_application(uow, merchant_id, application_id)
     if app.status not in rules.ALLOWED_FROM[action]:

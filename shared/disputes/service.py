@@ -25,7 +25,8 @@ from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.payouts.service import escrow_held, release_to_developer, yuan
 from shared.rules_config import load_rules
 from shared.tasks.models import Task
-from shared.tasks.service import _set_status, _transition
+from shared.tasks.transitions import next_status as _transition
+from shared.tasks.transitions import set_status as _set_status
 from shared.uow import UnitOfWork
 from shared.work.service import _latest_delivery, _task_for
 

@@ -332,7 +332,8 @@ def settle_paid_order(uow: UnitOfWork, paid: wxp.Order, *, via: str) -> str:
 
 def _settle_escrow(uow: UnitOfWork, order: Any, task: Task) -> str:
     from shared.payments.refunds import refund_order
-    from shared.tasks.service import _set_status, _transition
+    from shared.tasks.transitions import next_status as _transition
+    from shared.tasks.transitions import set_status as _set_status
 
     assert task.id is not None
     milestone = None
@@ -480,7 +481,8 @@ def _close_reason(row: Any, paid: wxp.Order | None, now: datetime) -> str | None
 def fund_platform_task(uow: UnitOfWork, task: Task, *, actor_id: int | None) -> None:
     """A platform task (published by the operators) is funded from the platform budget, in the same transaction that
     approves it: awaiting_funding -> open, no WeChat order. Refused when the budget cannot cover it."""
-    from shared.tasks.service import _set_status, _transition
+    from shared.tasks.transitions import next_status as _transition
+    from shared.tasks.transitions import set_status as _set_status
 
     assert task.id is not None
     milestones = ms.milestones_of(uow, task.id, lock=True)

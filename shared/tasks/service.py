@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from shared.applications.service import close_active_applications
 from shared.auth.models import User
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.moderation import assess
@@ -16,6 +15,8 @@ from shared.rules_config import Rules, load_rules
 from shared.tasks import rules as task_rules
 from shared.tasks.models import Task
 from shared.tasks.schemas import TaskCreate, TaskOut, TaskUpdate
+from shared.tasks.transitions import next_status as _transition
+from shared.tasks.transitions import set_status as _set_status
 from shared.uow import UnitOfWork
 
 MIN_LEAD = timedelta(hours=1)
@@ -51,33 +52,11 @@ def _check_terms(uow: UnitOfWork, rules: Rules, *, reward_fen: int | None, deadl
         raise ValidationFailed(errors)
 
 
-def _transition(task: Task, action: str, rules: Rules | None = None) -> str:
-    try:
-        return task_rules.transition(task.status, action, escrow_required=bool(rules and rules.escrow_required))
-    except task_rules.InvalidTransition:
-        raise Conflict("TASK_STATE_CONFLICT",
-                       f"任务当前状态为「{task_rules.STATUS_NAMES[task.status]}」，不能执行此操作") from None
-
-
 def _refund_escrow(uow: UnitOfWork, task: Task, *, action: str, reason: str, actor_id: int | None) -> None:
     """A task that closes before work starts gives back whatever its escrow holds, by itself (shared/payments)."""
     from shared.payments.refunds import refund_on_close
 
     refund_on_close(uow, task, action=action, reason=reason, actor_id=actor_id)
-
-
-def _set_status(uow: UnitOfWork, task: Task, status: str, *, actor_id: int | None, action: str, **data: object) -> None:
-    previous = task.status
-    task.status = status
-    task.updated_at = uow.now
-    task.version += 1
-    if status == "open" and task.published_at is None:
-        task.published_at = uow.now
-    if status in task_rules.TERMINAL:
-        task.closed_at = uow.now
-    uow.session.add(task)
-    assert task.id is not None
-    uow.record("task", task.id, action, actor_id=actor_id, data={"from": previous, "to": status, **data})
 
 
 def publish_task(uow: UnitOfWork, merchant_id: int, data: TaskCreate) -> TaskOut:
@@ -172,6 +151,8 @@ def edit_task(uow: UnitOfWork, merchant_id: int, task_id: int, data: TaskUpdate)
 def cancel_task(uow: UnitOfWork, merchant_id: int, task_id: int, reason: str) -> TaskOut:
     task = _own_task(uow, task_id, merchant_id)
     _set_status(uow, task, _transition(task, "cancel"), actor_id=merchant_id, action="cancelled", reason=reason)
+    from shared.applications.service import close_active_applications  # lazy: keeps the tasks cold start lean
+
     close_active_applications(uow, task, kind="task_cancelled")
     _refund_escrow(uow, task, action="cancel", reason="任务已取消", actor_id=merchant_id)
     return task_out(task, uow.session.get(MerchantProfile, merchant_id))
@@ -229,6 +210,8 @@ def expire_overdue(uow: UnitOfWork, batch: int = 200) -> int:
         task = uow.session.get(Task, row.id)
         assert task is not None
         _set_status(uow, task, _transition(task, "expire"), actor_id=None, action="expired")
+        from shared.applications.service import close_active_applications
+
         close_active_applications(uow, task, kind="task_expired")
         _refund_escrow(uow, task, action="expire", reason="任务到期未选定开发者", actor_id=None)
         uow.notify(task.merchant_id, "task_expired", "任务已过期",

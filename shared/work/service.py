@@ -8,10 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from shared.errors import Conflict, NotFound
-from shared.payouts.service import release_on_completion
 from shared.rules_config import load_rules
 from shared.tasks.models import Task
-from shared.tasks.service import _set_status, _transition
+from shared.tasks.transitions import next_status as _transition
+from shared.tasks.transitions import set_status as _set_status
 from shared.uow import UnitOfWork
 from shared.work import rules
 from shared.work.models import Delivery, Rating
@@ -100,6 +100,8 @@ def _complete(uow: UnitOfWork, task: Task, *, action: str, actor_id: int | None,
     assert task.assignee_id is not None and task.id is not None
     # Settle in this same transaction: the escrow releases (developer share + commission) and the payout is queued,
     # or nothing is — a task can never be completed with its money left behind, nor paid without completing.
+    from shared.payouts.service import release_on_completion  # lazy: only acceptance pays (cold start)
+
     release_on_completion(uow, task)
     auto = "（超过 7 天未验收，系统已自动验收）" if action == "auto_accept" else ""
     uow.notify(task.assignee_id, "work_accepted", "交付已验收", f"「{task.title}」已验收通过{auto}，记得给商家评价哦。",
