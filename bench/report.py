@@ -136,8 +136,8 @@ def render(*, when: str, m: Machine, seed: str, params: str, hall: list[HallResu
                        f" {'(reference)' if r.name.startswith('baseline') else _ok(r.meets_goal)} |")
         if nopyc:
             with_pyc = {r.name: r.median_ms for r in imports}
-            out += ["", "Without any bytecode cache (read-only copy, no `__pycache__` — what a container starting from"
-                    " build/code.zip + layer.zip compiles, since infra/package.py ships no .pyc), CPU ms, median of"
+            out += ["", "Without any bytecode cache (read-only copy, no `__pycache__` — what a container would compile"
+                    " if `make package` found no Python 3.10 to precompile with), CPU ms, median of"
                     f" {nopyc[0].runs} runs:", "",
                     "| import | without bytecode | with bytecode | slower by |", "|---|--:|--:|--:|"]
             for r in nopyc:
