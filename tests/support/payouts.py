@@ -3,13 +3,10 @@ the fake WeChat Pay and its webhook), ledger reads, and waiting for transfer not
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from sqlalchemy import text
-
-from shared.db import get_engine
 from tests.support.api import Actor, World, call
+from tests.support.db import ledger_ok, rows, scalar, timer, wait_until  # noqa: F401 - re-exported to the suites
 
 DELIVERY = {"content": "已完成登录页，见仓库。", "links": [{"title": "仓库", "url": "https://git.example.com/r"}]}
 
@@ -42,22 +39,6 @@ def work_jobs() -> dict[str, int]:
     return work().as_dict()
 
 
-def timer(name: str) -> Any:
-    from functions.timers.index import main_handler
-
-    answer = main_handler({"Type": "Timer", "TriggerName": name}, None)
-    assert answer["ok"], answer
-    return answer["result"]
-
-
-def scalar(sql: str, **params: Any) -> Any:
-    with get_engine().connect() as conn:
-        return conn.execute(text(sql), params).scalar()
-
-
-def rows(sql: str, **params: Any) -> list[Any]:
-    with get_engine().connect() as conn:
-        return list(conn.execute(text(sql), params).all())
 
 
 def bal(code: str) -> int:
@@ -75,23 +56,8 @@ def count_tx(kind: str, ref_like: str = "%") -> int:
     return int(scalar("SELECT count(*) FROM ledger_transactions WHERE kind = :k AND ref LIKE :r", k=kind, r=ref_like))
 
 
-def ledger_ok() -> None:
-    from shared.ledger.check import check_ledger
-
-    with get_engine().connect() as conn:
-        report = check_ledger(conn)
-    assert report.ok, report.problems
 
 
-def wait_until(predicate: Any, timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.03)
 
 
 def payouts(dev: Actor) -> list[dict[str, Any]]:

@@ -1,0 +1,51 @@
+"""Reading the database and firing timers from tests: small helpers shared by the money test suites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from shared.db import get_engine
+
+
+def scalar(sql: str, **params: Any) -> Any:
+    with get_engine().connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def rows(sql: str, **params: Any) -> list[Any]:
+    with get_engine().connect() as conn:
+        return list(conn.execute(text(sql), params).all())
+
+
+def timer(name: str) -> Any:
+    """Fire one timer trigger of the `timers` function as SCF would; returns what it did."""
+    from functions.timers.index import main_handler
+
+    answer = main_handler({"Type": "Timer", "TriggerName": name, "Time": "2026-01-01T00:00:00Z"}, None)
+    assert answer["ok"], answer
+    return answer["result"]
+
+
+def ledger_ok() -> None:
+    """Every ledger invariant holds (the independent checker behind `make ledger-check`)."""
+    from shared.ledger.check import check_ledger
+
+    with get_engine().connect() as conn:
+        report = check_ledger(conn)
+    assert report.ok, report.problems
+
+
+def wait_until(predicate: Any, timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll until `predicate()` is truthy (webhooks arrive asynchronously over HTTP); return its value."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.03)
