@@ -73,9 +73,13 @@ class Rules(BaseModel):
 
 
 def load_rules(uow: UnitOfWork) -> Rules:
-    rows = uow.execute("SELECT key, value FROM config_values").all()
-    overrides = {r.key: r.value for r in rows if r.key in Rules.model_fields}
-    return Rules.model_validate({**Rules().model_dump(), **overrides})
+    """The rules in force, read once per unit of work (many steps of one use case ask for them)."""
+    cached = uow.memo.get("rules")
+    if cached is None:
+        rows = uow.execute("SELECT key, value FROM config_values").all()
+        overrides = {r.key: r.value for r in rows if r.key in Rules.model_fields}
+        cached = uow.memo["rules"] = Rules.model_validate({**Rules().model_dump(), **overrides})
+    return cached
 
 
 def set_rule(uow: UnitOfWork, key: str, value: Any, *, admin_id: int) -> Rules:
@@ -94,4 +98,5 @@ def set_rule(uow: UnitOfWork, key: str, value: Any, *, admin_id: int) -> Rules:
         {"k": key, "v": json.dumps(rules.model_dump(mode="json")[key]), "by": admin_id, "now": uow.now},
     )
     uow.record("config", 0, "rule_changed", actor_id=admin_id, data={"key": key, "value": value})
+    uow.memo["rules"] = rules
     return rules

@@ -36,6 +36,8 @@ class UnitOfWork:
     def __init__(self) -> None:
         self.session: Session = Session(get_engine(), expire_on_commit=False)
         self.now: datetime = clock.now()
+        # Per-transaction memos (e.g. the operator rules): read once per use case, however many steps ask.
+        self.memo: dict[str, Any] = {}
         self._enqueued = 0
         self._committed = False
 

@@ -43,9 +43,9 @@ def _premium(user: User, now: object) -> bool:
     return user.premium_until is not None and user.premium_until > now  # type: ignore[operator]
 
 
-def quota(uow: UnitOfWork, developer_id: int) -> ApplyQuota:
+def quota(uow: UnitOfWork, developer_id: int, user: User | None = None) -> ApplyQuota:
     r = load_rules(uow)
-    user = uow.session.get(User, developer_id)
+    user = user or uow.session.get(User, developer_id)
     assert user is not None
     premium = _premium(user, uow.now)
     used = uow.execute(
@@ -68,8 +68,8 @@ def apply(uow: UnitOfWork, developer_id: int, task_id: int, note: str) -> Applic
     if profile is None or not is_complete(profile):
         raise Conflict("RESUME_INCOMPLETE", "请先完善简历卡片（昵称、一句话介绍、技能）")
     # The developer row lock serialises one developer's applies, so the daily cap holds under concurrent taps.
-    uow.execute("SELECT 1 FROM users WHERE id = :d FOR UPDATE", {"d": developer_id})
-    q = quota(uow, developer_id)
+    developer = uow.session.get(User, developer_id, with_for_update=True)
+    q = quota(uow, developer_id, developer)
     if not rules.can_apply_today(q.used_today, q.daily_cap):
         hint = "" if q.premium else "，开通会员可提高上限"
         raise TooManyRequests("DAILY_APPLICATION_CAP", f"今日投递次数已达上限（{q.daily_cap} 次）{hint}")
@@ -145,8 +145,7 @@ def _count_response(uow: UnitOfWork, app: Application, task: Task) -> None:
 def respond(uow: UnitOfWork, merchant_id: int, application_id: int, action: str, reason: str | None = None
             ) -> ApplicationOut:
     """shortlist / accept / reject. Accepting assigns the task and closes the other applications in one batch."""
-    from shared.tasks.transitions import next_status as _transition
-    from shared.tasks.transitions import set_status as _set_status
+    from shared.tasks.transitions import next_status, set_status
 
     app, task = _merchant_application(uow, merchant_id, application_id)
     if app.status not in rules.ALLOWED_FROM[action]:
@@ -155,7 +154,7 @@ def respond(uow: UnitOfWork, merchant_id: int, application_id: int, action: str,
         if task.status != "open":
             raise Conflict("TASK_NOT_OPEN", "任务已不在招募中，不能录用")
         task.assignee_id = app.developer_id
-        _set_status(uow, task, _transition(task, "assign"), actor_id=merchant_id, action="assigned",
+        set_status(uow, task, next_status(task, "assign"), actor_id=merchant_id, action="assigned",
                     developer_id=app.developer_id)
     _count_response(uow, app, task)
     app.status = rules.RESPONSES[action]

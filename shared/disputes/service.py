@@ -25,8 +25,7 @@ from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.payouts.service import escrow_held, release_to_developer, yuan
 from shared.rules_config import load_rules
 from shared.tasks.models import Task
-from shared.tasks.transitions import next_status as _transition
-from shared.tasks.transitions import set_status as _set_status
+from shared.tasks.transitions import next_status, set_status
 from shared.uow import UnitOfWork
 from shared.work.service import _latest_delivery, _task_for
 
@@ -56,7 +55,7 @@ def _links(links: list[s.EvidenceLink]) -> list[dict[str, Any]]:
 
 def open_dispute(uow: UnitOfWork, user_id: int, data: s.OpenDisputeIn) -> s.DisputeOut:
     task = _task_for(uow, data.task_id, user_id, role="party")  # locks the task; outsiders see "not found"
-    target = _transition(task, "dispute")  # only a delivered task: 409 otherwise
+    target = next_status(task, "dispute")  # only a delivered task: 409 otherwise
     assert task.id is not None and task.assignee_id is not None
     if uow.execute("SELECT 1 FROM disputes WHERE task_id = :t", {"t": task.id}).first():
         raise Conflict("DISPUTE_EXISTS", "该任务已发起过纠纷")
@@ -72,7 +71,7 @@ def open_dispute(uow: UnitOfWork, user_id: int, data: s.OpenDisputeIn) -> s.Disp
     if delivery is not None and delivery.decision is None:
         delivery.decision, delivery.decided_at = "disputed", uow.now
         uow.session.add(delivery)
-    _set_status(uow, task, target, actor_id=user_id, action="disputed", dispute_id=dispute_id)
+    set_status(uow, task, target, actor_id=user_id, action="disputed", dispute_id=dispute_id)
     other = task.assignee_id if role == "merchant" else task.merchant_id
     uow.notify(other, "dispute_opened", "对方发起了纠纷",
                f"「{task.title}」的{ROLE_NAMES[role]}发起了纠纷：{data.reason.strip()[:60]}。托管赏金已冻结，"
@@ -178,7 +177,7 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
     action = "rule_refund" if data.outcome == "refund" else "rule_payout"
     if action == "rule_payout":
         task.completed_at = uow.now
-    _set_status(uow, task, _transition(task, action), actor_id=admin_id, action=action, dispute_id=dispute.id,
+    set_status(uow, task, next_status(task, action), actor_id=admin_id, action=action, dispute_id=dispute.id,
                 outcome=data.outcome)
     if data.outcome == "payout":  # a full payout is the work accepted: it counts like an acceptance
         uow.execute("UPDATE developer_profiles SET completed_tasks = completed_tasks + 1, updated_at = :now"

@@ -332,8 +332,7 @@ def settle_paid_order(uow: UnitOfWork, paid: wxp.Order, *, via: str) -> str:
 
 def _settle_escrow(uow: UnitOfWork, order: Any, task: Task) -> str:
     from shared.payments.refunds import refund_order
-    from shared.tasks.transitions import next_status as _transition
-    from shared.tasks.transitions import set_status as _set_status
+    from shared.tasks.transitions import next_status, set_status
 
     assert task.id is not None
     milestone = None
@@ -372,7 +371,7 @@ def _settle_escrow(uow: UnitOfWork, order: Any, task: Task) -> str:
         task.funded_at = uow.now
         uow.session.add(task)
     if task.status == "awaiting_funding":
-        _set_status(uow, task, _transition(task, "fund"), actor_id=None, action="funded",
+        set_status(uow, task, next_status(task, "fund"), actor_id=None, action="funded",
                     out_trade_no=order.out_trade_no)
         body = f"「{task.title}」的赏金 {order.reward_fen / 100:.2f} 元已托管，任务已在大厅上线。"
     elif milestone is not None:
@@ -481,8 +480,7 @@ def _close_reason(row: Any, paid: wxp.Order | None, now: datetime) -> str | None
 def fund_platform_task(uow: UnitOfWork, task: Task, *, actor_id: int | None) -> None:
     """A platform task (published by the operators) is funded from the platform budget, in the same transaction that
     approves it: awaiting_funding -> open, no WeChat order. Refused when the budget cannot cover it."""
-    from shared.tasks.transitions import next_status as _transition
-    from shared.tasks.transitions import set_status as _set_status
+    from shared.tasks.transitions import next_status, set_status
 
     assert task.id is not None
     milestones = ms.milestones_of(uow, task.id, lock=True)
@@ -501,7 +499,7 @@ def fund_platform_task(uow: UnitOfWork, task: Task, *, actor_id: int | None) -> 
     uow.execute("UPDATE task_milestones SET state = 'funded', funded_at = :now, updated_at = :now"
                 " WHERE task_id = :t AND state = 'awaiting_funding'", {"now": uow.now, "t": task.id})
     task.funded_at = uow.now
-    _set_status(uow, task, _transition(task, "fund"), actor_id=actor_id, action="funded", source="platform_budget")
+    set_status(uow, task, next_status(task, "fund"), actor_id=actor_id, action="funded", source="platform_budget")
 
 
 def cancel_platform_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> Any:

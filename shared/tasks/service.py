@@ -15,8 +15,7 @@ from shared.rules_config import Rules, load_rules
 from shared.tasks import rules as task_rules
 from shared.tasks.models import Task
 from shared.tasks.schemas import TaskCreate, TaskOut, TaskUpdate
-from shared.tasks.transitions import next_status as _transition
-from shared.tasks.transitions import set_status as _set_status
+from shared.tasks.transitions import next_status, set_status
 from shared.uow import UnitOfWork
 
 MIN_LEAD = timedelta(hours=1)
@@ -141,7 +140,7 @@ def edit_task(uow: UnitOfWork, merchant_id: int, task_id: int, data: TaskUpdate)
         if verdict.suggest != "pass" and task.status != "pending_review":
             task.review_reason = f"内容安全检测：{verdict.label or verdict.suggest}"
             task.moderation_label = verdict.label
-            _set_status(uow, task, _transition(task, "flag_for_review"), actor_id=merchant_id,
+            set_status(uow, task, next_status(task, "flag_for_review"), actor_id=merchant_id,
                         action="flagged_for_review")
     assert task.id is not None
     uow.record("task", task.id, "edited", actor_id=merchant_id, data={"fields": sorted(changes)})
@@ -150,7 +149,7 @@ def edit_task(uow: UnitOfWork, merchant_id: int, task_id: int, data: TaskUpdate)
 
 def cancel_task(uow: UnitOfWork, merchant_id: int, task_id: int, reason: str) -> TaskOut:
     task = _own_task(uow, task_id, merchant_id)
-    _set_status(uow, task, _transition(task, "cancel"), actor_id=merchant_id, action="cancelled", reason=reason)
+    set_status(uow, task, next_status(task, "cancel"), actor_id=merchant_id, action="cancelled", reason=reason)
     from shared.applications.service import close_active_applications  # lazy: keeps the tasks cold start lean
 
     close_active_applications(uow, task, kind="task_cancelled")
@@ -164,8 +163,8 @@ def approve_task(uow: UnitOfWork, admin_id: int, task_id: int, note: str) -> Tas
     if task is None:
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
     # A task funded before (flagged back to review after an edit) must not be asked for its money again.
-    target = _transition(task, "approve", rules if task.funded_at is None else None)
-    _set_status(uow, task, target, actor_id=admin_id, action="approved", note=note)
+    target = next_status(task, "approve", rules if task.funded_at is None else None)
+    set_status(uow, task, target, actor_id=admin_id, action="approved", note=note)
     task.review_reason = None
     if task.status == "awaiting_funding" and task.is_platform:
         from shared.payments.service import fund_platform_task
@@ -183,7 +182,7 @@ def reject_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> Ta
     task = uow.session.get(Task, task_id, with_for_update=True)
     if task is None:
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
-    _set_status(uow, task, _transition(task, "reject"), actor_id=admin_id, action="rejected", reason=reason)
+    set_status(uow, task, next_status(task, "reject"), actor_id=admin_id, action="rejected", reason=reason)
     task.review_reason = reason
     _refund_escrow(uow, task, action="reject", reason="任务未通过审核", actor_id=admin_id)
     assert task.id is not None
@@ -209,7 +208,7 @@ def expire_overdue(uow: UnitOfWork, batch: int = 200) -> int:
     for row in rows:
         task = uow.session.get(Task, row.id)
         assert task is not None
-        _set_status(uow, task, _transition(task, "expire"), actor_id=None, action="expired")
+        set_status(uow, task, next_status(task, "expire"), actor_id=None, action="expired")
         from shared.applications.service import close_active_applications
 
         close_active_applications(uow, task, kind="task_expired")

@@ -10,8 +10,7 @@ from sqlmodel import col, select
 from shared.errors import Conflict, NotFound
 from shared.rules_config import load_rules
 from shared.tasks.models import Task
-from shared.tasks.transitions import next_status as _transition
-from shared.tasks.transitions import set_status as _set_status
+from shared.tasks.transitions import next_status, set_status
 from shared.uow import UnitOfWork
 from shared.work import rules
 from shared.work.models import Delivery, Rating
@@ -52,7 +51,7 @@ def _latest_delivery(uow: UnitOfWork, task_id: int) -> Delivery | None:
 
 def deliver(uow: UnitOfWork, developer_id: int, task_id: int, data: DeliverIn) -> DeliveryOut:
     task = _task_for(uow, task_id, developer_id, role="developer")
-    _set_status(uow, task, _transition(task, "deliver"), actor_id=developer_id, action="delivered")
+    set_status(uow, task, next_status(task, "deliver"), actor_id=developer_id, action="delivered")
     latest = _latest_delivery(uow, task_id)
     delivery = Delivery(task_id=task_id, developer_id=developer_id, round=(latest.round + 1) if latest else 1,
                         content=data.content, links=[link.model_dump(mode="json") for link in data.links],
@@ -69,7 +68,7 @@ def deliver(uow: UnitOfWork, developer_id: int, task_id: int, data: DeliverIn) -
 def request_revision(uow: UnitOfWork, merchant_id: int, task_id: int, note: str) -> DeliveryOut:
     r = load_rules(uow)
     task = _task_for(uow, task_id, merchant_id, role="merchant")
-    target = _transition(task, "request_revision")
+    target = next_status(task, "request_revision")
     if not rules.can_request_revision(task.revision_count, r.max_revisions):
         raise Conflict("REVISION_LIMIT", f"最多只能要求修改 {r.max_revisions} 次，请验收或发起纠纷")
     delivery = _latest_delivery(uow, task_id)
@@ -77,7 +76,7 @@ def request_revision(uow: UnitOfWork, merchant_id: int, task_id: int, note: str)
     delivery.decision, delivery.decision_note, delivery.decided_at = "revision_requested", note, uow.now
     task.revision_count += 1
     task.delivered_at = None
-    _set_status(uow, task, target, actor_id=merchant_id, action="revision_requested", note=note)
+    set_status(uow, task, target, actor_id=merchant_id, action="revision_requested", note=note)
     uow.session.add(delivery)
     assert task.assignee_id is not None
     uow.notify(task.assignee_id, "revision_requested", "商家要求修改",
@@ -87,14 +86,14 @@ def request_revision(uow: UnitOfWork, merchant_id: int, task_id: int, note: str)
 
 
 def _complete(uow: UnitOfWork, task: Task, *, action: str, actor_id: int | None, note: str) -> Delivery:
-    target = _transition(task, action)  # refuses before anything is read or written
+    target = next_status(task, action)  # refuses before anything is read or written
     delivery = _latest_delivery(uow, task.id)  # type: ignore[arg-type]
     assert delivery is not None, "a delivered task has a delivery"
     delivery.decision = "accepted" if action == "accept" else "auto_accepted"
     delivery.decision_note, delivery.decided_at = note, uow.now
     uow.session.add(delivery)
     task.completed_at = uow.now
-    _set_status(uow, task, target, actor_id=actor_id, action=action)
+    set_status(uow, task, target, actor_id=actor_id, action=action)
     uow.execute("UPDATE developer_profiles SET completed_tasks = completed_tasks + 1, updated_at = :now"
                 " WHERE user_id = :d", {"now": uow.now, "d": task.assignee_id})
     assert task.assignee_id is not None and task.id is not None
