@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     # Subscribe-message template ids, one per notification kind that uses one.
     wechat_template_application: str = "tmpl-application-update"
     wechat_template_task: str = "tmpl-task-update"
+    wechat_template_money: str = "tmpl-money-update"
 
     # --- Tencent Cloud (SMS, SCF invoke) ---
     tencent_secret_id: str = "AKIDdev"
