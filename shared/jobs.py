@@ -166,3 +166,22 @@ def install_kick() -> None:
 
     if kick_worker not in uow.after_commit_hooks:
         uow.after_commit_hooks.append(kick_worker)
+
+
+# --- the dead-letter queue, for operators ---
+
+
+def failed_jobs(uow: Any, limit: int = 100) -> list[dict[str, Any]]:
+    rows = uow.execute("SELECT id, kind, payload, attempts, last_error, updated_at FROM jobs WHERE status = 'failed'"
+                       " ORDER BY id DESC LIMIT :n", {"n": limit}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def retry_failed(uow: Any, job_id: int, *, admin_id: int) -> bool:
+    """Put a parked job back in the queue with fresh attempts (audited); the worker is kicked after commit."""
+    retried = uow.execute("UPDATE jobs SET status = 'queued', attempts = 0, run_at = :now, updated_at = :now"
+                          " WHERE id = :id AND status = 'failed'", {"now": uow.now, "id": job_id}).rowcount
+    if retried:
+        uow.record("job", job_id, "retried", actor_id=admin_id)
+        uow.kick_worker_after_commit()
+    return bool(retried)

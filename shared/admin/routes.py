@@ -73,23 +73,16 @@ def put_rule(req: Request, body: RuleIn) -> Rules:
 
 @router.get("/admin/jobs/failed", summary="失败的后台任务（死信）", response=list[FailedJob], roles=ADMIN)
 def failed_jobs(req: Request) -> list[FailedJob]:
-    rows = run(lambda uow: uow.execute(
-        "SELECT id, kind, payload, attempts, last_error, updated_at FROM jobs WHERE status = 'failed'"
-        " ORDER BY id DESC LIMIT 100").mappings().all())
-    return [FailedJob.model_validate(dict(r)) for r in rows]
+    from shared import jobs
+
+    return [FailedJob.model_validate(j) for j in run(jobs.failed_jobs)]
 
 
 @router.post("/admin/jobs/{job_id:int}/retry", summary="重新执行失败的后台任务", response=Count, roles=ADMIN)
 def retry_job(req: Request) -> Count:
-    def retry(uow):
-        n = uow.execute("UPDATE jobs SET status = 'queued', attempts = 0, run_at = :now, updated_at = :now"
-                        " WHERE id = :id AND status = 'failed'", {"now": uow.now, "id": req.params["job_id"]}).rowcount
-        if n:
-            uow.record("job", req.params["job_id"], "retried", actor_id=req.user_id)
-            uow.kick_worker_after_commit()
-        return n
+    from shared import jobs
 
-    return Count(count=run(retry))
+    return Count(count=int(run(lambda uow: jobs.retry_failed(uow, req.params["job_id"], admin_id=req.user_id))))
 
 
 @router.get("/admin/ledger/check", summary="账本核对：校验全部不变量并给出各类账户合计", response=LedgerCheck,
