@@ -17,9 +17,9 @@ from shared.uow import UnitOfWork
 
 # Which subscribe-message template carries which notification kinds (others stay in the inbox).
 _TASK_KINDS = ("task_", "work_", "revision_", "feedback_reminder", "rated")
-# Money that moves or waits for the user (a transfer to confirm within 24 h, a refund, a dispute ruling) is pushed;
-# memberships and promotions stay in the inbox.
-_MONEY_KINDS = ("payout_", "dispute_", "escrow_", "refund_", "payment_")
+# Money that waits for the user (a transfer to confirm within 24 h) or a dispute ruling is pushed; refunds, escrow
+# bookkeeping, memberships and promotions stay in the inbox.
+_MONEY_KINDS = ("payout_", "dispute_")
 
 
 def template_for(kind: str) -> str:
