@@ -6,6 +6,7 @@ Only the standard library: the demo must run before anything else is imported.
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -53,12 +54,23 @@ class Actor:
     token: str
 
 
+def dev_ports() -> dict[str, int]:
+    """`make dev`'s ports: the gateway on CODELINK_PORT_BASE (default 9000), the fakes at base+101 … base+104."""
+    base = int(os.environ.get("CODELINK_PORT_BASE", "9000"))
+    return {"gateway": base, "wechat": base + 101, "sms": base + 102, "scf": base + 103, "wechatpay": base + 104}
+
+
 class LocalClient:
     """The gateway (functions) plus the fakes' dev controls (wx.login codes, SMS inbox, paying)."""
 
-    def __init__(self, gateway: str = "http://127.0.0.1:9000", wechat: str = "http://127.0.0.1:9101",
-                 sms: str = "http://127.0.0.1:9102", wechatpay: str = "http://127.0.0.1:9104") -> None:
-        self.gateway, self.wechat, self.sms, self.wechatpay = gateway, wechat, sms, wechatpay
+    def __init__(self, gateway: str | None = None, wechat: str | None = None, sms: str | None = None,
+                 wechatpay: str | None = None) -> None:
+        # Defaults: `make dev`'s fixed ports (CODELINK_PORT_BASE moves them all, so two checkouts can run side by side).
+        ports = dev_ports()
+        self.gateway = gateway or f"http://127.0.0.1:{ports['gateway']}"
+        self.wechat = wechat or f"http://127.0.0.1:{ports['wechat']}"
+        self.sms = sms or f"http://127.0.0.1:{ports['sms']}"
+        self.wechatpay = wechatpay or f"http://127.0.0.1:{ports['wechatpay']}"
 
     def call(self, method: str, path: str, body: Any = None, token: str | None = None,
              query: dict[str, Any] | None = None) -> Answer:

@@ -13,9 +13,10 @@ import logging
 import signal
 import threading
 
+from infra.local.client import dev_ports
 from infra.local.platform import LocalPlatform
 
-PORTS = {"gateway": 9000, "wechat": 9101, "sms": 9102, "scf": 9103, "wechatpay": 9104}
+PORTS = dev_ports()  # 9000, 9101–9104 unless CODELINK_PORT_BASE moves them
 
 
 def main() -> None:
