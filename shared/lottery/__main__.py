@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from shared.lottery.draw import Drbg, EntryList, LotteryError, draw, draw_key, encode_entries, uniform
+from shared.lottery.draw import Drbg, EntryList, LotteryError, draw, draw_key, encode_entries
 from shared.lottery.record import DrawRecord, Report, parse, parse_entries, verify_record
 
 FETCH_TIMEOUT_S = 60
@@ -60,12 +60,20 @@ def explain(record: DrawRecord, entries: EntryList) -> list[str]:
         lines.append(f"block {i}         {drbg.read(32).hex()}")
     replay = Drbg(draw_key(seed, beacon, record.entry_digest))
     for step in draw(seed, beacon, entries, record.k).steps:
-        before = replay.consumed
-        position = uniform(replay, step.remaining)
-        size = ((step.remaining - 1).bit_length() + 7) // 8
-        lines.append(f"rank {step.rank:<3} remaining {step.remaining} → L={size} byte(s), read stream"
-                     f" [{before}, {replay.consumed}) → position {position} → user {step.user_id}"
-                     f" ({step.tickets} ticket{'s' if step.tickets != 1 else ''} struck)")
+        # uniform(remaining) spelt out: each L-byte read, and whether it fell under the limit.
+        n = step.remaining
+        size = ((n - 1).bit_length() + 7) // 8
+        limit = (1 << (8 * size)) - (1 << (8 * size)) % n
+        reads = []
+        while True:
+            start = replay.consumed
+            x = int.from_bytes(replay.read(size), "big")
+            reads.append(f"stream[{start}:{replay.consumed}] = {x}" + ("" if x < limit else " ≥ limit: rejected"))
+            if x < limit:
+                break
+        lines.append(f"rank {step.rank}: remaining {n}, L = {size}, limit = {limit}; {'; '.join(reads)}"
+                     f" → position {x % n} → user {step.user_id} ({step.tickets} ticket"
+                     f"{'s' if step.tickets != 1 else ''} struck)")
     return lines
 
 
