@@ -413,7 +413,7 @@ def test_beacon_round_numbers_are_recorded_as_decimal_text():
     assert Beacon.from_hex("drand:x", 24_000_000, "00").round == "24000000"
     result = "第2026138期 03 07 + 09"
     assert Beacon.from_text("双色球", "2026138", result).value == result.encode("utf-8")
-    assert len(Beacon.from_text("双色球", "2026138", result).value) == len(result) + 2 * 2  # 第, 期: 3 bytes each, not 1
+    assert len(Beacon.from_text("双色球", "2026138", result).value) == len(result) + 4  # 第, 期: 3 bytes each
 
 
 # --- the public record and the command ------------------------------------------------------------------------------
