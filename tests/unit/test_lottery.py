@@ -383,6 +383,10 @@ def test_tally_counts_one_ticket_per_occurrence():
     ([(1, 1.0)], "LOTTERY_BAD_ENTRIES"),
     ([("1", 1)], "LOTTERY_BAD_ENTRIES"),
     ([(1, 1, 1)], "LOTTERY_BAD_ENTRIES"),
+    ([{"user": 1, "tickets": 1}], "LOTTERY_BAD_ENTRIES"),
+    (["ab"], "LOTTERY_BAD_ENTRIES"),
+    ([3], "LOTTERY_BAD_ENTRIES"),
+    ([None], "LOTTERY_BAD_ENTRIES"),
 ])
 def test_bad_entries_are_refused(pairs, code):
     with pytest.raises(LotteryError) as err:
