@@ -1,5 +1,6 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply and every function's
-import time; print a table and write it into docs/BENCHMARKS.md.
+import time; the lottery draw over 1,000,000 tickets (no seed, no database: `--only lottery` runs it alone); print a
+table and write it into docs/BENCHMARKS.md.
 
     python -m bench.run                      # everything (≈ 5 min on 2 cores once seeded; the seed adds ≈ 1.5 min)
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
@@ -21,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-PARTS = ("hall", "apply", "imports", "money")  # money last: its 32 processes leave the machine busy
+PARTS = ("hall", "apply", "imports", "lottery", "money")  # money last: its 32 processes leave the machine busy
+LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
 
 
 def progress(msg: str) -> None:
@@ -97,6 +99,8 @@ def main() -> None:
     parser.add_argument("--apply-warmup", type=int, default=20)
     parser.add_argument("--apply-iterations", type=int, default=300)
     parser.add_argument("--import-repeats", type=int, default=11)
+    parser.add_argument("--lottery-tickets", type=int, default=1_000_000, help="tickets in the lottery draw")
+    parser.add_argument("--lottery-repeats", type=int, default=3)
     parser.add_argument("--reseed", action="store_true", help="seed again even if the seed is complete")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each hall query")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the main hall scenario")
@@ -180,6 +184,20 @@ def main() -> None:
         import_results = imports.run(repeats=args.import_repeats, progress=progress)
         nopyc_results = imports.run_without_bytecode(["tasks"], repeats=3, progress=progress)
         notes.append(f"Load average after the imports: {report.load()}")
+    if "lottery" in parts:
+        from bench import lottery
+
+        print(f"[lottery] a draw over {args.lottery_tickets:,} tickets and its verification, two shapes ×"
+              f" {args.lottery_repeats}", flush=True)
+        quiet = wait_for_quiet(max_load, args.max_wait)
+        results = lottery.run(tickets=args.lottery_tickets, repeats=args.lottery_repeats, progress=progress)
+        lottery_section = (f"Run **{when}** — {report.nproc()} CPU ({report.cpu_model()}), {report.python()}; {quiet};"
+                           f" load average (1/5/15 min) after: {report.load()}.\n\n{lottery.render(results)}")
+        print("\n" + lottery_section, flush=True)
+        if args.no_docs or args.lottery_tickets != 1_000_000:
+            print("(docs/BENCHMARKS.md lottery block not updated: --no-docs or not 1,000,000 tickets)")
+        else:
+            print(f"lottery block written to {report.write_block('lottery', LOTTERY_HEADING, lottery_section)}")
     money_section = ""
     if "money" in parts:
         from bench import money
