@@ -29,7 +29,8 @@ LEXICON: dict[str, str] = {
     "WX": r"[微威薇徽维危唯]{J}[信芯]|v{J}[信芯]|(?<![a-z0-9])[vw]{J}x(?![a-z])|wei{J}xin(?![a-z])"
           r"|we{J}chat(?![a-z])|卫星|绿泡泡",
     "WXV": r"{WX}|(?<![a-z0-9])v(?![a-z0-9.])",  # WeChat, or a lone 'v' ("加V", "V：…")
-    "QQ": r"(?<![a-z0-9])q{J}q(?![a-z])|扣扣|抠抠|蔻蔻|寇寇|叩叩|球球|企鹅|🐧|(?<![a-z0-9])q(?=[\W_]?[号群])",
+    "QQ": r"(?<![a-z0-9])q{J}q(?![a-z])|扣扣|抠抠|蔻蔻|寇寇|叩叩|球球|企鹅|🐧"
+          r"|(?<![a-z0-9])q(?=[\W_]?[号群]|[ \t]*:[ \t]*[1-9])",  # "Q号", "Q群", "Q：1024…"
     "AT": r"[ \t]*@[ \t]*|[ \t]*艾特[ \t]*|[ \t]*圈[ \t]*|[ \t]*[(\[{<][ \t]*at[ \t]*[)\]}>][ \t]*|[ \t]+at[ \t]+",
     "DOT": r"[ \t]*\.[ \t]*|[ \t]*点[ \t]*|[ \t]*[(\[{<][ \t]*dot[ \t]*[)\]}>][ \t]*|[ \t]+dot[ \t]+|。",
     "TLD": r"(?:com|cn|net|org|edu|gov|io|me|co|cc|top|xyz|vip|info|hk|tw|jp|dev|app|ai|tech|site|online|biz|us"
@@ -79,7 +80,8 @@ _EMAIL_VETO = (r"^(?:git|noreply|no-reply|donotreply|do-not-reply|test|user|user
 _PHONE_VETOES: dict[str, Any] = {
     "veto_before": r"(?:(?:{NUMBER_LABEL})[ \t]*(?:号码?|id|编号)?[ \t]*(?:是|为|:|=|#)?[ \t]*$)"
                    r"|(?:{EXAMPLE})[^,。!?;\n]{0,8}$",
-    "veto_after": r"^[ \t]*(?:元|块|rmb|¥|ms|毫秒|秒|字节|bytes?|kb|mb|gb|次|条|行|px|%|个|件|笔|单|rows?|万)",
+    "veto_after": r"^[ \t]*(?:元|块|rmb|¥|ms|毫秒|秒|字节|bytes?|kb|mb|gb|次|条|行|px|%|个|件|笔|单|rows?|万"
+                  r"|开始|起|以上|以下|之后|之前)",
     # an IPv4 address; a list of decimals ("1.35 1.82 …"); a date
     "veto_match": r"^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$|[0-9]\.[0-9]+[ \t]+[0-9]|^(?:19|20)[0-9]{2}[-./年]",
     # well-known dummies: 10086's 13800138000, all one digit, 12345678901
@@ -91,8 +93,9 @@ RULES: list[dict[str, Any]] = [
     {"id": "phone.mobile", "kind": "phone", "reason": "疑似手机号码",
      "pattern": r"{NB}(?P<c>{MOBILE}){NE}", **_PHONE_VETOES},
     {"id": "phone.landline", "kind": "phone", "reason": "疑似固定电话号码",
-     "pattern": r"{NB}(?P<c>(?:\(0[1-9][0-9]{1,2}\)[ \t-]?|0[1-9][0-9]{1,2}[ \t-])[2-9][0-9]{2,3}[ \t-]?[0-9]{4}){NE}",
-     **_PHONE_VETOES},
+     "pattern": r"{NB}(?P<c>(?:\(0[1-9][0-9]{1,2}\){G}|0{G}[1-9]{G}[0-9](?:{G}[0-9])?{SEP}{1,3})"
+                r"[2-9](?:{G}[0-9]){6,7}){NE}",
+     **{**_PHONE_VETOES, "veto_digits": _PHONE_VETOES["veto_digits"] + r"|^0?123456789"}},
     {"id": "phone.landline_labelled", "kind": "phone", "reason": "座机/电话号码",
      "pattern": r"(?:座机|电话|固话|tel|办公室)[^0-9\n]{0,4}(?P<c>0[1-9][0-9]{9,10}){NE}"},
     {"id": "phone.hotline", "kind": "phone", "reason": "400/800 电话号码",
@@ -102,7 +105,8 @@ RULES: list[dict[str, Any]] = [
      "pattern": r"(?<![0-9a-z])(?P<c>\+(?:852|853|886|65|60|81|82|44|1)[ \t-]?[0-9](?:[ \t-]?[0-9]){6,10}){NE}"},
     # --- WeChat ----------------------------------------------------------------------------------------------
     {"id": "wechat.id_labelled", "kind": "wechat", "reason": "微信号",
-     "pattern": r"(?:{WXV}){J}(?:(?:号码?|账号|id)[ \t]*(?:是|为|:|=)?|是|为|:|=|搜|(?:找我|加我|私我)[ \t]*:)"
+     "pattern": r"(?:{WXV}){J}(?:(?:号码?|小号|大号|账号|id)[ \t]*(?:是|为|:|=)?|是|为|:|=|搜"
+                r"|(?:找我|加我|私我|聊|联系)[ \t]*:)"
                 r"[ \t]*(?P<c>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])",
      "veto_match": r"^(?:{TECH_WORD})$"},
     {"id": "wechat.id_spaced", "kind": "wechat", "reason": "微信号",
@@ -116,7 +120,9 @@ RULES: list[dict[str, Any]] = [
     {"id": "wechat.number", "kind": "wechat", "reason": "以手机号作微信号",
      "pattern": r"(?:{WXV}){J}(?:号码?|账号|id|同号|同手机号?|同电话)?{J}(?:是|为)?[ \t:=]*(?P<c>{MOBILE}){NE}"},
     {"id": "wechat.same_as_phone", "kind": "wechat", "reason": "微信号与手机号相同（微信同号）", "mask": False,
-     "pattern": r"(?:{WXV}){J}号?(?:同号|同手机号?|同电话|和手机号?一样|跟手机号?一样|就是(?:我的?)?手机号?|=手机号?)"},
+     "pattern": r"(?:{WXV}){J}号?(?:同号|同手机号?|同电话|和手机号?一样|跟手机号?一样|就是(?:我的?)?手机号?|=手机号?)"
+                r"|\(同(?:{WX})号?\)|(?<=[0-9])[ \t]?同(?:{WX})",  # "139…（同微信）"
+     "veto_after": _FEATURE_AFTER},
     {"id": "wechat.link", "kind": "wechat", "reason": "微信个人/群二维码链接", "in_tech": True,
      "pattern": r"(?P<c>(?:https?://)?(?:u\.wechat\.com|weixin\.qq\.com/[grq])/[a-z0-9_/=?&.-]+)"},
     # --- QQ --------------------------------------------------------------------------------------------------
@@ -164,6 +170,8 @@ RULES: list[dict[str, Any]] = [
      "veto_before": r"(?:上传|生成|实现|对接|支持|展示|显示)[^,。\n]{0,4}$", "veto_after": _FEATURE_AFTER},
     {"id": "payment.qr_then", "kind": "payment", "reason": "发送或要求扫描收款码", "mask": False,
      "pattern": r"(?:{PAY_QR})[^。!?;\n]{0,12}?(?:发你|发给你|给你|你扫|扫一?下|转)"},
+    {"id": "payment.scan_pay", "kind": "payment", "reason": "要求扫码付款给个人", "mask": False,
+     "pattern": r"扫(?:我的?|这个)?码(?:付|转|支付|打)(?:款|钱|账)?给?(?:我|你)", "veto_after": _FEATURE_AFTER},
     {"id": "payment.card", "kind": "payment", "reason": "银行卡号", "weight": 0.0, "cue_weight": 1.0, "window": 16,
      "pattern": r"{NB}(?P<c>(?:62|4[0-9]|5[1-5])(?:{G}[0-9]){14,17}){NE}",
      "cue_before": r"(?:卡|银行|账号|账户|工行|建行|农行|中行|招行|交行|card)[^。\n]{0,10}$",
@@ -173,7 +181,7 @@ RULES: list[dict[str, Any]] = [
                 r"(?P<c>{MOBILE}|[a-z0-9][a-z0-9._-]*@[a-z0-9.-]+\.[a-z]{2,}|[a-z][a-z0-9_.-]{5,})"},
     # --- phrases of intent (kept readable) -------------------------------------------------------------------
     {"id": "intent.add_wechat", "kind": "intent", "reason": "提议加微信", "mask": False,
-     "pattern": r"(?:加|添加|(?<![a-z0-9])\+|➕|私)(?:个|下|一下|我|你|我的|你的)?[ \t]*(?:{WXV})",
+     "pattern": r"(?:加|添加|(?<![a-z0-9])\+|➕|私)(?:个|下|一下|我|你|我的|你的)?[ \t]*(?:企业)?(?:{WXV})",
      "veto_before": _NEG_BEFORE, "veto_after": _FEATURE_AFTER},
     {"id": "intent.add_qq", "kind": "intent", "reason": "提议加 QQ", "mask": False,
      "pattern": r"(?:加|添加)(?:个|下|一下|我|你|我的|你的)?[ \t]*(?:{QQ})",
@@ -199,18 +207,21 @@ RULES: list[dict[str, Any]] = [
      "pattern": r"怎么(?:联系|找|加|联络)(?:你|您)"},
     {"id": "intent.call", "kind": "intent", "reason": "提议电话联系", "mask": False,
      "pattern": r"(?:打|拨)(?:我|给我|个|一个|我的)?的?[ \t]*(?:电话|手机)|给(?:我|你)(?:打|拨)(?:个|一个)?[ \t]*电话"
-                r"|打给(?:我|你)|(?<![a-z])call(?:我|me)|打这个(?:号|电话|号码)?|打我(?=$|[\s,.!?。~吧啊哈])"
+                r"|打给(?:我|你)|(?<![a-z])call[ \t]*(?:我|me)|发短信|短信联系|打这个(?:号|电话|号码)?"
+                r"|打我(?=$|[\s,.!?。~吧啊哈])"
                 r"|(?:打|拨打?)[ \t]*(?=(?:{MOBILE})|0[1-9][0-9]{1,2}[ \t-])",
      "veto_before": _NEG_BEFORE},
     {"id": "intent.phone_talk", "kind": "intent", "reason": "提议电话沟通", "mask": False,
-     "pattern": r"(?:电话|手机|语音电话)(?:上|里)?(?:沟通|联系(?!人|方式)|聊|细聊|详聊|谈)",
+     "pattern": r"(?:电话|手机|语音电话)(?:上|里)?(?:沟通|联系(?!人|方式)|聊|细聊|详聊|谈)"
+                r"|(?:直接|方便|可以)(?:打)?电话(?!号|字段|号码|本)",
      "veto_before": _NEG_BEFORE, "veto_after": _FEATURE_AFTER},
     {"id": "intent.private_deal", "kind": "intent", "reason": "提议私下交易", "mask": False,
-     "pattern": r"私{J}下(?:里)?{J}(?:交{J}易|付{J}款?|转{J}账?|结算|结|给|打(?:款|钱|给)?|收款|支付|合作|联系|沟通"
-                r"|对接|算|谈|签|成交|交)",
+     "pattern": r"私了|走私下|私{J}下(?:里)?{J}(?:交{J}易|付{J}款?|转{J}账?|结算|结|给|打(?:款|钱|给)?|收款|支付|合作"
+                r"|联系|沟通|对接|算|谈|签|成交|交)",
      "veto_before": _NEG_BEFORE, "veto_after": r"^(?:坑|被坑|跑路|风险|不安全|违规|是违规|会被|容易)"},
     {"id": "intent.offline_deal", "kind": "intent", "reason": "提议线下交易", "mask": False,
-     "pattern": r"线下(?:交易|付款|付|转账|结算|结|支付|给钱|给|打款|收款|成交|转)",
+     "pattern": r"线下(?:交易|付款|付|转账|结算|结|支付|给钱|给|打款|收款|成交|转)"
+                r"|线下[^,。!?\n]{0,6}(?:把钱|付钱|给钱|结钱|结清|钱结)",
      "veto_before": r"(?:{NEG})[^,。!?;\n]{0,2}$|(?:支持|导出|实现|开发|对接|统计)[^,。\n]{0,8}$",
      "veto_after": r"^[^,。\n]{0,3}(?:方式|功能|记录|模块|场景|订单|流程|页面|接口|系统|门店|收银|核销|两种)"},
     {"id": "intent.bypass", "kind": "intent", "reason": "提议绕开平台", "mask": False,
@@ -231,19 +242,19 @@ RULES: list[dict[str, Any]] = [
      "pattern": r"(?:{WX}|支付宝|银行卡|卡上|网银)(?:上)?(?:直接)?转(?:账)?(?:给)?(?:我|你)"
                 r"|转(?:账)?到(?:我|你)的?(?:{WX}|支付宝|卡|银行卡|账户|私人账户)"
                 r"|(?:直接|私下|单独)(?:转|打|付)(?:账|款|钱)?(?:给)?(?:你|我)(?!们)|钱直接给(?:你|我)"
-                r"|打(?:到)?(?:你|我)的?[^,。\n]{0,2}卡上?",
+                r"|打(?:到)?(?:你|我)的?[^,。\n]{0,2}卡上?|给(?:你|我)现金|现金(?:交易|支付|结算|付)",
      "veto_before": r"(?:{NEG})[^,。!?;\n]{0,2}$|平台[^,。\n]{0,6}$"},
     {"id": "intent.red_packet", "kind": "intent", "reason": "提议发红包付款", "mask": False,
      "pattern": r"(?:发|给)(?:你|我)?(?:发)?(?:个)?(?:微信)?红包",
      "veto_before": _NEG_BEFORE, "veto_after": _FEATURE_AFTER},
     {"id": "intent.email", "kind": "intent", "reason": "提议邮件联系", "mask": False,
-     "pattern": r"发(?:到)?(?:我|你)的?(?:私人)?邮箱|(?:发|寄)(?:个)?邮件(?:给)?(?:你|我)"
-                r"|(?:给|跟)(?:你|我)发(?:个)?邮件|邮箱联系|邮件联系",
+     "pattern": r"发(?:到)?(?:我|你)的?[ \t]*(?:私人)?(?:邮箱|gmail|email|mail|邮件)"
+                r"|(?:发|寄)(?:个)?邮件(?:给)?(?:你|我)|(?:给|跟)(?:你|我)发(?:个)?邮件|邮箱联系|邮件联系",
      "veto_before": _NEG_BEFORE, "veto_after": _FEATURE_AFTER},
     {"id": "intent.act_on_contact", "kind": "intent", "reason": "催促对方使用站外联系方式", "mask": False,
      "needs_contact": True,
      "pattern": r"加一下|加下|有空加|你加|加我|扫这个|扫一?下|你扫|扫码|点这个|点开|找我|找她|找他|联系我|转这里|付这里"
-                r"|打这个|随时(?:可以)?打|直接付|搜我|进群"},
+                r"|打这个|随时(?:可以)?打|直接付|搜我|进群|私聊我|通过一下|通过下"},
     {"id": "intent.wechat_qr", "kind": "intent", "reason": "提供微信二维码", "mask": False,
      "pattern": r"(?:我的?|个人)(?:{WXV})的?(?:二维码|名片)|扫(?:这个|一下|我)?码?加我"},
 ]
