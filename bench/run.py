@@ -1,10 +1,12 @@
-"""`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply and every function's
-import time; the lottery draw over 1,000,000 tickets (no seed, no database: `--only lottery` runs it alone); print a
-table and write it into docs/BENCHMARKS.md.
+"""`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply, every function's import
+time, the off-platform detector, the lottery draw over 1,000,000 tickets and the money paths (the detector and the
+lottery need no seed and no database: `--only detector` / `--only lottery` run them alone); print a table and write it
+into docs/BENCHMARKS.md.
 
     python -m bench.run                      # everything (≈ 5 min on 2 cores once seeded; the seed adds ≈ 1.5 min)
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
     python -m bench.run --reseed             # drop the seed and build it again
+    python -m bench.run --only detector      # the chat detector alone: no database, no seed
 
 The benchmarks run on a fixed clock at the seed's epoch (bench/seed.py), so data seeded days ago still looks fresh.
 """
@@ -22,8 +24,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-PARTS = ("hall", "apply", "imports", "lottery", "money")  # money last: its 32 processes leave the machine busy
 LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
+# money last: its 32 processes leave the machine busy
+PARTS = ("hall", "apply", "imports", "detector", "lottery", "money")
 
 
 def progress(msg: str) -> None:
@@ -101,6 +104,7 @@ def main() -> None:
     parser.add_argument("--import-repeats", type=int, default=11)
     parser.add_argument("--lottery-tickets", type=int, default=1_000_000, help="tickets in the lottery draw")
     parser.add_argument("--lottery-repeats", type=int, default=3)
+    parser.add_argument("--detector-repeat", type=int, default=50, help="passes over the labelled chat messages")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the seed is complete")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each hall query")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the main hall scenario")
@@ -198,6 +202,13 @@ def main() -> None:
             print("(docs/BENCHMARKS.md lottery block not updated: --no-docs or not 1,000,000 tickets)")
         else:
             print(f"lottery block written to {report.write_block('lottery', LOTTERY_HEADING, lottery_section)}")
+    detector_section = ""
+    if "detector" in parts:
+        from bench import detector
+
+        print(f"[detector] off-platform detector: the labelled chat messages × {args.detector_repeat}", flush=True)
+        notes.append(f"Detector: {wait_for_quiet(max_load, args.max_wait)}")
+        detector_section = detector.render(detector.run(repeat=args.detector_repeat, progress=progress))
     money_section = ""
     if "money" in parts:
         from bench import money
@@ -210,10 +221,15 @@ def main() -> None:
         m = report.machine("PostgreSQL (not used)", "-")
     m.load_after = report.load()
     params = (f"hall {args.warmup} warm-up + {args.iterations} measured iterations per scenario, apply"
-              f" {args.apply_warmup} + {args.apply_iterations}, imports median of {args.import_repeats};"
+              f" {args.apply_warmup} + {args.apply_iterations}, imports median of {args.import_repeats},"
+              f" detector {args.detector_repeat} passes;"
               f" whole run {time.perf_counter() - started:.0f} s")
     section = report.render(when=when, m=m, seed=seed_text or "(not used)", params=params, hall=hall_results,
                             apply=apply_result, imports=import_results, nopyc=nopyc_results, notes=notes)
+    if detector_section:
+        section += ("\n\n### Off-platform detector — one chat message (`bench/detector.py`)\n\n"
+                    "In process, no database: the labelled messages of tests/data scanned with the built-in rules,"
+                    " each scan timed.\n\n" + detector_section)
     if money_section:
         section += ("\n\n### Money — WeChat Pay notifications and escrow releases (`bench/money.py`)\n\n"
                     "On its own small database, rebuilt each run; milliseconds.\n\n" + money_section)

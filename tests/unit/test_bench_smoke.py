@@ -61,3 +61,13 @@ def test_render_and_marker_replacement(tmp_path, monkeypatch):
     written = doc.read_text(encoding="utf-8")
     assert "old" not in written and "new numbers" in written
     assert written.startswith("# B\n\nprose") and written.endswith("more prose\n")
+
+
+def test_detector_bench_runs_small_and_renders():
+    from bench import detector
+
+    result = detector.run(repeat=1, progress=lambda _m: None, messages=detector.load_messages()[:40], cold_repeats=0)
+    assert result.scans == 40 and result.messages == 40 and result.rules > 40
+    assert 0 < result.flagged_share < 1
+    text = detector.render(result)
+    assert "messages per second" in text and "| one chat message" in text
