@@ -10,10 +10,10 @@ import pytest
 
 from shared.adapters.wechatpay import Order
 from shared.errors import ValidationFailed
+from shared.payments.checkout import new_out_trade_no
 from shared.payments.milestones import check_milestones
 from shared.payments.refunds import new_out_refund_no
 from shared.payments.schemas import FundIn, MilestoneIn
-from shared.payments.checkout import new_out_trade_no
 from shared.payments.service import _close_reason
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)

@@ -32,7 +32,7 @@ def test_resolving_a_target_is_not_done_at_import():
 
     code = ("import sys, shared.subscriptions; "
             "print(sorted(m for m in sys.modules if m.startswith('shared.') and m.count('.') > 1))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout  # noqa: S603
     assert out.strip() == "[]"
 
 
