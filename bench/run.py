@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-PARTS = ("hall", "apply", "imports", "money")  # money last: its 32 processes leave the machine busy
+PARTS = ("hall", "apply", "imports", "events", "money")  # money last: its 32 processes leave the machine busy
 
 
 def progress(msg: str) -> None:
@@ -180,6 +180,14 @@ def main() -> None:
         import_results = imports.run(repeats=args.import_repeats, progress=progress)
         nopyc_results = imports.run_without_bytecode(["tasks"], repeats=3, progress=progress)
         notes.append(f"Load average after the imports: {report.load()}")
+    events_section = ""
+    if "events" in parts:
+        from bench import events
+
+        print("[events] apply / accept handler time and the event-to-subscriber lag (burst of 200)", flush=True)
+        notes.append(f"Events: {wait_for_quiet(max_load, args.max_wait)}")
+        events_section = events.render(events.run_handlers(progress=progress), events.run_lag(progress=progress))
+        notes.append(f"Load average after events: {report.load()}")
     money_section = ""
     if "money" in parts:
         from bench import money
@@ -196,6 +204,10 @@ def main() -> None:
               f" whole run {time.perf_counter() - started:.0f} s")
     section = report.render(when=when, m=m, seed=seed_text or "(not used)", params=params, hall=hall_results,
                             apply=apply_result, imports=import_results, nopyc=nopyc_results, notes=notes)
+    if events_section:
+        section += ("\n\n### Events — handler time of the rewired writes, and commit → after-commit subscriber lag"
+                    " (`bench/events.py`)\n\nOn its own small database, rebuilt each run; milliseconds.\n\n"
+                    + events_section)
     if money_section:
         section += ("\n\n### Money — WeChat Pay notifications and escrow releases (`bench/money.py`)\n\n"
                     "On its own small database, rebuilt each run; milliseconds.\n\n" + money_section)

@@ -23,7 +23,6 @@ from shared.events import (
     TaskAssigned,
 )
 from shared.pagination import decode_cursor, encode_cursor
-from shared.profiles.cards import developer_out, is_complete
 from shared.profiles.models import DeveloperProfile
 from shared.rules_config import load_rules
 from shared.uow import UnitOfWork
@@ -68,6 +67,7 @@ def quota(uow: UnitOfWork, developer_id: int, user: User | None = None) -> Apply
 
 
 def apply(uow: UnitOfWork, developer_id: int, task_id: int, note: str) -> ApplicationOut:
+    from shared.profiles.cards import developer_out, is_complete  # the card's shapes: only applying needs them
     from shared.tasks.models import Task
 
     r = load_rules(uow)

@@ -27,7 +27,6 @@ from shared.errors import Forbidden
 from shared.events import EscrowFunded, PaymentOrderPaid, PromotionUnusable, Stored
 from shared.ledger.accounts import CLEARING, REVENUE
 from shared.ledger.service import post
-from shared.payments.checkout import create_order, request_payment
 from shared.rules_config import load_rules
 from shared.uow import UnitOfWork, run
 
@@ -65,7 +64,10 @@ def promote(merchant_id: int, task_id: int, days: int) -> dict[str, Any]:
 
 
 def _create(uow: UnitOfWork, payer_id: int, purpose: str, amount_fen: int, description: str, **kw: Any) -> Any:
-    # The payments area's order API, so its webhook, poller and expiry cover these orders too.
+    # The payments area's order API, so its webhook, poller and expiry cover these orders too. Imported here: it
+    # loads the WeChat Pay adapter, which the billing function's other routes never need (cold start).
+    from shared.payments.checkout import create_order
+
     return create_order(uow, purpose=purpose, payer_id=payer_id, amount_fen=amount_fen, description=description,
                         **kw)
 
@@ -73,6 +75,8 @@ def _create(uow: UnitOfWork, payer_id: int, purpose: str, amount_fen: int, descr
 def _checkout(order: Any) -> dict[str, Any]:
     """The order is committed; now ask WeChat Pay for it (outside any transaction) and sign wx.requestPayment's
     arguments. If WeChat cannot be reached the order stays unpaid and the payments timer closes it."""
+    from shared.payments.checkout import request_payment
+
     params = request_payment(order.out_trade_no)
     return {"order_id": order.id, "out_trade_no": order.out_trade_no, "purpose": order.purpose,
             "amount_fen": order.amount_fen, "description": order.description, "payment": params}
