@@ -128,7 +128,7 @@ def release_to_developer(uow: UnitOfWork, task: Task, gross_fen: int, *, source:
 
 
 def release_on_completion(uow: UnitOfWork, task: Task) -> Release | None:
-    """Called by acceptance and auto-acceptance (shared/work/service.py `_complete`), in their transaction.
+    """Acceptance and auto-acceptance (TaskCompleted; shared/payouts/subscribers.py), in their transaction.
 
     A task that was never funded through escrow (escrow switched off, or created before it was required) has nothing
     to release: that is not an error, the task simply completes without a payout from us."""

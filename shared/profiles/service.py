@@ -7,7 +7,7 @@ import re
 from shared.applications.rules import response_rate
 from shared.errors import NotFound, ValidationFailed
 from shared.events import DeveloperProfileSaved, MerchantProfileSaved, ProfileCompleted, RealNameSet
-from shared.moderation import check_texts
+from shared.moderation import author_openid, check_texts
 from shared.profiles import skills as taxonomy
 from shared.profiles.cards import developer_out, is_complete, resume_card
 from shared.profiles.models import DeveloperProfile, MerchantProfile
@@ -25,11 +25,6 @@ from shared.work.rules import average_rating
 __all__ = ["developer_out", "is_complete", "resume_card"]  # the card shapes live in cards.py (other areas use them)
 
 
-def _openid(user_id: int) -> str | None:
-    """The author's WeChat openid for the content check (v2 needs it; SMS-only users get v1)."""
-    return run(lambda uow: uow.execute("SELECT openid FROM users WHERE id = :u", {"u": user_id}).scalar())
-
-
 def save_developer_profile(user_id: int, data: DeveloperProfileIn) -> DeveloperProfileOut:
     """Content check first, outside any transaction (an external call must never hold the profile's row lock),
     then the save in one unit of work."""
@@ -39,7 +34,7 @@ def save_developer_profile(user_id: int, data: DeveloperProfileIn) -> DeveloperP
              "links": "\n".join(link.title for link in data.links)}
     for i, e in enumerate(data.experience):  # one check per entry (title, organisation, description together)
         texts[f"experience.{i}"] = "\n".join((e.title, e.organization, e.description))
-    check_texts(texts, _openid(user_id))
+    check_texts(texts, author_openid(user_id))
     return run(lambda uow: _save_developer(uow, user_id, data, slugs))
 
 
@@ -89,7 +84,7 @@ def merchant_out(p: MerchantProfile) -> MerchantProfileOut:
 
 
 def save_merchant_profile(user_id: int, data: MerchantProfileIn) -> MerchantProfileOut:
-    check_texts({"name": data.name, "company": data.company, "description": data.description}, _openid(user_id))
+    check_texts({"name": data.name, "company": data.company, "description": data.description}, author_openid(user_id))
     return run(lambda uow: _save_merchant(uow, user_id, data))
 
 

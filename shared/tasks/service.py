@@ -23,7 +23,7 @@ from shared.events import (
     TaskFlaggedForReview,
     TaskPublished,
 )
-from shared.moderation import Verdict, assess
+from shared.moderation import Verdict, assess, author_openid
 from shared.profiles import skills as taxonomy
 from shared.profiles.models import MerchantProfile
 from shared.rules_config import Rules, load_rules
@@ -74,13 +74,9 @@ def _close(uow: UnitOfWork, task: Task, action: str, reason: str, *, note: str =
                            actor_id=actor_id))
 
 
-def _openid(user_id: int) -> str | None:
-    return run(lambda uow: uow.execute("SELECT openid FROM users WHERE id = :u", {"u": user_id}).scalar())
-
-
 def publish_task(merchant_id: int, data: TaskCreate) -> TaskOut:
     """POST /tasks: the content check (WeChat, outside any transaction), then the publication in one unit of work."""
-    verdict = assess({"title": data.title, "description": data.description}, _openid(merchant_id))
+    verdict = assess({"title": data.title, "description": data.description}, author_openid(merchant_id))
     return run(lambda uow: publish_checked(uow, merchant_id, data, verdict))
 
 
@@ -135,7 +131,7 @@ def edit_task(merchant_id: int, task_id: int, data: TaskUpdate) -> TaskOut:
     changes = data.model_dump(exclude_unset=True)
     current = run(lambda uow: _own_task(uow, task_id, merchant_id, lock=False))
     texts = {k: v for k, v in changes.items() if k in ("title", "description") and v and v != getattr(current, k)}
-    verdict = assess(texts, _openid(merchant_id)) if texts else None
+    verdict = assess(texts, author_openid(merchant_id)) if texts else None
     return run(lambda uow: edit_checked(uow, merchant_id, task_id, data, texts, verdict))
 
 
