@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-fast lint typecheck invoke demo migrate package bench admin openapi ledger-check clean
+.PHONY: dev test test-fast lint typecheck invoke demo migrate package bench admin openapi events-doc ledger-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ admin: $(STAMP)
 ## Regenerate docs/openapi.json from the route definitions.
 openapi: $(STAMP)
 	$(PY) -m shared.http.openapi > docs/openapi.json
+
+## Regenerate the table of events and subscribers in docs/ARCHITECTURE.md from shared/subscriptions.py.
+events-doc: $(STAMP)
+	$(PY) -m shared.events doc
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

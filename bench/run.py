@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
 # money last: its 32 processes leave the machine busy
-PARTS = ("hall", "apply", "imports", "detector", "lottery", "money")
+PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "money")
 
 
 def progress(msg: str) -> None:
@@ -209,6 +209,14 @@ def main() -> None:
         print(f"[detector] off-platform detector: the labelled chat messages × {args.detector_repeat}", flush=True)
         notes.append(f"Detector: {wait_for_quiet(max_load, args.max_wait)}")
         detector_section = detector.render(detector.run(repeat=args.detector_repeat, progress=progress))
+    events_section = ""
+    if "events" in parts:
+        from bench import events
+
+        print("[events] apply / accept handler time and the event-to-subscriber lag (burst of 200)", flush=True)
+        notes.append(f"Events: {wait_for_quiet(max_load, args.max_wait)}")
+        events_section = events.render(events.run_handlers(progress=progress), events.run_lag(progress=progress))
+        notes.append(f"Load average after events: {report.load()}")
     money_section = ""
     if "money" in parts:
         from bench import money
@@ -230,6 +238,10 @@ def main() -> None:
         section += ("\n\n### Off-platform detector — one chat message (`bench/detector.py`)\n\n"
                     "In process, no database: the labelled messages of tests/data scanned with the built-in rules,"
                     " each scan timed.\n\n" + detector_section)
+    if events_section:
+        section += ("\n\n### Events — handler time of the rewired writes, and commit → after-commit subscriber lag"
+                    " (`bench/events.py`)\n\nOn its own small database, rebuilt each run; milliseconds.\n\n"
+                    + events_section)
     if money_section:
         section += ("\n\n### Money — WeChat Pay notifications and escrow releases (`bench/money.py`)\n\n"
                     "On its own small database, rebuilt each run; milliseconds.\n\n" + money_section)

@@ -9,8 +9,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("phone", help="中国大陆手机号")
     args = parser.parse_args()
-    from shared.admin.service import make_admin
     from shared.auth.schemas import normalize_phone
+    from shared.auth.service import make_admin
     from shared.uow import run
 
     try:

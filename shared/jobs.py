@@ -49,6 +49,7 @@ def _handlers() -> dict[str, JobHandler]:
         "wechat_subscribe": deliver_subscribe_message,
         "refund_start": lazy("shared.payments.refunds", "start_refund"),
         "payout_start": lazy("shared.payouts.service", "start_payout"),
+        "event_delivery": lazy("shared.events.delivery", "deliver"),
     }
 
 
@@ -182,6 +183,8 @@ def retry_failed(uow: Any, job_id: int, *, admin_id: int) -> bool:
     retried = uow.execute("UPDATE jobs SET status = 'queued', attempts = 0, run_at = :now, updated_at = :now"
                           " WHERE id = :id AND status = 'failed'", {"now": uow.now, "id": job_id}).rowcount
     if retried:
-        uow.record("job", job_id, "retried", actor_id=admin_id)
+        from shared.events import AdminAudited
+
+        uow.publish(AdminAudited(admin_id=admin_id, action="job.retry", entity_name="job", entity_id=job_id))
         uow.kick_worker_after_commit()
     return bool(retried)

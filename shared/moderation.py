@@ -33,6 +33,14 @@ def assess(texts: dict[str, str], openid: str | None) -> Verdict:
     return worst
 
 
+def author_openid(user_id: int) -> str | None:
+    """The author's WeChat openid for the check (v2 needs it; SMS-only users get v1). Its own short read: the check
+    runs before the use case's unit of work opens, never inside it."""
+    from shared.uow import run
+
+    return run(lambda uow: uow.execute("SELECT openid FROM users WHERE id = :u", {"u": user_id}).scalar())
+
+
 def check_texts(texts: dict[str, str], openid: str | None) -> None:
     """For profile text: refuse risky content outright (there is no review queue for profiles)."""
     verdict = assess(texts, openid)

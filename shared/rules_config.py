@@ -85,7 +85,8 @@ def load_rules(uow: UnitOfWork) -> Rules:
 def set_rule(uow: UnitOfWork, key: str, value: Any, *, admin_id: int) -> Rules:
     if key not in Rules.model_fields:
         raise NotFound("UNKNOWN_RULE", f"没有名为 {key} 的配置项")
-    current = load_rules(uow).model_dump()
+    previous = load_rules(uow)
+    current = previous.model_dump()
     current[key] = value
     try:
         rules = Rules.model_validate(current)
@@ -97,6 +98,10 @@ def set_rule(uow: UnitOfWork, key: str, value: Any, *, admin_id: int) -> Rules:
         " updated_at = EXCLUDED.updated_at",
         {"k": key, "v": json.dumps(rules.model_dump(mode="json")[key]), "by": admin_id, "now": uow.now},
     )
-    uow.record("config", 0, "rule_changed", actor_id=admin_id, data={"key": key, "value": value})
+    from shared.events import AdminAudited  # every module loads the rules; only this write needs the events
+
+    uow.publish(AdminAudited(admin_id=admin_id, action="rule.change", entity_name="config", entity_id=0,
+                             before={key: previous.model_dump(mode="json")[key]},
+                             after={key: rules.model_dump(mode="json")[key]}))
     uow.memo["rules"] = rules
     return rules

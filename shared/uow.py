@@ -1,15 +1,21 @@
 """The unit of work: one database transaction per use case, plus what must happen with it.
 
 Side effects are never performed inside the transaction. A use case *records* them — a job in the outbox
-(`uow.enqueue`), an inbox notification (`uow.notify`), a behaviour-log entry (`uow.record`) — in the same transaction
+(`uow.enqueue`), an inbox notification (`uow.notify`), a domain event (`uow.publish`) — in the same transaction
 as the change that causes them, so a crash can never keep one without the other. After COMMIT the jobs worker is
 kicked (async SCF invoke); if the kick is lost, the sweep timer finds the jobs anyway.
+
+`publish(event)` writes the event to the event log, runs the event's in-transaction subscribers at once (they may
+publish more: handled breadth-first until none are left, with a bound against loops) and owes one delivery job per
+after-commit subscriber; those jobs are written with one multi-row INSERT just before COMMIT (shared/subscriptions.py
+is the table of who listens, shared/events/delivery.py runs the deliveries).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -18,8 +24,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from shared import clock
+from shared import clock, subscriptions, txguard
 from shared.db import get_engine
+from shared.events import Event, Stored
 
 log = logging.getLogger("codelink.uow")
 
@@ -31,6 +38,14 @@ _RETRYABLE = {"40001", "40P01"}
 # Called after a commit that enqueued jobs; installed by shared.jobs (kicks the worker).
 after_commit_hooks: list[Callable[[], None]] = []
 
+# Events one publish may cascade into (subscribers publishing further events) before we call it a loop.
+MAX_CASCADE = 200
+DELIVERY_JOB = "event_delivery"
+
+
+class EventLoop(RuntimeError):
+    """In-transaction subscribers kept publishing: a subscriber reacts to its own consequences."""
+
 
 class UnitOfWork:
     def __init__(self) -> None:
@@ -40,6 +55,11 @@ class UnitOfWork:
         self.memo: dict[str, Any] = {}
         self._enqueued = 0
         self._committed = False
+        self._events: deque[tuple[Event, str | None]] = deque()
+        self._publishing = False
+        self._cascade = 0
+        self._deliveries: list[tuple[int, str]] = []  # (event id, after-commit subscriber), written at commit
+        txguard.opened(self)
 
     # --- transaction ---
     def __enter__(self) -> UnitOfWork:
@@ -49,8 +69,13 @@ class UnitOfWork:
         if not self._committed:
             self.session.rollback()
         self.session.close()
+        txguard.closed(self)
+
+    def in_transaction(self) -> bool:
+        return self.session.in_transaction()
 
     def commit(self) -> None:
+        self._write_deliveries()
         self.session.commit()
         self._committed = True
         if self._enqueued:
@@ -90,15 +115,66 @@ class UnitOfWork:
         )
         self._enqueued += 1
 
-    def record(self, entity: str, entity_id: int, action: str, *, actor_id: int | None,
-               data: dict[str, Any] | None = None) -> None:
-        """Append to the behaviour log (every state change, and every admin action)."""
-        self.execute(
-            "INSERT INTO activity_log (actor_id, entity, entity_id, action, data, created_at)"
-            " VALUES (:actor, :entity, :eid, :action, CAST(:data AS jsonb), :now)",
-            {"actor": actor_id, "entity": entity, "eid": entity_id, "action": action,
-             "data": json.dumps(data or {}, ensure_ascii=False, default=str), "now": self.now},
-        )
+    def publish(self, event: Event, *, dedupe_key: str | None = None) -> Stored[Any] | None:
+        """Record `event` in the event log in this transaction and run its subscribers (see the module doc).
+
+        Returns the stored event — None only when `dedupe_key` names an event published before (then nothing runs).
+        Called from an in-transaction subscriber, the event is queued and handled once the current one is done.
+        """
+        self._events.append((event, dedupe_key))
+        if self._publishing:
+            return None
+        self._publishing = True
+        self._cascade = 0
+        first: Stored[Any] | None = None
+        try:
+            while self._events:
+                self._cascade += 1
+                if self._cascade > MAX_CASCADE:
+                    raise EventLoop(f"more than {MAX_CASCADE} events in one unit of work (last: {event.name})")
+                stored = self._store(*self._events.popleft())
+                if stored is None:
+                    continue
+                if first is None:
+                    first = stored
+                for sub in subscriptions.subscribers(stored.event.name):
+                    if sub.mode == subscriptions.IN_TRANSACTION:
+                        sub.resolve()(self, stored)
+                    else:
+                        self._deliveries.append((stored.id, sub.name))
+        finally:
+            self._events.clear()
+            self._publishing = False
+        return first
+
+    def _store(self, event: Event, dedupe_key: str | None) -> Stored[Any] | None:
+        entity, entity_id = event.entity_ref()
+        row = self.execute(
+            "INSERT INTO event_log (name, version, entity, entity_id, actor_id, user_ids, data, dedupe_key,"
+            " occurred_at) VALUES (:name, :version, :entity, :eid, :actor, :users, CAST(:data AS jsonb), :key, :now)"
+            + (" ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING" if dedupe_key else "")
+            + " RETURNING id",
+            {"name": event.name, "version": event.version, "entity": entity, "eid": entity_id,
+             "actor": event.actor(), "users": event.users(),
+             "data": json.dumps(event.data(), ensure_ascii=False, default=str), "key": dedupe_key, "now": self.now},
+        ).first()
+        return None if row is None else Stored(int(row.id), self.now, event)
+
+    def _write_deliveries(self) -> None:
+        """One job per (event, after-commit subscriber), all in one statement; deduped on that pair."""
+        if not self._deliveries:
+            return
+        values: list[str] = []
+        params: dict[str, Any] = {"now": self.now}
+        for i, (event_id, subscriber) in enumerate(self._deliveries):
+            values.append(f"('{DELIVERY_JOB}', CAST(:p{i} AS jsonb), :k{i}, :now, 6, :now, :now)")
+            params[f"p{i}"] = json.dumps({"event_id": event_id, "subscriber": subscriber})
+            params[f"k{i}"] = f"{event_id}:{subscriber}"
+        self.execute("INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at, updated_at)"
+                     f" VALUES {', '.join(values)}"
+                     " ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING", params)
+        self._enqueued += len(self._deliveries)
+        self._deliveries = []
 
     def notify(self, user_id: int, kind: str, title: str, body: str, *, data: dict[str, Any] | None = None,
                dedupe_key: str | None = None, push: bool = True) -> None:

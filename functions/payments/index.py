@@ -1,8 +1,10 @@
 """Cloud function `payments` (Function URL): funding a task's escrow, orders, the WeChat Pay webhook
-(/payments/notify) and the platform budget."""
+(/payments/notify), the platform budget, and platform tasks (routes of the tasks area, composed in here)."""
 
 from shared.payments.routes import router
 from shared.runtime import bootstrap
+from shared.tasks.admin_routes import platform_router
 
+router.routes.extend(platform_router.routes)
 bootstrap()
 main_handler = router.handler

@@ -23,7 +23,7 @@ def _use_dev_database() -> None:
 def main() -> int:
     from infra.local.client import CallFailed, LocalClient
     from infra.local.story import play
-    from shared.admin.service import make_admin
+    from shared.auth.service import make_admin
     from shared.uow import run
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

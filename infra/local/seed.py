@@ -33,7 +33,7 @@ def already_seeded(client: LocalClient) -> bool:
 
 
 def seed(client: LocalClient, *, tasks: int = 100, rng_seed: int = 7) -> dict[str, int]:
-    from shared.admin.service import make_admin
+    from shared.auth.service import make_admin
     from shared.uow import run
 
     rng = random.Random(rng_seed)

@@ -66,6 +66,8 @@ class FunctionInvoker:
 
     def invoke_async(self, function_name: str, event: dict) -> None:
         """Start `function_name` with `event`; returns at once (InvocationType=Event, event ≤ 128 KB)."""
+        from shared.txguard import assert_outside_transaction  # never inside a transaction
+        assert_outside_transaction("SCF Invoke")
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
         from tencentcloud.scf.v20180416 import models
 

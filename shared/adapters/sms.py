@@ -71,6 +71,8 @@ class SmsSender:
 
     def send_code(self, phone_e164: str, code: str, minutes: int) -> None:
         """Send the verification-code template ({1} = code, {2} = minutes) to one E.164 number."""
+        from shared.txguard import assert_outside_transaction  # never inside a transaction
+        assert_outside_transaction("Tencent SMS SendSms")
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
         from tencentcloud.sms.v20210111 import models
 

@@ -78,6 +78,8 @@ def _client_class() -> type:
             self._http = _TimeoutSession(timeout)
 
         def _request(self, method, url_or_endpoint, **kwargs):
+            from shared.txguard import assert_outside_transaction  # never inside a transaction
+            assert_outside_transaction("WeChat " + str(url_or_endpoint))
             # Resolve relative endpoints the way wechatpy does (per-API `api_base_url`, else the client's),
             # then swap the hard-coded host for ours. Absolute URLs of some wechatpy APIs get the same.
             if not url_or_endpoint.startswith(("http://", "https://")):

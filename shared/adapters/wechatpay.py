@@ -399,6 +399,8 @@ class WeChatPayGateway:
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         """Call a wechatpayv3 method; return the body of a 2xx answer, raise WeChatPayError otherwise."""
+        from shared.txguard import assert_outside_transaction  # never inside a transaction
+        assert_outside_transaction(f"WeChat Pay {method}")
         client = self._client()
         import requests  # already loaded by wechatpayv3
 

@@ -1,16 +1,17 @@
-"""HTTP routes of the `admin` function (operators). Every write is audited in the behaviour log."""
+"""HTTP routes of the `admin` function (operators): rules, dead letters, the ledger check, event replay. Every write
+is audited (AdminAudited events). Operator routes that run another area's use cases live in that area
+(shared/tasks/admin_routes.py) and are composed into this function by functions/admin/index.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.events import AdminAudited
 from shared.http.router import Request, Router
 from shared.rules_config import Rules, load_rules, set_rule
-from shared.tasks import schemas as ts
-from shared.tasks import service as tasks
 from shared.uow import run
 
 router = Router("admin")
@@ -41,23 +42,6 @@ class LedgerCheck(BaseModel):
     totals: dict[str, int] = Field(description="各类账户余额合计（分）")
     transactions: int
     postings: int
-
-
-@router.get("/admin/tasks/review-queue", summary="待审核任务", response=list[ts.TaskOut], roles=ADMIN)
-def review_queue(req: Request) -> list[ts.TaskOut]:
-    return run(lambda uow: tasks.review_queue(uow))
-
-
-@router.post("/admin/tasks/{task_id:int}/approve", summary="审核通过", body=ts.ReviewDecision, response=ts.TaskOut,
-             roles=ADMIN, errors=("TASK_STATE_CONFLICT",))
-def approve(req: Request, body: ts.ReviewDecision) -> ts.TaskOut:
-    return run(lambda uow: tasks.approve_task(uow, req.user_id, req.params["task_id"], body.reason))
-
-
-@router.post("/admin/tasks/{task_id:int}/reject", summary="审核驳回", body=ts.RejectTask, response=ts.TaskOut,
-             roles=ADMIN, errors=("TASK_STATE_CONFLICT",))
-def reject(req: Request, body: ts.RejectTask) -> ts.TaskOut:
-    return run(lambda uow: tasks.reject_task(uow, req.user_id, req.params["task_id"], body.reason))
 
 
 @router.get("/admin/rules", summary="运营可调规则（当前值）", response=Rules, roles=ADMIN)
@@ -93,5 +77,34 @@ def ledger_check(req: Request) -> LedgerCheck:
 
     with get_engine().connect() as conn:
         report = check_ledger(conn)
-    run(lambda uow: uow.record("ledger", 0, "checked", actor_id=req.user_id, data={"ok": report.ok}))
+    run(lambda uow: uow.publish(AdminAudited(admin_id=req.user_id, action="ledger.check", entity_name="ledger",
+                                             entity_id=0, after={"ok": report.ok})))
     return LedgerCheck.model_validate(report.as_dict())
+
+
+class ReplayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event: str = Field(min_length=1, max_length=80, description="事件类型，如 TaskCompleted")
+    subscriber: str = Field(min_length=1, max_length=120, description="订阅者名称（shared/subscriptions.py）")
+    since: AwareDatetime = Field(description="起始时间（含）")
+    until: AwareDatetime = Field(description="结束时间（不含）")
+
+
+class ReplayOut(BaseModel):
+    queued: int = Field(description="排队重放的事件数")
+    last_occurred_at: datetime | None
+    truncated: bool = Field(description="达到单次上限：请从 last_occurred_at 起再次重放")
+
+
+@router.post("/admin/events/replay", summary="重放历史事件给一个订阅者（回填新徽章、挑战等）", body=ReplayIn,
+             response=ReplayOut, roles=ADMIN, errors=("VALIDATION_FAILED",))
+def replay_events(req: Request, body: ReplayIn) -> ReplayOut:
+    from shared.events.delivery import replay_events as replay
+
+    def use_case(uow: Any) -> ReplayOut:
+        result = replay(uow, body.event, body.subscriber, body.since, body.until)
+        uow.publish(AdminAudited(admin_id=req.user_id, action="events.replay", entity_name="subscriber",
+                                 entity_id=0, after={**body.model_dump(mode="json"), "queued": result["queued"]}))
+        return ReplayOut.model_validate(result)
+
+    return run(use_case)

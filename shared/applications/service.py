@@ -14,8 +14,15 @@ from shared.auth.models import User
 from shared.billing.plans import in_free_period
 from shared.clock import start_of_shanghai_day
 from shared.errors import Conflict, NotFound, TooManyRequests
+from shared.events import (
+    ApplicationAnswered,
+    ApplicationsClosed,
+    ApplicationSubmitted,
+    ApplicationUnanswered,
+    ApplicationWithdrawn,
+    TaskAssigned,
+)
 from shared.pagination import decode_cursor, encode_cursor
-from shared.points import grant_points
 from shared.profiles.models import DeveloperProfile
 from shared.rules_config import load_rules
 from shared.uow import UnitOfWork
@@ -60,7 +67,7 @@ def quota(uow: UnitOfWork, developer_id: int, user: User | None = None) -> Apply
 
 
 def apply(uow: UnitOfWork, developer_id: int, task_id: int, note: str) -> ApplicationOut:
-    from shared.profiles.service import developer_out, is_complete
+    from shared.profiles.cards import developer_out, is_complete  # the card's shapes: only applying needs them
     from shared.tasks.models import Task
 
     r = load_rules(uow)
@@ -91,10 +98,10 @@ def apply(uow: UnitOfWork, developer_id: int, task_id: int, note: str) -> Applic
             uow.session.add(app)
     except IntegrityError:
         raise Conflict("ALREADY_APPLIED", "你已投递过该任务") from None
-    task.applications_count += 1
-    uow.session.add(task)
     assert app.id is not None
-    uow.record("application", app.id, "submitted", actor_id=developer_id, data={"task_id": task_id})
+    uow.publish(ApplicationSubmitted(application_id=app.id, task_id=task_id, developer_id=developer_id,
+                                     merchant_id=task.merchant_id, skill_tags=tuple(task.skill_tags),
+                                     difficulty=task.difficulty))
     uow.notify(task.merchant_id, "application_received", "收到新的投递",
                f"「{task.title}」收到一份新投递，请在 48 小时内回复。",
                data={"task_id": task_id, "application_id": app.id}, dedupe_key=f"application_received:{app.id}")
@@ -109,7 +116,7 @@ def withdraw(uow: UnitOfWork, developer_id: int, application_id: int) -> Applica
         raise Conflict("APPLICATION_STATE_CONFLICT", f"投递当前为「{STATUS_NAMES[app.status]}」，不能撤回")
     app.status, app.closed_at, app.updated_at = "withdrawn", uow.now, uow.now
     uow.session.add(app)
-    uow.record("application", application_id, "withdrawn", actor_id=developer_id)
+    uow.publish(ApplicationWithdrawn(application_id=application_id, task_id=app.task_id, developer_id=developer_id))
     return application_out(app, with_resume=False)
 
 
@@ -129,19 +136,6 @@ def _merchant_application(uow: UnitOfWork, merchant_id: int, application_id: int
     return app, task
 
 
-def _count_response(uow: UnitOfWork, app: Application, task: Task) -> None:
-    """The first merchant answer to an application counts toward the 48 h response rate."""
-    if app.responded_at is not None:
-        return
-    app.responded_at = uow.now
-    on_time = 1 if rules.responded_on_time(uow.now, app.due_at) else 0
-    uow.execute(
-        "UPDATE merchant_profiles SET responses_due = responses_due + 1, responses_on_time = responses_on_time + :ok,"
-        " updated_at = :now WHERE user_id = :m",
-        {"ok": on_time, "now": uow.now, "m": task.merchant_id},
-    )
-
-
 def respond(uow: UnitOfWork, merchant_id: int, application_id: int, action: str, reason: str | None = None
             ) -> ApplicationOut:
     """shortlist / accept / reject. Accepting assigns the task and closes the other applications in one batch."""
@@ -154,17 +148,24 @@ def respond(uow: UnitOfWork, merchant_id: int, application_id: int, action: str,
         if task.status != "open":
             raise Conflict("TASK_NOT_OPEN", "任务已不在招募中，不能录用")
         task.assignee_id = app.developer_id
-        set_status(uow, task, next_status(task, "assign"), actor_id=merchant_id, action="assigned",
-                    developer_id=app.developer_id)
-    _count_response(uow, app, task)
+        set_status(uow, task, next_status(task, "assign"))
+    # Only the first answer an application gets counts toward the merchant's 48 h response rate.
+    first = app.responded_at is None
+    if first:
+        app.responded_at = uow.now
     app.status = rules.RESPONSES[action]
     app.reject_reason = reason if action == "reject" else None
     app.updated_at = uow.now
     if action in ("accept", "reject"):
         app.closed_at = uow.now
     uow.session.add(app)
-    assert app.id is not None and task.id is not None
-    uow.record("application", app.id, app.status, actor_id=merchant_id, data={"reason": reason} if reason else None)
+    assert app.id is not None and task.id is not None and app.responded_at is not None
+    uow.publish(ApplicationAnswered(application_id=app.id, task_id=task.id, developer_id=app.developer_id,
+                                    merchant_id=merchant_id, answer=app.status, first=first, reason=reason or "",
+                                    on_time=rules.responded_on_time(app.responded_at, app.due_at)))
+    if action == "accept":
+        uow.publish(TaskAssigned(task_id=task.id, merchant_id=merchant_id, developer_id=app.developer_id,
+                                 application_id=app.id))
     title = {"shortlist": "投递已入围", "accept": "恭喜，你已被录用", "reject": "投递未被录用"}[action]
     body = {
         "shortlist": f"你投递的「{task.title}」已进入候选名单。",
@@ -174,7 +175,7 @@ def respond(uow: UnitOfWork, merchant_id: int, application_id: int, action: str,
     uow.notify(app.developer_id, f"application_{app.status}", title, body,
                data={"task_id": task.id, "application_id": app.id}, dedupe_key=f"application_{app.status}:{app.id}")
     if action == "accept":
-        close_active_applications(uow, task, kind="position_filled")
+        close_active_applications(uow, task.id, merchant_id, task.title, kind="position_filled")
     return application_out(app, with_resume=True, task_title=task.title)
 
 
@@ -182,32 +183,37 @@ _CLOSE_TEXT = {
     "position_filled": ("任务已选定开发者", "感谢你投递「{title}」。商家已选定其他开发者，期待下次合作！"),
     "task_cancelled": ("任务已取消", "你投递的「{title}」已被商家取消，投递已自动关闭。"),
     "task_expired": ("任务已过期", "你投递的「{title}」已到截止时间，投递已自动关闭。"),
+    "task_rejected": ("任务未通过审核", "你投递的「{title}」未通过平台审核，投递已自动关闭。"),
 }
 
 
-def close_active_applications(uow: UnitOfWork, task: Task, *, kind: str) -> int:
-    """Close every still-active application of `task` in one statement and tell each developer, kindly."""
+def close_active_applications(uow: UnitOfWork, task_id: int, merchant_id: int, title: str, *, kind: str) -> int:
+    """Close every still-active application of the task in one statement and tell each developer, kindly."""
     rows = uow.execute(
         "UPDATE applications SET status = 'closed', closed_at = :now, updated_at = :now"
         " WHERE task_id = :t AND status IN ('submitted', 'shortlisted')"
         " RETURNING id, developer_id, responded_at, due_at",
-        {"now": uow.now, "t": task.id},
+        {"now": uow.now, "t": task_id},
     ).all()
-    title, template = _CLOSE_TEXT[kind]
-    on_time = sum(1 for r in rows if r.responded_at is None and rules.responded_on_time(uow.now, r.due_at))
-    unanswered = sum(1 for r in rows if r.responded_at is None)
-    if unanswered and kind == "position_filled":
+    if not rows:
+        return 0
+    head, template = _CLOSE_TEXT[kind]
+    answered = on_time = 0
+    if kind == "position_filled":
         # Being told the position is filled is an answer: it counts toward the response rate.
-        uow.execute(
-            "UPDATE merchant_profiles SET responses_due = responses_due + :n, responses_on_time = responses_on_time"
-            " + :ok, updated_at = :now WHERE user_id = :m",
-            {"n": unanswered, "ok": on_time, "now": uow.now, "m": task.merchant_id},
-        )
-        uow.execute("UPDATE applications SET responded_at = :now WHERE task_id = :t AND status = 'closed'"
-                    " AND responded_at IS NULL", {"now": uow.now, "t": task.id})
+        unanswered = [r for r in rows if r.responded_at is None]
+        answered = len(unanswered)
+        on_time = sum(1 for r in unanswered if rules.responded_on_time(uow.now, r.due_at))
+        if unanswered:
+            uow.execute("UPDATE applications SET responded_at = :now WHERE id = ANY(:ids)",
+                        {"now": uow.now, "ids": [r.id for r in unanswered]})
     for r in rows:
-        uow.notify(r.developer_id, f"application_{kind}", title, template.format(title=task.title),
-                   data={"task_id": task.id, "application_id": r.id}, dedupe_key=f"application_{kind}:{r.id}")
+        uow.notify(r.developer_id, f"application_{kind}", head, template.format(title=title),
+                   data={"task_id": task_id, "application_id": r.id}, dedupe_key=f"application_{kind}:{r.id}")
+    uow.publish(ApplicationsClosed(task_id=task_id, merchant_id=merchant_id, reason=kind,
+                                   application_ids=tuple(r.id for r in rows),
+                                   developer_ids=tuple(r.developer_id for r in rows), answered=answered,
+                                   answered_on_time=on_time))
     return len(rows)
 
 
@@ -296,15 +302,13 @@ def _remind(uow: UnitOfWork, row: Any, hour: int) -> None:
 
 
 def _close_unanswered(uow: UnitOfWork, row: Any, points: int) -> None:
+    """Closed as no_response; the merchant's response rate drops and the developer's compensation points are granted
+    by their owners' subscribers of ApplicationUnanswered."""
     app_id = row.id
     uow.execute("UPDATE applications SET status = 'no_response', closed_at = :now, updated_at = :now WHERE id = :id",
                 {"now": uow.now, "id": app_id})
-    uow.execute("UPDATE merchant_profiles SET responses_due = responses_due + 1, updated_at = :now"
-                " WHERE user_id = :m", {"now": uow.now, "m": row.merchant_id})
-    if points:
-        grant_points(uow, row.developer_id, points, reason="no_response_compensation",
-                     ref=f"application:{app_id}", note="商家 48 小时未回复补偿")
-    uow.record("application", app_id, "no_response", actor_id=None)
+    uow.publish(ApplicationUnanswered(application_id=app_id, task_id=row.task_id, developer_id=row.developer_id,
+                                      merchant_id=row.merchant_id, compensation_points=points))
     uow.notify(row.developer_id, "application_no_response", "商家未在 48 小时内回复",
                f"很抱歉，「{row.title}」的商家未在 48 小时内回复，投递已关闭，"
                f"已补偿你 {points} 成长积分。", data={"task_id": row.task_id, "application_id": app_id},

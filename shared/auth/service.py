@@ -16,8 +16,9 @@ from shared.auth.schemas import TokenPair, UserOut
 from shared.clock import start_of_shanghai_day
 from shared.config import get_settings
 from shared.errors import Conflict, NotFound, ServiceUnavailable, TooManyRequests, Unauthorized, ValidationFailed
+from shared.events import AdminAudited, PhoneBound, UserRegistered, WeChatBound
 from shared.rules_config import load_rules
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, run
 
 
 def user_out(user: User) -> UserOut:
@@ -48,7 +49,7 @@ def _new_user(uow: UnitOfWork, **fields: object) -> User:
     uow.session.add(user)
     uow.flush()
     assert user.id is not None
-    uow.record("user", user.id, "registered", actor_id=user.id, data={"via": "wechat" if user.openid else "sms"})
+    uow.publish(UserRegistered(user_id=user.id, via="wechat" if user.openid else "sms"))
     return user
 
 
@@ -78,7 +79,7 @@ def bind_wechat(uow: UnitOfWork, user_id: int, code: str) -> User:
     if user.openid is None:
         user.openid, user.updated_at = openid, uow.now
         uow.session.add(user)
-        uow.record("user", user_id, "wechat_bound", actor_id=user_id)
+        uow.publish(WeChatBound(user_id=user_id))
     return user
 
 
@@ -97,7 +98,7 @@ def login_with_wechat(uow: UnitOfWork, code: str) -> TokenPair:
     is_new = inserted is not None
     if is_new:
         assert user.id is not None
-        uow.record("user", user.id, "registered", actor_id=user.id, data={"via": "wechat"})
+        uow.publish(UserRegistered(user_id=user.id, via="wechat"))
     _ensure_active(user)
     return _issue(uow, user, is_new=is_new)
 
@@ -107,12 +108,27 @@ def _code_hash(phone: str, code: str) -> str:
     return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def send_sms_code(uow: UnitOfWork, phone: str) -> int:
-    """Send a 6-digit code; returns its validity in seconds. Limits: one per phone per 60 s, 10 per day."""
+def send_sms_code(phone: str) -> tuple[int, int]:
+    """Send a 6-digit code; returns its validity and the wait before another send, in seconds. Limits: one per phone
+    per 60 s, 10 per day.
+
+    Three steps, the SMS call between two short transactions (never inside one): reserve the code — the per-phone
+    advisory lock serialises two quick taps, so only one passes the 60 s check — then send, then, if the send
+    failed, take the reservation back so a failure does not count against the limits."""
     from shared.adapters.sms import SmsError
 
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    code_id, ttl, resend = run(lambda uow: _reserve_sms_code(uow, phone, code))
+    try:
+        clients.sms().send_code(phone, code, ttl // 60)
+    except SmsError as exc:
+        run(lambda uow: uow.execute("DELETE FROM sms_codes WHERE id = :id", {"id": code_id}))
+        raise ServiceUnavailable("SMS_UNAVAILABLE", "短信发送失败，请稍后再试") from exc
+    return ttl, resend
+
+
+def _reserve_sms_code(uow: UnitOfWork, phone: str, code: str) -> tuple[int, int, int]:
     rules = load_rules(uow)
-    # Serialise sends per phone so two quick taps cannot both pass the 60 s check.
     uow.execute("SELECT pg_advisory_xact_lock(hashtext(:p))", {"p": "sms:" + phone})
     last = uow.execute(
         "SELECT max(created_at) AS last, count(*) FILTER (WHERE created_at >= :day) AS today"
@@ -124,18 +140,12 @@ def send_sms_code(uow: UnitOfWork, phone: str) -> int:
         raise TooManyRequests("SMS_TOO_FREQUENT", f"验证码发送过于频繁，请 {wait} 秒后再试", retry_after=wait)
     if last.today >= rules.sms_daily_limit:
         raise TooManyRequests("SMS_DAILY_LIMIT", "今日验证码发送次数已达上限，请明天再试")
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    uow.execute(
-        "INSERT INTO sms_codes (phone, code_hash, expires_at, created_at) VALUES (:p, :h, :e, :now)",
+    code_id = uow.execute(
+        "INSERT INTO sms_codes (phone, code_hash, expires_at, created_at) VALUES (:p, :h, :e, :now) RETURNING id",
         {"p": phone, "h": _code_hash(phone, code), "e": uow.now + timedelta(seconds=rules.sms_code_ttl_seconds),
          "now": uow.now},
-    )
-    try:
-        clients.sms().send_code(phone, code, rules.sms_code_ttl_seconds // 60)
-    except SmsError as exc:
-        # Nothing is committed: the failed send does not count against the limits.
-        raise ServiceUnavailable("SMS_UNAVAILABLE", "短信发送失败，请稍后再试") from exc
-    return rules.sms_code_ttl_seconds
+    ).scalar_one()
+    return int(code_id), rules.sms_code_ttl_seconds, rules.sms_resend_seconds
 
 
 def check_sms_code(uow: UnitOfWork, phone: str, code: str) -> None:
@@ -183,7 +193,7 @@ def _bind_phone(uow: UnitOfWork, user_id: int, phone: str) -> User:
     user.phone = phone
     user.updated_at = uow.now
     uow.session.add(user)
-    uow.record("user", user_id, "phone_bound", actor_id=user_id)
+    uow.publish(PhoneBound(user_id=user_id))
     return user
 
 
@@ -261,3 +271,20 @@ def grant_role(uow: UnitOfWork, user_id: int, role: str) -> None:
         "UPDATE users SET roles = array_append(roles, :r), updated_at = :now WHERE id = :u AND NOT (:r = ANY(roles))",
         {"r": role, "u": user_id, "now": uow.now},
     )
+
+
+def make_admin(uow: UnitOfWork, phone: str) -> int:
+    """Give the admin role to the user with this phone, creating the account if needed (`make admin`). Returns the
+    user id. Audited with no admin id: it is run from the command line by whoever operates the deployment."""
+    user = uow.session.exec(select(User).where(User.phone == phone)).first()
+    if user is None:
+        user = User(phone=phone, nickname="运营", roles=[], created_at=uow.now, updated_at=uow.now)
+        uow.session.add(user)
+        uow.flush()
+        assert user.id is not None
+        uow.publish(UserRegistered(user_id=user.id, via="admin"))
+    assert user.id is not None
+    grant_role(uow, user.id, "admin")
+    uow.publish(AdminAudited(admin_id=None, action="user.grant_admin", entity_name="user", entity_id=user.id,
+                             after={"role": "admin"}, subject_user_id=user.id))
+    return user.id

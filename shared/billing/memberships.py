@@ -22,51 +22,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.billing.plans import PLANS, add_months, free_period, free_period_last_day, in_free_period
+from shared.billing.queries import (  # noqa: F401 - the membership reads, kept importable from here
+    has_growth_pass,
+    is_enterprise,
+    is_member,
+    is_premium,
+    member_until,
+    premium_cap_applies,
+)
 from shared.errors import ValidationFailed
+from shared.events import MembershipExpired, MembershipStarted
 from shared.rules_config import Rules, load_rules
 from shared.uow import UnitOfWork
 
 # A timer run handles at most this many rows per step; the next run (hourly) takes the rest.
 _BATCH = 1000
-
-
-# --------------------------------------------------------------------------------------------------- reads
-
-
-def is_member(uow: UnitOfWork, user_id: int, plan: str, at: datetime) -> bool:
-    if plan not in PLANS:
-        raise ValueError(f"unknown plan {plan!r}")
-    return uow.execute(
-        "SELECT 1 FROM memberships WHERE user_id = :u AND plan = :p AND period_start <= :at AND period_end > :at"
-        " LIMIT 1", {"u": user_id, "p": plan, "at": at}).first() is not None
-
-
-def is_enterprise(uow: UnitOfWork, user_id: int, at: datetime) -> bool:
-    """Enterprise member at `at`: the merchant's commission is charged at the enterprise tier."""
-    return is_member(uow, user_id, "enterprise", at)
-
-
-def has_growth_pass(uow: UnitOfWork, user_id: int, at: datetime) -> bool:
-    """Growth pass at `at`: advanced and mentor challenges are unlocked."""
-    return is_member(uow, user_id, "growth", at)
-
-
-def is_premium(uow: UnitOfWork, user_id: int, at: datetime) -> bool:
-    """A paid premium member at `at` (not counting the free period; see `premium_cap_applies`)."""
-    return is_member(uow, user_id, "premium", at)
-
-
-def premium_cap_applies(rules: Rules, premium_until: datetime | None, at: datetime) -> bool:
-    """Does the premium daily application cap apply: a premium member, or anyone during the cold-start period."""
-    return (premium_until is not None and premium_until > at) or in_free_period(rules, at)
-
-
-def member_until(uow: UnitOfWork, user_id: int, plan: str, at: datetime) -> datetime | None:
-    """When the membership running at `at` ends (its latest stacked period), or None when not a member."""
-    row = uow.execute(
-        "SELECT max(period_end) AS until, bool_or(period_start <= :at) AS covered FROM memberships"
-        " WHERE user_id = :u AND plan = :p AND period_end > :at", {"u": user_id, "p": plan, "at": at}).one()
-    return row.until if row.covered else None
 
 
 # --------------------------------------------------------------------------------------------------- granting
@@ -109,8 +79,8 @@ def grant_membership(uow: UnitOfWork, *, order_id: int, out_trade_no: str, user_
                     {"e": end, "now": uow.now, "u": user_id})
     name = PLANS[plan].name
     renewal = current_end is not None
-    uow.record("membership", row.id, "renewed" if renewal else "started", actor_id=user_id,
-               data={"plan": plan, "months": months, "order_id": order_id, "period_end": end.isoformat()})
+    uow.publish(MembershipStarted(membership_id=row.id, user_id=user_id, plan=plan, months=months, order_id=order_id,
+                                  period_end=end.isoformat(), renewal=renewal))
     uow.notify(user_id, "membership_activated", f"{name}已{'续费' if renewal else '开通'}",
                f"{name}有效期至 {_beijing(end)}。", data={"plan": plan, "membership_id": row.id},
                dedupe_key=f"membership_activated:{row.id}")
@@ -149,7 +119,7 @@ def _expire(uow: UnitOfWork) -> tuple[int, int]:
             uow.execute("UPDATE users SET premium_until = NULL, updated_at = :now"
                         " WHERE id = :u AND premium_until <= :now", {"u": r.user_id, "now": uow.now})
         name = PLANS[r.plan].name
-        uow.record("membership", r.id, "expired", actor_id=None, data={"plan": r.plan})
+        uow.publish(MembershipExpired(membership_id=r.id, user_id=r.user_id, plan=r.plan))
         uow.notify(r.user_id, "membership_expired", f"{name}已到期",
                    f"你的{name}已于 {_beijing(r.period_end)} 到期，续费即可继续享受权益。",
                    data={"plan": r.plan, "membership_id": r.id}, dedupe_key=f"membership_expired:{r.id}")

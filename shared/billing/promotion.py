@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.events import PromotionGranted
 from shared.rules_config import Rules, load_rules
 from shared.uow import UnitOfWork
 
@@ -68,8 +69,8 @@ def grant_promotion(uow: UnitOfWork, *, order_id: int, out_trade_no: str, task_i
         return None
     uow.execute("UPDATE tasks SET promoted_until = :e, updated_at = :now WHERE id = :t",
                 {"e": end, "now": uow.now, "t": task_id})
-    uow.record("task", task_id, "promoted", actor_id=merchant_id,
-               data={"days": days, "order_id": order_id, "promoted_until": end.isoformat()})
+    uow.publish(PromotionGranted(task_id=task_id, merchant_id=merchant_id, promotion_id=row.id, order_id=order_id,
+                                 days=days, price_fen=price_fen, until=end.isoformat()))
     uow.notify(merchant_id, "promotion_started", "置顶推荐已生效",
                f"「{task.title}」将在任务大厅置顶展示至 {_beijing(end)}。",
                data={"task_id": task_id, "promotion_id": row.id}, dedupe_key=f"promotion_started:{row.id}")

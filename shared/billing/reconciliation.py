@@ -28,6 +28,7 @@ from typing import Any
 
 from shared import clock
 from shared.clock import SHANGHAI
+from shared.events import ReconciliationRecorded
 from shared.ledger.accounts import CLEARING
 from shared.uow import UnitOfWork, run
 
@@ -255,8 +256,8 @@ def _save(uow: UnitOfWork, day: date, started: datetime, lines: list[Any], diffs
             {"r": run_id, "d": day, "k": d.kind, "lt": d.line_type, "no": d.out_trade_no, "rno": d.out_refund_no,
              "ba": d.bill_amount_fen, "oa": d.our_amount_fen, "bs": d.bill_state, "os": d.our_state,
              "detail": d.detail, "now": uow.now})
-    uow.record("reconciliation", run_id, status, actor_id=actor_id,
-               data={"bill_date": day.isoformat(), "diffs": len(diffs), "error": error})
+    uow.publish(ReconciliationRecorded(run_id=run_id, bill_date=day.isoformat(), status=status, diffs=len(diffs),
+                                       error=error, actor_id=actor_id))
 
 
 # --------------------------------------------------------------------------------------------------- admin views

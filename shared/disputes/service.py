@@ -3,11 +3,11 @@
     delivered ──open──▶ disputed (escrow frozen: no acceptance, no auto-acceptance, no revision)
     disputed ──ruling──▶ completed (payout or split: some money goes to the developer) | failed (full refund)
 
-A ruling is executed in ONE transaction: the developer's part is released from escrow exactly like an acceptance
-(`release_escrow` task:<id> → payable + revenue, commission on that part, a payout queued), the rest is refunded to
-the merchant through the payments area (`request_refund`, which moves it to refunds:in_flight and queues the WeChat
-refund), the task and the dispute change state, the decision is audited and both parties are told. Either all of it
-happens or none of it.
+A ruling is executed in ONE transaction: DisputeRuled is published and its in-transaction subscribers move the money
+— the payouts area releases the developer's part exactly like an acceptance (`release_escrow` task:<id> → payable +
+revenue, commission on that part, a payout queued), the payments area refunds the rest to the merchant (to
+refunds:in_flight, the WeChat refund queued) — then the task and the dispute change state, the decision is audited
+and both parties are told. Either all of it happens or none of it.
 
 Evidence is private to the two parties and the mediators, so it is not sent through the public content check: a
 flagged word must never stop someone from documenting a dispute.
@@ -22,12 +22,14 @@ from shared.auth.models import User
 from shared.disputes import risk as risk_rules
 from shared.disputes import schemas as s
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.payouts.service import escrow_held, release_to_developer, yuan
+from shared.events import AdminAudited, DisputeOpened, DisputeRuled, TaskCompleted
+from shared.ledger.accounts import REVENUE, yuan
+from shared.ledger.escrow import escrow_held
+from shared.ledger.service import already_posted, posted_amount
 from shared.rules_config import load_rules
 from shared.tasks.models import Task
 from shared.tasks.transitions import next_status, set_status
 from shared.uow import UnitOfWork
-from shared.work.service import _latest_delivery, _task_for
 
 ROLE_NAMES = {"merchant": "商家", "developer": "开发者", "admin": "平台调解员", "system": "系统"}
 
@@ -54,7 +56,9 @@ def _links(links: list[s.EvidenceLink]) -> list[dict[str, Any]]:
 
 
 def open_dispute(uow: UnitOfWork, user_id: int, data: s.OpenDisputeIn) -> s.DisputeOut:
-    task = _task_for(uow, data.task_id, user_id, role="party")  # locks the task; outsiders see "not found"
+    task = uow.session.get(Task, data.task_id, with_for_update=True)
+    if task is None or user_id not in (task.merchant_id, task.assignee_id):
+        raise NotFound("TASK_NOT_FOUND", "任务不存在")  # outsiders see "not found"
     target = next_status(task, "dispute")  # only a delivered task: 409 otherwise
     assert task.id is not None and task.assignee_id is not None
     if uow.execute("SELECT 1 FROM disputes WHERE task_id = :t", {"t": task.id}).first():
@@ -67,11 +71,10 @@ def open_dispute(uow: UnitOfWork, user_id: int, data: s.OpenDisputeIn) -> s.Disp
         {"t": task.id, "m": task.merchant_id, "d": task.assignee_id, "by": user_id, "reason": data.reason.strip(),
          "escrow": held, "now": uow.now}).scalar_one())
     _add_entry(uow, dispute_id, user_id, role, "opened", data.reason.strip(), _links(data.links))
-    delivery = _latest_delivery(uow, task.id)
-    if delivery is not None and delivery.decision is None:
-        delivery.decision, delivery.decided_at = "disputed", uow.now
-        uow.session.add(delivery)
-    set_status(uow, task, target, actor_id=user_id, action="disputed", dispute_id=dispute_id)
+    set_status(uow, task, target)
+    # The latest delivery is frozen by the work area's subscriber.
+    uow.publish(DisputeOpened(dispute_id=dispute_id, task_id=task.id, merchant_id=task.merchant_id,
+                              developer_id=task.assignee_id, opened_by=user_id))
     other = task.assignee_id if role == "merchant" else task.merchant_id
     uow.notify(other, "dispute_opened", "对方发起了纠纷",
                f"「{task.title}」的{ROLE_NAMES[role]}发起了纠纷：{data.reason.strip()[:60]}。托管赏金已冻结，"
@@ -155,21 +158,13 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
                                                        f"{yuan(held - 1)} 元之间（托管 {yuan(held)} 元）")
         gross = data.payout_fen
     refund = held - gross
-    rules = load_rules(uow)
-    commission = 0
-    if gross:
-        release = release_to_developer(uow, task, gross, source="dispute", rules=rules,
-                                       memo=f"dispute {dispute.id} ruling: {data.outcome}")
-        if not release.released:
-            raise Conflict("ALREADY_RELEASED", "该任务的托管赏金已释放过")
-        commission = release.commission_fen
-    if refund:
-        # The payments area's refund path (lazy: the import pulls in the WeChat Pay adapter): escrow → refunds in
-        # flight now, the WeChat refund by its job. Keyed by the dispute, so the same ruling never refunds twice.
-        from shared.payments.refunds import request_refund
-
-        request_refund(uow, task.id, refund, f"纠纷裁决退款（纠纷 #{dispute.id}）", key=f"dispute:{dispute.id}",
-                       actor_id=admin_id)
+    if gross and already_posted(uow, "release_escrow", f"task:{task.id}"):
+        raise Conflict("ALREADY_RELEASED", "该任务的托管赏金已释放过")
+    # The money moves in the subscribers (payouts releases `gross`, payments refunds `refund`), in this transaction.
+    uow.publish(DisputeRuled(dispute_id=dispute.id, task_id=task.id, merchant_id=task.merchant_id,
+                             developer_id=task.assignee_id, admin_id=admin_id, outcome=data.outcome,
+                             payout_gross_fen=gross, refund_fen=refund, note=data.note.strip()))
+    commission = -posted_amount(uow, "release_escrow", f"task:{task.id}", REVENUE) if gross else 0
     left = escrow_held(uow, task.id)
     if left:  # never close a task with money still frozen for it: roll the whole ruling back instead
         raise Conflict("ESCROW_NOT_SETTLED", f"托管余额未能结清（剩余 {yuan(left)} 元），请联系技术支持")
@@ -177,11 +172,12 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
     action = "rule_refund" if data.outcome == "refund" else "rule_payout"
     if action == "rule_payout":
         task.completed_at = uow.now
-    set_status(uow, task, next_status(task, action), actor_id=admin_id, action=action, dispute_id=dispute.id,
-                outcome=data.outcome)
+    before = set_status(uow, task, next_status(task, action))
     if data.outcome == "payout":  # a full payout is the work accepted: it counts like an acceptance
-        uow.execute("UPDATE developer_profiles SET completed_tasks = completed_tasks + 1, updated_at = :now"
-                    " WHERE user_id = :d", {"now": uow.now, "d": task.assignee_id})
+        uow.publish(TaskCompleted(task_id=task.id, merchant_id=task.merchant_id, developer_id=task.assignee_id,
+                                  skill_tags=tuple(task.skill_tags), difficulty=task.difficulty,
+                                  reward_fen=task.reward_fen, via="dispute", actor_id=admin_id,
+                                  is_platform=task.is_platform))
     uow.execute(
         "UPDATE disputes SET status = 'ruled', outcome = :o, escrow_fen = :held, payout_gross_fen = :gross,"
         " commission_fen = :commission, refund_fen = :refund, ruling_note = :note, ruled_by = :by, ruled_at = :now,"
@@ -193,9 +189,11 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
                f"（赏金 {yuan(gross)} 元，平台服务费 {yuan(commission)} 元），商家退款 {yuan(refund)} 元。"
                f"理由：{data.note.strip()}")
     _add_entry(uow, dispute.id, admin_id, "admin", "ruling", summary, [])
-    uow.record("dispute", dispute.id, "ruled", actor_id=admin_id,
-               data={"task_id": task.id, "outcome": data.outcome, "escrow_fen": held, "payout_gross_fen": gross,
-                     "commission_fen": commission, "refund_fen": refund, "note": data.note.strip()})
+    uow.publish(AdminAudited(admin_id=admin_id, action="dispute.rule", entity_name="dispute", entity_id=dispute.id,
+                             before={"task_status": before, "escrow_fen": held},
+                             after={"task_status": task.status, "outcome": data.outcome, "payout_gross_fen": gross,
+                                    "commission_fen": commission, "refund_fen": refund},
+                             reason=data.note.strip()))
     for who in (task.merchant_id, task.assignee_id):
         uow.notify(who, "dispute_ruled", "纠纷已裁决", f"「{task.title}」的纠纷已裁决。{summary}",
                    data={"task_id": task.id, "dispute_id": dispute.id}, dedupe_key=f"dispute_ruled:{dispute.id}")

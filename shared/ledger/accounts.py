@@ -57,3 +57,10 @@ def describe(code: str) -> tuple[str, str, int | None]:
                 break
             return kind, side, int(suffix) if owned else None
     raise ValueError(f"unknown ledger account code {code!r}")
+
+
+def yuan(fen: int) -> str:
+    """Display only: 42500 → "425.00" (integer arithmetic, no float)."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"

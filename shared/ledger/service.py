@@ -79,3 +79,11 @@ def balance(uow: UnitOfWork, code: str) -> int:
 def already_posted(uow: UnitOfWork, kind: str, ref: str) -> bool:
     return uow.execute("SELECT 1 FROM ledger_transactions WHERE kind = :k AND ref = :r",
                        {"k": kind, "r": ref}).first() is not None
+
+
+def posted_amount(uow: UnitOfWork, kind: str, ref: str, code: str) -> int:
+    """What transaction (kind, ref) posted to account `code` (debit +, credit −); 0 when it posted nothing there."""
+    return int(uow.execute(
+        "SELECT coalesce(sum(p.amount), 0) FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id"
+        " JOIN ledger_accounts a ON a.id = p.account_id WHERE t.kind = :k AND t.ref = :r AND a.code = :c",
+        {"k": kind, "r": ref, "c": code}).scalar_one())

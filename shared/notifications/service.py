@@ -8,12 +8,14 @@ stays in the inbox only — no flood, no refused sends.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.config import get_settings
 from shared.errors import NotFound, ValidationFailed
 from shared.pagination import decode_cursor, encode_cursor
-from shared.uow import UnitOfWork
+
+if TYPE_CHECKING:  # shared.uow calls add_notification: a runtime import back would be a cycle
+    from shared.uow import UnitOfWork
 
 # Which subscribe-message template carries which notification kinds (others stay in the inbox).
 _TASK_KINDS = ("task_", "work_", "revision_", "feedback_reminder", "rated")

@@ -28,12 +28,13 @@ from shared import clock
 from shared.adapters import clients
 from shared.adapters import wechatpay as wxp
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.events import EscrowReturnedToBudget, RefundFailed, RefundRequested, RefundSettled
 from shared.faults import crash_point
 from shared.ledger import accounts as acc
 from shared.ledger.service import balance, post
 from shared.payments import milestones as ms
 from shared.payments import schemas as s
-from shared.payments.service import Refused
+from shared.payments.errors import Refused
 from shared.tasks.models import Task
 from shared.uow import UnitOfWork, run
 
@@ -95,9 +96,10 @@ def refund_order(uow: UnitOfWork, order: Any, escrow_account: str, amount_fen: i
     post(uow, "refund_start", f"refund:{no}", [(escrow_account, amount_fen), (acc.REFUNDS_IN_FLIGHT, -amount_fen)],
          memo=reason)
     uow.enqueue("refund_start", {"refund_id": row.id}, dedupe_key=no)
-    uow.record("refund", row.id, "requested", actor_id=actor_id,
-               data={"out_refund_no": no, "out_trade_no": order.out_trade_no, "amount_fen": amount_fen,
-                     "escrow": escrow_account, "reason": reason, "key": key})
+    uow.publish(RefundRequested(refund_id=row.id, out_refund_no=no, out_trade_no=order.out_trade_no,
+                                payer_id=order.payer_id,
+                                task_id=order.task_id, amount_fen=amount_fen, escrow=escrow_account, reason=reason,
+                                key=key, actor_id=actor_id))
     return _refund_row(uow, "r.id = :id", {"id": row.id})
 
 
@@ -149,8 +151,7 @@ def _refund(uow: UnitOfWork, task: Task, amount_fen: int, reason: str, *, key: s
                 entries.append((account, take))
                 left -= take
         post(uow, "budget_return", key, [*entries, (acc.BUDGET, -amount_fen)], memo=reason)
-        uow.record("task", task.id, "escrow_returned_to_budget", actor_id=actor_id,
-                   data={"amount_fen": amount_fen, "reason": reason})
+        uow.publish(EscrowReturnedToBudget(task_id=task.id, amount_fen=amount_fen, reason=reason, actor_id=actor_id))
         _mark_milestones_refunded(uow, task.id)
         return []
     out: list[s.RefundOut] = []
@@ -161,7 +162,7 @@ def _refund(uow: UnitOfWork, task: Task, amount_fen: int, reason: str, *, key: s
             continue
         left -= take
         orders = uow.execute(
-            "SELECT o.id, o.out_trade_no, o.task_id, o.milestone_id, o.amount_fen,"
+            "SELECT o.id, o.out_trade_no, o.task_id, o.milestone_id, o.amount_fen, o.payer_id,"
             " o.amount_fen - coalesce((SELECT sum(r.amount_fen) FROM refunds r WHERE r.order_id = o.id), 0) AS left"
             " FROM payment_orders o WHERE o.state = 'paid' AND o.task_id = :t AND coalesce(o.milestone_id, 0) = :m"
             " AND o.purpose IN ('task_escrow', 'milestone_escrow') ORDER BY o.id FOR UPDATE",
@@ -243,7 +244,7 @@ def _fail(uow: UnitOfWork, refund_id: int, failure: str) -> None:
 def _mark_failed(uow: UnitOfWork, row: Any, failure: str) -> None:
     uow.execute("UPDATE refunds SET state = 'failed', failure = :f, failed_at = :now, updated_at = :now"
                 " WHERE id = :id", {"f": failure, "now": uow.now, "id": row.id})
-    uow.record("refund", row.id, "failed", actor_id=None, data={"failure": failure})
+    uow.publish(RefundFailed(refund_id=row.id, payer_id=row.payer_id, task_id=row.task_id, failure=failure))
     uow.notify(row.payer_id, "refund_failed", "退款遇到问题",
                f"一笔 {row.amount_fen / 100:.2f} 元的退款未能完成，平台客服会尽快处理。",
                data={"task_id": row.task_id, "out_refund_no": row.out_refund_no},
@@ -267,7 +268,9 @@ def apply_refund_status(uow: UnitOfWork, refund: wxp.Refund) -> str:
         uow.execute("UPDATE refunds SET state = 'succeeded', refund_id = coalesce(:rid, refund_id),"
                     " succeeded_at = :now, updated_at = :now WHERE id = :id",
                     {"rid": refund.refund_id or None, "now": uow.now, "id": row.id})
-        uow.record("refund", row.id, "succeeded", actor_id=None, data={"refund_id": refund.refund_id})
+        uow.publish(RefundSettled(refund_id=row.id, out_refund_no=row.out_refund_no, payer_id=row.payer_id,
+                                  task_id=row.task_id, amount_fen=row.amount_fen,
+                                  wechat_refund_id=refund.refund_id or ""))
         uow.notify(row.payer_id, "refund_succeeded", "退款已到账",
                    f"{row.amount_fen / 100:.2f} 元已原路退回（{refund.user_received_account or '原支付账户'}）。",
                    data={"task_id": row.task_id, "out_refund_no": row.out_refund_no},

@@ -5,8 +5,6 @@ from __future__ import annotations
 from shared.http.router import Request, Response, Router
 from shared.payments import refunds, service, webhook
 from shared.payments import schemas as s
-from shared.tasks import service as tasks
-from shared.tasks.schemas import CancelTask, TaskCreate, TaskOut
 from shared.uow import run
 
 router = Router("payments")
@@ -50,19 +48,6 @@ def budget(req: Request) -> s.BudgetOut:
              response=s.BudgetOut, roles=ADMIN)
 def top_up(req: Request, body: s.TopUpIn) -> s.BudgetOut:
     return run(lambda uow: service.top_up_budget(uow, req.user_id, body))
-
-
-@router.post("/payments/admin/platform-tasks", summary="发布平台任务（由平台预算托管，发布即上线）",
-             body=TaskCreate, response=TaskOut, status=201, roles=ADMIN, errors=("PLATFORM_BUDGET_INSUFFICIENT",))
-def publish_platform_task(req: Request, body: TaskCreate) -> TaskOut:
-    data = body.model_copy(update={"is_platform": True})
-    return run(lambda uow: tasks.publish_task(uow, req.user_id, data))
-
-
-@router.post("/payments/admin/platform-tasks/{task_id:int}/cancel", summary="取消平台任务（托管退回平台预算）",
-             body=CancelTask, response=TaskOut, roles=ADMIN, errors=("TASK_STATE_CONFLICT",))
-def cancel_platform_task(req: Request, body: CancelTask) -> TaskOut:
-    return run(lambda uow: service.cancel_platform_task(uow, req.user_id, req.params["task_id"], body.reason))
 
 
 @router.get("/payments/admin/refunds", summary="退款单（可按状态筛选，failed 为待人工处理）",

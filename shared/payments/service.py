@@ -9,9 +9,8 @@ notification we receive is for an order we know, and a crash between the two lea
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -22,10 +21,20 @@ from shared.adapters import clients
 from shared.adapters import wechatpay as wxp
 from shared.auth.models import User
 from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from shared.events import AdminAudited, EscrowFunded, PaymentOrderPaid
 from shared.ledger import accounts as acc
 from shared.ledger.service import balance, post
 from shared.payments import milestones as ms
 from shared.payments import schemas as s
+from shared.payments.checkout import (
+    ORDER_COLUMNS,
+    ORDER_STATE_NAMES,
+    create_order,
+    order_row,
+    request_payment,
+    wall_now,
+)
+from shared.payments.errors import Refused
 from shared.rules_config import load_rules
 from shared.tasks import rules as task_rules
 from shared.tasks.models import Task
@@ -33,105 +42,12 @@ from shared.uow import UnitOfWork, run
 
 log = logging.getLogger("codelink.payments")
 
-ORDER_TTL = timedelta(minutes=30)
 # A reused order must leave the payer time to pay; closer to its expiry than this, a fresh one is made instead.
 REUSE_MARGIN = timedelta(minutes=5)
 # Notifications usually arrive within seconds; an order unpaid for longer is asked about (they can be lost).
 POLL_AFTER = timedelta(minutes=3)
 POLL_BATCH = 50
 ESCROW_PURPOSES = ("task_escrow", "milestone_escrow")
-ORDER_STATE_NAMES = {"created": "待支付", "paid": "已支付", "closed": "已关闭"}
-_ORDER_COLUMNS = (
-    "id, out_trade_no, purpose, payer_id, payer_openid, task_id, milestone_id, description, amount_fen, reward_fen,"
-    " promotion_fee_fen, promotion_days, breakdown, state, prepay_id, transaction_id, paid_at, settled_via,"
-    " expires_at, wechat_time_expire, closed_at, close_reason, created_at, updated_at"
-)
-
-
-class Refused(Exception):
-    """A payment report we must not act on (unknown order, wrong merchant, wrong amount). Nothing is posted; the
-    webhook answers `status` so WeChat Pay keeps retrying, and records `outcome` for admins."""
-
-    def __init__(self, status: int, outcome: str, message: str) -> None:
-        super().__init__(f"{outcome}: {message}")
-        self.status = status
-        self.outcome = outcome
-        self.message = message
-
-
-def wall_now() -> datetime:
-    """WeChat Pay's clock, not the business clock: order expiry we send it and signature freshness are judged by real
-    time at WeChat, even when the local runtime or a test has moved `shared.clock`."""
-    return datetime.now(timezone.utc)
-
-
-def new_out_trade_no(now: datetime) -> str:
-    # Unique forever per merchant (WeChat refuses a reused number with other parameters) and not guessable: never
-    # the row id, which also restarts whenever a test or dev database is emptied while WeChat remembers.
-    return f"CL{now.astimezone(clock.SHANGHAI):%y%m%d}{secrets.token_hex(10)}"
-
-
-def _order(uow: UnitOfWork, where: str, params: dict[str, Any], *, lock: bool = False) -> Any:
-    return uow.execute(f"SELECT {_ORDER_COLUMNS} FROM payment_orders WHERE {where}" + (" FOR UPDATE" if lock else ""),
-                       params).first()
-
-
-# --------------------------------------------------------------------------------------------------- orders (generic)
-
-
-def create_order(uow: UnitOfWork, *, purpose: str, payer_id: int, amount_fen: int, description: str,
-                 task_id: int | None = None, milestone_id: int | None = None, reward_fen: int = 0,
-                 promotion_fee_fen: int = 0, promotion_days: int | None = None,
-                 breakdown: dict[str, Any] | None = None) -> Any:
-    """Insert an unpaid order and return its row. Also for other areas' purposes (promotion, subscription): create
-    the order in your use case, then call `request_payment(out_trade_no)` after the commit."""
-    import json
-
-    payer = uow.session.get(User, payer_id)
-    if payer is None or not payer.openid:
-        raise Conflict("OPENID_REQUIRED", "请在微信小程序中登录后再支付")
-    return uow.execute(
-        f"INSERT INTO payment_orders (out_trade_no, purpose, payer_id, payer_openid, task_id, milestone_id,"
-        " description, amount_fen, reward_fen, promotion_fee_fen, promotion_days, breakdown, expires_at,"
-        " wechat_time_expire, created_at, updated_at) VALUES (:no, :purpose, :payer, :openid, :task, :ms, :desc,"
-        " :amount, :reward, :fee, :days, CAST(:breakdown AS jsonb), :expires, :wx_expires, :now, :now)"
-        f" RETURNING {_ORDER_COLUMNS}",
-        {"no": new_out_trade_no(uow.now), "purpose": purpose, "payer": payer_id, "openid": payer.openid,
-         "task": task_id, "ms": milestone_id, "desc": description[:127], "amount": amount_fen, "reward": reward_fen,
-         "fee": promotion_fee_fen, "days": promotion_days, "breakdown": json.dumps(breakdown or {}, ensure_ascii=False),
-         "expires": uow.now + ORDER_TTL, "wx_expires": (wall_now() + ORDER_TTL).replace(microsecond=0),
-         "now": uow.now},
-    ).one()
-
-
-def request_payment(out_trade_no: str) -> dict[str, str]:
-    """Create the order at WeChat Pay (once; a retry sends the identical parameters, which WeChat answers with the
-    same prepay_id) and return the signed arguments of wx.requestPayment. Call outside any transaction."""
-    order = run(lambda uow: _order(uow, "out_trade_no = :no", {"no": out_trade_no}))
-    if order is None:
-        raise NotFound("ORDER_NOT_FOUND", "订单不存在")
-    if order.state != "created":
-        raise Conflict("ORDER_NOT_PAYABLE", f"订单{ORDER_STATE_NAMES[order.state]}，不能支付")
-    gateway = clients.wechatpay()
-    prepay_id = order.prepay_id
-    if prepay_id is None:
-        try:
-            prepay_id = gateway.create_jsapi_order(order.out_trade_no, order.description, order.amount_fen,
-                                                   order.payer_openid, time_expire=order.wechat_time_expire)
-        except wxp.WeChatPayError as exc:
-            if exc.code == "ORDERPAID":
-                _settle_now(order.out_trade_no)
-                raise Conflict("ORDER_ALREADY_PAID", "该订单已支付，请刷新查看") from None
-            log.warning("create_jsapi_order %s failed: %s", order.out_trade_no, exc)
-            raise ServiceUnavailable("PAYMENT_UNAVAILABLE", "微信支付暂时不可用，请稍后再试") from None
-        run(lambda uow: uow.execute(
-            "UPDATE payment_orders SET prepay_id = :p, updated_at = :now WHERE id = :id AND prepay_id IS NULL",
-            {"p": prepay_id, "now": uow.now, "id": order.id}))
-    try:
-        return gateway.mini_program_payment_params(prepay_id)
-    except wxp.WeChatPayError as exc:
-        log.error("signing payment params for %s failed: %s", order.out_trade_no, exc)
-        raise ServiceUnavailable("PAYMENT_UNAVAILABLE", "微信支付暂时不可用，请稍后再试") from None
 
 
 def _close_at_wechat(out_trade_no: str) -> None:
@@ -229,7 +145,7 @@ def plan_funding(uow: UnitOfWork, merchant_id: int, task_id: int, data: s.FundIn
             raise ValidationFailed.field("promotion_days", f"置顶天数须为 {allowed} 天之一")
         fee = prices[data.promotion_days]
         description += f"+置顶{data.promotion_days}天"
-    existing = _order(uow, "purpose = :p AND task_id = :t AND coalesce(milestone_id, 0) = :m AND state = 'created'",
+    existing = order_row(uow, "purpose = :p AND task_id = :t AND coalesce(milestone_id, 0) = :m AND state = 'created'",
                       {"p": purpose, "t": task_id, "m": milestone.id if milestone else 0}, lock=lock)
     reusable = bool(
         existing is not None and existing.amount_fen == reward + fee and existing.reward_fen == reward
@@ -255,8 +171,6 @@ def _open_order(uow: UnitOfWork, merchant_id: int, task_id: int, data: s.FundIn,
         task_id=task_id, milestone_id=plan.milestone_id, reward_fen=plan.reward_fen,
         promotion_fee_fen=plan.promotion_fee_fen, promotion_days=plan.promotion_days,
         breakdown={"reward_fen": plan.reward_fen, "promotion_fee_fen": plan.promotion_fee_fen})
-    uow.record("payment_order", order.id, "created", actor_id=merchant_id,
-               data={"out_trade_no": order.out_trade_no, "task_id": task_id, "amount_fen": order.amount_fen})
     return order, False
 
 
@@ -277,7 +191,7 @@ def fund_task(merchant_id: int, task_id: int, data: s.FundIn) -> s.FundOut:
         if opened is None:
             continue
         order, reused = opened
-        params = request_payment(order.out_trade_no)
+        params = request_payment(order.out_trade_no, on_already_paid=_settle_now)
         return s.FundOut(out_trade_no=order.out_trade_no, task_id=task_id, milestone_id=order.milestone_id,
                          amount_fen=order.amount_fen, reward_fen=order.reward_fen,
                          promotion_fee_fen=order.promotion_fee_fen, promotion_days=order.promotion_days,
@@ -304,7 +218,7 @@ def settle_paid_order(uow: UnitOfWork, paid: wxp.Order, *, via: str) -> str:
     if paid.state not in ("SUCCESS", "REFUND") or not paid.transaction_id:
         return "not_paid"  # NOTPAY / CLOSED / ...: nothing to settle
     task = uow.session.get(Task, head.task_id, with_for_update=True) if head.task_id else None
-    order = _order(uow, "id = :id", {"id": head.id}, lock=True)
+    order = order_row(uow, "id = :id", {"id": head.id}, lock=True)
     if paid.amount_fen != order.amount_fen:
         raise Refused(400, "amount_mismatch", f"金额不符：通知 {paid.amount_fen} 分，订单 {order.amount_fen} 分")
     if order.state == "paid":
@@ -318,21 +232,23 @@ def settle_paid_order(uow: UnitOfWork, paid: wxp.Order, *, via: str) -> str:
         "UPDATE payment_orders SET state = 'paid', transaction_id = :tx, paid_at = :at, settled_via = :via,"
         " updated_at = :now WHERE id = :id",
         {"tx": paid.transaction_id, "at": paid.success_time or uow.now, "via": via, "now": uow.now, "id": order.id})
-    order = _order(uow, "id = :id", {"id": order.id})
-    uow.record("payment_order", order.id, "paid", actor_id=None,
-               data={"out_trade_no": order.out_trade_no, "transaction_id": paid.transaction_id, "via": via})
+    order = order_row(uow, "id = :id", {"id": order.id})
+    # Subscribers act on what was bought (shared/billing: subscriptions, promotions), in this transaction.
+    uow.publish(PaymentOrderPaid(
+        order_id=order.id, out_trade_no=order.out_trade_no, purpose=order.purpose, payer_id=order.payer_id,
+        amount_fen=order.amount_fen, task_id=order.task_id, milestone_id=order.milestone_id,
+        reward_fen=order.reward_fen, promotion_fee_fen=order.promotion_fee_fen, promotion_days=order.promotion_days,
+        transaction_id=paid.transaction_id, via=via, breakdown=dict(order.breakdown or {})))
     if order.purpose in ESCROW_PURPOSES:
         assert task is not None
         return _settle_escrow(uow, order, task)
-    from shared.billing.orders import on_order_paid  # the billing area owns promotion / subscription orders
-
-    on_order_paid(uow, order)
     return "paid"
 
 
 def _settle_escrow(uow: UnitOfWork, order: Any, task: Task) -> str:
+    """The escrow order's money: into the escrow (EscrowFunded: the task opens, a promotion bought with it starts —
+    subscribers), or, when it can fund nothing any more, taken in and sent back."""
     from shared.payments.refunds import refund_order
-    from shared.tasks.transitions import next_status, set_status
 
     assert task.id is not None
     milestone = None
@@ -367,25 +283,11 @@ def _settle_escrow(uow: UnitOfWork, order: Any, task: Task) -> str:
     if milestone is not None:
         uow.execute("UPDATE task_milestones SET state = 'funded', funded_at = :now, updated_at = :now WHERE id = :id",
                     {"now": uow.now, "id": milestone.id})
-    if task.funded_at is None:
-        task.funded_at = uow.now
-        uow.session.add(task)
-    if task.status == "awaiting_funding":
-        set_status(uow, task, next_status(task, "fund"), actor_id=None, action="funded",
-                    out_trade_no=order.out_trade_no)
-        body = f"「{task.title}」的赏金 {order.reward_fen / 100:.2f} 元已托管，任务已在大厅上线。"
-    elif milestone is not None:
-        body = f"「{task.title}」里程碑{milestone.position}的赏金 {order.reward_fen / 100:.2f} 元已托管。"
-    else:
-        body = f"「{task.title}」的赏金 {order.reward_fen / 100:.2f} 元已托管，审核通过后即上线。"
-    uow.notify(task.merchant_id, "escrow_funded", "赏金已托管", body,
-               data={"task_id": task.id, "out_trade_no": order.out_trade_no},
-               dedupe_key=f"escrow_funded:{order.out_trade_no}")
-    if order.promotion_days and order.promotion_fee_fen:
-        from shared.billing.promotion import grant_promotion  # the billing area owns promotions and the hall order
-
-        grant_promotion(uow, order_id=order.id, out_trade_no=order.out_trade_no, task_id=task.id,
-                        merchant_id=task.merchant_id, days=order.promotion_days, price_fen=order.promotion_fee_fen)
+    uow.publish(EscrowFunded(
+        task_id=task.id, merchant_id=task.merchant_id, reward_fen=order.reward_fen, source="wechatpay",
+        out_trade_no=order.out_trade_no, order_id=order.id, milestone_id=milestone.id if milestone else None,
+        milestone_position=milestone.position if milestone else None, promotion_days=order.promotion_days,
+        promotion_fee_fen=order.promotion_fee_fen))
     return "paid"
 
 
@@ -477,16 +379,14 @@ def _close_reason(row: Any, paid: wxp.Order | None, now: datetime) -> str | None
 # --------------------------------------------------------------------------------------------------- platform budget
 
 
-def fund_platform_task(uow: UnitOfWork, task: Task, *, actor_id: int | None) -> None:
+def fund_platform_task(uow: UnitOfWork, task_id: int) -> None:
     """A platform task (published by the operators) is funded from the platform budget, in the same transaction that
-    approves it: awaiting_funding -> open, no WeChat order. Refused when the budget cannot cover it."""
-    from shared.tasks.transitions import next_status, set_status
-
-    assert task.id is not None
-    milestones = ms.milestones_of(uow, task.id, lock=True)
+    publishes or approves it (payments' subscriber): no WeChat order. Refused when the budget cannot cover it."""
+    milestones = ms.milestones_of(uow, task_id, lock=True)
     targets = [(acc.milestone_escrow(m.id), int(m.reward_fen)) for m in milestones if m.state == "awaiting_funding"]
     if not milestones:
-        targets = [(acc.task_escrow(task.id), task.reward_fen)]
+        reward = uow.execute("SELECT reward_fen FROM tasks WHERE id = :t", {"t": task_id}).scalar_one()
+        targets = [(acc.task_escrow(task_id), int(reward))]
     need = sum(amount for _, amount in targets)
     # Lock the budget account: two approvals at once must not both see the same balance.
     row = uow.execute("SELECT balance FROM ledger_accounts WHERE code = :c FOR UPDATE", {"c": acc.BUDGET}).first()
@@ -494,24 +394,12 @@ def fund_platform_task(uow: UnitOfWork, task: Task, *, actor_id: int | None) -> 
     if available < need:
         raise Conflict("PLATFORM_BUDGET_INSUFFICIENT",
                        f"平台预算不足：需要 {need / 100:.2f} 元，当前余额 {available / 100:.2f} 元")
-    post(uow, "fund_escrow", f"budget:task:{task.id}", [(acc.BUDGET, need), *[(a, -x) for a, x in targets]],
+    post(uow, "fund_escrow", f"budget:task:{task_id}", [(acc.BUDGET, need), *[(a, -x) for a, x in targets]],
          memo="platform task funded from the budget")
     uow.execute("UPDATE task_milestones SET state = 'funded', funded_at = :now, updated_at = :now"
-                " WHERE task_id = :t AND state = 'awaiting_funding'", {"now": uow.now, "t": task.id})
-    task.funded_at = uow.now
-    set_status(uow, task, next_status(task, "fund"), actor_id=actor_id, action="funded", source="platform_budget")
-
-
-def cancel_platform_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> Any:
-    """Any operator may cancel a platform task before work starts; its escrow returns to the budget."""
-    from shared.tasks.service import cancel_task
-
-    task = uow.session.get(Task, task_id, with_for_update=True)
-    if task is None or not task.is_platform:
-        raise NotFound("TASK_NOT_FOUND", "平台任务不存在")
-    out = cancel_task(uow, task.merchant_id, task_id, reason)
-    uow.record("task", task_id, "platform_task_cancelled", actor_id=admin_id, data={"reason": reason})
-    return out
+                " WHERE task_id = :t AND state = 'awaiting_funding'", {"now": uow.now, "t": task_id})
+    merchant = uow.execute("SELECT merchant_id FROM tasks WHERE id = :t", {"t": task_id}).scalar_one()
+    uow.publish(EscrowFunded(task_id=task_id, merchant_id=merchant, reward_fen=need, source="platform_budget"))
 
 
 def top_up_budget(uow: UnitOfWork, admin_id: int, data: s.TopUpIn) -> s.BudgetOut:
@@ -520,8 +408,9 @@ def top_up_budget(uow: UnitOfWork, admin_id: int, data: s.TopUpIn) -> s.BudgetOu
     posted = post(uow, "budget_topup", f"topup:{data.reference}",
                   [(acc.CLEARING, data.amount_fen), (acc.BUDGET, -data.amount_fen)], memo=data.note)
     if posted is not None:
-        uow.record("platform_budget", posted.transaction_id, "topped_up", actor_id=admin_id,
-                   data={"amount_fen": data.amount_fen, "reference": data.reference, "note": data.note})
+        uow.publish(AdminAudited(admin_id=admin_id, action="budget.top_up", entity_name="ledger_transaction",
+                                 entity_id=posted.transaction_id, reason=data.note,
+                                 after={"amount_fen": data.amount_fen, "reference": data.reference}))
     return s.BudgetOut(balance_fen=balance(uow, acc.BUDGET), posted=posted is not None)
 
 
@@ -543,7 +432,7 @@ def order_out(row: Any, refunds: list[s.RefundOut] | None = None) -> s.OrderOut:
 def get_order(uow: UnitOfWork, user_id: int, out_trade_no: str) -> s.OrderOut:
     from shared.payments.refunds import refunds_where
 
-    row = _order(uow, "out_trade_no = :no", {"no": out_trade_no})
+    row = order_row(uow, "out_trade_no = :no", {"no": out_trade_no})
     if row is None or row.payer_id != user_id:
         # Not 403: whether someone else's order exists is itself private.
         raise NotFound("ORDER_NOT_FOUND", "订单不存在")
@@ -560,7 +449,7 @@ def task_funding(uow: UnitOfWork, user_id: int, task_id: int) -> s.FundingOut:
     milestones = ms.milestones_of(uow, task_id)
     codes = [acc.milestone_escrow(m.id) for m in milestones] or [acc.task_escrow(task_id)]
     held = sum(balance(uow, code) for code in codes)
-    orders = uow.execute(f"SELECT {_ORDER_COLUMNS} FROM payment_orders WHERE task_id = :t AND purpose IN"
+    orders = uow.execute(f"SELECT {ORDER_COLUMNS} FROM payment_orders WHERE task_id = :t AND purpose IN"
                          " ('task_escrow', 'milestone_escrow') ORDER BY id DESC LIMIT 50", {"t": task_id}).all()
     return s.FundingOut(task_id=task_id, status=task.status, reward_fen=task.reward_fen,
                         funded=task.funded_at is not None, escrow_fen=held,

@@ -20,14 +20,19 @@ from typing import Any
 
 from shared.adapters import clients
 from shared.adapters import wechatpay as wxp
+from shared.events import MerchantTransferReported
 from shared.http.router import Response
+from shared.payments.checkout import wall_now
+from shared.payments.errors import Refused
 from shared.payments.refunds import apply_refund_status
-from shared.payments.service import Refused, settle_paid_order, wall_now
+from shared.payments.service import settle_paid_order
 from shared.uow import UnitOfWork, run
 
 log = logging.getLogger("codelink.payments.webhook")
 
 SUCCESS = {"code": "SUCCESS"}
+# What the payouts area reads of a transfer notification (the event log keeps no openid).
+_TRANSFER_FIELDS = ("out_bill_no", "transfer_bill_no", "state", "transfer_amount", "fail_reason")
 
 
 def _fail(status: int, message: str) -> Response:
@@ -101,9 +106,11 @@ def dispatch(uow: UnitOfWork, notification: wxp.Notification) -> str:
     except (KeyError, TypeError, ValueError) as exc:
         raise Refused(400, "malformed_resource", f"通知内容缺少字段：{exc}") from None
     if event == "MCHTRANSFER.BILL.FINISHED":
-        from shared.payouts.service import on_transfer_notification  # the payouts area owns transfers
-
-        on_transfer_notification(uow, notification.resource)
+        # The payouts area owns transfers: its subscriber settles this one in this transaction (or refuses it).
+        number = str(notification.resource.get("out_bill_no") or "")
+        payout = uow.execute("SELECT payout_id FROM payout_transfers WHERE out_bill_no = :n", {"n": number}).scalar()
+        kept = {k: notification.resource[k] for k in _TRANSFER_FIELDS if k in notification.resource}
+        uow.publish(MerchantTransferReported(payout_id=int(payout or 0), out_bill_no=number, resource=kept))
         return "transfer_handled"
     log.info("notification %s of type %s ignored", notification.id, event)
     return "ignored"

@@ -27,13 +27,26 @@ import secrets
 import string
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from shared.billing.queries import is_enterprise
 from shared.errors import Conflict, NotFound
+from shared.events import (
+    EscrowReleased,
+    PayoutCancelled,
+    PayoutCreated,
+    PayoutFailed,
+    PayoutSettled,
+    PayoutStateChanged,
+    WithdrawalRequested,
+)
 from shared.faults import crash_point
 from shared.ledger import accounts as acc
+from shared.ledger.accounts import yuan
+from shared.ledger.escrow import escrow_held, task_escrow_accounts
 from shared.ledger.service import balance, post
+from shared.payments.errors import Refused
 from shared.payouts import settlement
 from shared.payouts.commission import split
 from shared.payouts.schemas import STATE_HINTS, STATE_NAMES, BalanceOut, PayoutOut
@@ -53,29 +66,9 @@ CANCEL_RECHECK_AFTER = timedelta(minutes=5)  # a cancel with no final answer thi
 _BILL_KEY_ALPHABET = string.ascii_uppercase + string.digits
 
 
-def yuan(fen: int) -> str:
-    """Display only: 42500 → "425.00" (integer arithmetic, no float)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
-
-
 def out_bill_no(payout_id: int, bill_key: str, attempt: int) -> str:
     """Our number for one transfer attempt: 'PO' + payout id + bill key + 'A' + attempt (alphanumeric, ≤ 32)."""
     return f"PO{payout_id}{bill_key}A{attempt}"
-
-
-def _is_enterprise(uow: UnitOfWork, merchant_id: int, at: datetime) -> bool:
-    """Enterprise membership (shared/billing, another area) decides the commission tier. Imported lazily and guarded:
-    without the billing module every merchant pays the standard tier."""
-    try:
-        from shared.billing.memberships import is_enterprise
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("shared.billing", "shared.billing.memberships"):
-            raise
-        log.warning("shared.billing.memberships is missing: commission charged at the standard tier")
-        return False
-    return bool(is_enterprise(uow, merchant_id, at))
 
 
 # --------------------------------------------------------------------------------------------------- release
@@ -93,23 +86,6 @@ class Release:
         return self.gross_fen - self.commission_fen
 
 
-def task_escrow_accounts(uow: UnitOfWork, task_id: int) -> list[tuple[str, int]]:
-    """Every escrow account holding money for the task, with its balance: the task's own first, then its
-    milestones' in order (milestone tasks fund each milestone separately, shared/payments)."""
-    params = {"task": acc.task_escrow(task_id), "id": task_id}
-    sql = "SELECT code, balance, 0 AS position FROM ledger_accounts WHERE code = :task AND balance > 0"
-    if uow.execute("SELECT to_regclass('task_milestones') IS NOT NULL").scalar_one():
-        sql += (" UNION ALL SELECT a.code, a.balance, m.position FROM task_milestones m"
-                " JOIN ledger_accounts a ON a.code = 'escrow:milestone:' || m.id WHERE m.task_id = :id"
-                " AND a.balance > 0")
-    rows = uow.execute(sql + " ORDER BY position", params).all()
-    return [(r.code, int(r.balance)) for r in rows]
-
-
-def escrow_held(uow: UnitOfWork, task_id: int) -> int:
-    return sum(b for _, b in task_escrow_accounts(uow, task_id))
-
-
 def release_to_developer(uow: UnitOfWork, task: Task, gross_fen: int, *, source: str, rules: Rules | None = None,
                          memo: str = "") -> Release:
     """Release `gross_fen` of the task's escrow: the developer's share to their payable balance, the commission to
@@ -122,7 +98,7 @@ def release_to_developer(uow: UnitOfWork, task: Task, gross_fen: int, *, source:
     held = task_escrow_accounts(uow, task.id)
     if gross_fen <= 0 or gross_fen > sum(b for _, b in held):
         raise ValueError(f"cannot release {gross_fen} fen of task {task.id}: escrow holds {held}")
-    enterprise = _is_enterprise(uow, task.merchant_id, uow.now)
+    enterprise = is_enterprise(uow, task.merchant_id, uow.now)  # the billing area's membership, read
     parts = split(gross_fen, enterprise, rules, platform_task=task.is_platform)
     # Take from the task's own escrow first, then milestones in order.
     entries: list[tuple[str, int]] = []
@@ -145,14 +121,14 @@ def release_to_developer(uow: UnitOfWork, task: Task, gross_fen: int, *, source:
     if parts.share_fen > 0:
         payout_id = create_payout(uow, developer_id=task.assignee_id, ref=f"task:{task.id}", source=source,
                                   task_id=task.id, gross_fen=parts.gross_fen, commission_fen=parts.commission_fen)
-    uow.record("task", task.id, "escrow_released", actor_id=None,
-               data={"gross_fen": parts.gross_fen, "commission_fen": parts.commission_fen,
-                     "share_fen": parts.share_fen, "enterprise": enterprise, "payout_id": payout_id})
+    uow.publish(EscrowReleased(task_id=task.id, developer_id=task.assignee_id, gross_fen=parts.gross_fen,
+                               commission_fen=parts.commission_fen, share_fen=parts.share_fen, enterprise=enterprise,
+                               payout_id=payout_id))
     return Release(True, payout_id, parts.gross_fen, parts.commission_fen)
 
 
 def release_on_completion(uow: UnitOfWork, task: Task) -> Release | None:
-    """Called by acceptance and auto-acceptance (shared/work/service.py `_complete`), in their transaction.
+    """Acceptance and auto-acceptance (TaskCompleted; shared/payouts/subscribers.py), in their transaction.
 
     A task that was never funded through escrow (escrow switched off, or created before it was required) has nothing
     to release: that is not an error, the task simply completes without a payout from us."""
@@ -183,8 +159,8 @@ def create_payout(uow: UnitOfWork, *, developer_id: int, ref: str, source: str, 
     if row is None:
         return None
     uow.enqueue("payout_start", {"payout_id": row.id}, dedupe_key=f"payout:{row.id}:start")
-    uow.record("payout", row.id, "created", actor_id=None,
-               data={"ref": ref, "amount_fen": gross_fen - commission_fen, "source": source})
+    uow.publish(PayoutCreated(payout_id=row.id, developer_id=developer_id, ref=ref,
+                              amount_fen=gross_fen - commission_fen, source=source))
     return int(row.id)
 
 
@@ -255,7 +231,7 @@ def _begin(uow: UnitOfWork, payout_id: int, strategy: SettlementStrategy) -> _St
     needs_name = strategy.needs_real_name(payout.amount_fen)
     if needs_name and not payee.real_name:
         _set_state(uow, payout.id, "needs_real_name")
-        uow.record("payout", payout.id, "needs_real_name", actor_id=None)
+        uow.publish(PayoutStateChanged(payout_id=payout.id, developer_id=payout.developer_id, step="needs_real_name"))
         uow.notify(payout.developer_id, "payout_needs_real_name", "请补充收款实名",
                    f"有一笔 {yuan(payout.amount_fen)} 元的款项待转出。单笔达到 2000 元时微信要求收款人实名，"
                    "请在「收款实名」中填写与微信实名一致的姓名，填写后自动继续转账。",
@@ -272,7 +248,8 @@ def _begin(uow: UnitOfWork, payout_id: int, strategy: SettlementStrategy) -> _St
          [(acc.payable(payout.developer_id), payout.amount_fen), (acc.PAYOUTS_IN_FLIGHT, -payout.amount_fen)],
          memo=f"payout {payout.id} attempt {attempt}")
     _set_state(uow, payout.id, "transferring", attempts=attempt, next_retry_at=None)
-    uow.record("payout", payout.id, "transfer_started", actor_id=None, data={"out_bill_no": number})
+    uow.publish(PayoutStateChanged(payout_id=payout.id, developer_id=payout.developer_id, step="transfer_started",
+                                   out_bill_no=number))
     return _Started(payout.id, PayoutOrder(number, payee.openid, payout.amount_fen, _remark(payout),
                                            payee.real_name if needs_name else None))
 
@@ -377,7 +354,8 @@ def _finish(uow: UnitOfWork, payout: Any, transfer: Any, result: SettlementResul
         if not current:  # cannot happen by construction (a new attempt starts only after the last one ended)
             log.error("payout %s: old transfer %s succeeded", payout.id, number)
         _set_state(uow, payout.id, "paid", paid_at=uow.now, fail_reason=None, next_retry_at=None)
-        uow.record("payout", payout.id, "paid", actor_id=None, data={"out_bill_no": number, "via": via})
+        uow.publish(PayoutSettled(payout_id=payout.id, developer_id=dev, amount_fen=amount, out_bill_no=number,
+                                  via=via, task_id=payout.task_id))
         uow.notify(dev, "payout_paid", "报酬已到账", f"{yuan(amount)} 元已转入你的微信零钱。",
                    data={"payout_id": payout.id}, dedupe_key=f"payout_paid:{number}")
         return Applied("paid", "paid")
@@ -387,7 +365,7 @@ def _finish(uow: UnitOfWork, payout: Any, transfer: Any, result: SettlementResul
         return Applied("duplicate", payout.state)
     if status is Status.CANCELLED:
         _set_state(uow, payout.id, "cancelled", fail_reason=result.fail_reason, next_retry_at=None)
-        uow.record("payout", payout.id, "cancelled", actor_id=None, data={"out_bill_no": number, "via": via})
+        uow.publish(PayoutCancelled(payout_id=payout.id, developer_id=dev, out_bill_no=number, via=via))
         uow.notify(dev, "payout_cancelled", "转账已撤销",
                    f"{yuan(amount)} 元的转账未在规定时间内确认，已撤销，资金已退回你的可提现余额，可随时申请提现。",
                    data={"payout_id": payout.id}, dedupe_key=f"payout_cancelled:{number}")
@@ -397,8 +375,8 @@ def _finish(uow: UnitOfWork, payout: Any, transfer: Any, result: SettlementResul
     if payout.attempts < rules.payout_max_attempts:
         retry_at = uow.now + timedelta(minutes=rules.payout_retry_minutes * 2 ** (payout.attempts - 1))
     _set_state(uow, payout.id, "failed", fail_reason=result.fail_reason or result.raw_state, next_retry_at=retry_at)
-    uow.record("payout", payout.id, "failed", actor_id=None,
-               data={"out_bill_no": number, "reason": result.fail_reason, "retry_at": retry_at, "via": via})
+    uow.publish(PayoutFailed(payout_id=payout.id, developer_id=dev, out_bill_no=number, reason=result.fail_reason,
+                             retry_at=retry_at.isoformat() if retry_at else None, via=via))
     then = "系统将稍后自动重试" if retry_at else "请检查微信账号状态后在「我的收入」中申请提现"
     uow.notify(dev, "payout_failed", "转账失败",
                f"{yuan(amount)} 元转账失败（{result.fail_reason or '未知原因'}），资金已退回你的可提现余额，{then}。",
@@ -412,8 +390,6 @@ def on_transfer_notification(uow: UnitOfWork, resource: dict[str, Any]) -> str:
     Returns what happened (paid, failed, cancelled, duplicate, ignored). Duplicates and late arrivals are no-ops. An
     unknown number, an unknown state or an amount that differs from what we sent raises the webhook's `Refused`:
     nothing is settled, the notification is kept (not done) for admins, and WeChat sends it again."""
-    from shared.payments.service import Refused  # the webhook's "refuse, keep for admins, let WeChat retry"
-
     number = str(resource.get("out_bill_no") or "")
     try:
         status = settlement.transfer_status(str(resource.get("state") or ""))
@@ -509,7 +485,8 @@ def _advance_quietly(payout_id: int, strategy: SettlementStrategy, counts: dict[
 
 def _mark_overdue(uow: UnitOfWork, batch: int) -> list[str]:
     rows = uow.execute(
-        "SELECT t.id, t.out_bill_no, t.payout_id FROM payout_transfers t JOIN payouts p ON p.id = t.payout_id"
+        "SELECT t.id, t.out_bill_no, t.payout_id, p.developer_id FROM payout_transfers t"
+        " JOIN payouts p ON p.id = t.payout_id"
         " WHERE t.state = 'wait_user_confirm' AND t.confirm_by <= :now ORDER BY t.confirm_by LIMIT :n"
         " FOR UPDATE OF p, t SKIP LOCKED", {"now": uow.now, "n": batch}).all()
     for r in rows:
@@ -517,7 +494,8 @@ def _mark_overdue(uow: UnitOfWork, batch: int) -> list[str]:
                     " WHERE id = :id", {"now": uow.now, "id": r.id})
         uow.execute("UPDATE payouts SET state = 'cancelling', updated_at = :now"
                     " WHERE id = :id AND state = 'wait_user_confirm'", {"now": uow.now, "id": r.payout_id})
-        uow.record("payout", r.payout_id, "cancel_requested", actor_id=None, data={"out_bill_no": r.out_bill_no})
+        uow.publish(PayoutStateChanged(payout_id=r.payout_id, developer_id=r.developer_id, step="cancel_requested",
+                                       out_bill_no=r.out_bill_no))
     return [r.out_bill_no for r in rows]
 
 
@@ -561,9 +539,9 @@ def _due_retries(uow: UnitOfWork, batch: int) -> list[int]:
     rows = uow.execute(
         "UPDATE payouts SET state = 'pending', next_retry_at = NULL, updated_at = :now WHERE id IN ("
         " SELECT id FROM payouts WHERE state = 'failed' AND next_retry_at <= :now ORDER BY next_retry_at LIMIT :n"
-        " FOR UPDATE SKIP LOCKED) RETURNING id", {"now": uow.now, "n": batch}).all()
+        " FOR UPDATE SKIP LOCKED) RETURNING id, developer_id", {"now": uow.now, "n": batch}).all()
     for r in rows:
-        uow.record("payout", r.id, "retry", actor_id=None)
+        uow.publish(PayoutStateChanged(payout_id=r.id, developer_id=r.developer_id, step="retry"))
     return [r.id for r in rows]
 
 
@@ -580,12 +558,13 @@ def _wechat_bound(uow: UnitOfWork, batch: int) -> list[int]:
 
 
 def on_real_name_set(uow: UnitOfWork, developer_id: int) -> int:
-    """The developer gave their real name (shared/profiles): payouts that waited for it go on. Same transaction."""
+    """The developer gave their real name (shared/profiles, RealNameSet): payouts that waited for it go on."""
     rows = uow.execute(
         "UPDATE payouts SET state = 'pending', updated_at = :now WHERE developer_id = :d AND state = 'needs_real_name'"
         " RETURNING id", {"now": uow.now, "d": developer_id}).all()
     for r in rows:
-        uow.record("payout", r.id, "real_name_given", actor_id=developer_id)
+        uow.publish(PayoutStateChanged(payout_id=r.id, developer_id=developer_id, step="real_name_given",
+                                       actor_id=developer_id))
         _wake(uow, r.id)
     return len(rows)
 
@@ -615,8 +594,8 @@ def withdraw(uow: UnitOfWork, developer_id: int) -> PayoutOut:
     payout_id = create_payout(uow, developer_id=developer_id, ref=f"withdraw:{uuid.uuid4().hex}", source="withdraw",
                               task_id=None, gross_fen=available, commission_fen=0)
     assert payout_id is not None
-    uow.record("payout", payout_id, "withdraw_requested", actor_id=developer_id,
-               data={"amount_fen": available, "folded": [r.id for r in folded]})
+    uow.publish(WithdrawalRequested(payout_id=payout_id, developer_id=developer_id, amount_fen=available,
+                                    folded=tuple(r.id for r in folded)))
     return _own_payout(uow, developer_id, payout_id)
 
 

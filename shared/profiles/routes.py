@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from shared.auth.service import get_user
 from shared.http.router import Request, Router
 from shared.profiles import schemas as s
 from shared.profiles import service
@@ -25,7 +24,7 @@ def skills(req: Request) -> list[s.SkillCategoryOut]:
 @router.put("/profiles/developer", summary="创建或更新我的简历卡片", body=s.DeveloperProfileIn,
             response=s.DeveloperProfileOut)
 def save_developer(req: Request, body: s.DeveloperProfileIn) -> s.DeveloperProfileOut:
-    return run(lambda uow: service.save_developer_profile(uow, req.user_id, body, get_user(uow, req.user_id).openid))
+    return service.save_developer_profile(req.user_id, body)
 
 
 @router.get("/profiles/developer", summary="我的简历卡片（完整）", response=s.DeveloperProfileOut)
@@ -53,7 +52,7 @@ def public_card(req: Request) -> s.ResumeCardOut:
 @router.put("/profiles/merchant", summary="创建或更新我的商家资料", body=s.MerchantProfileIn,
             response=s.MerchantProfileOut)
 def save_merchant(req: Request, body: s.MerchantProfileIn) -> s.MerchantProfileOut:
-    return run(lambda uow: service.save_merchant_profile(uow, req.user_id, body, get_user(uow, req.user_id).openid))
+    return service.save_merchant_profile(req.user_id, body)
 
 
 @router.get("/profiles/merchant", summary="我的商家资料", response=s.MerchantProfileOut)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from shared.applications.rules import response_rate
-from shared.auth.service import grant_role
 from shared.errors import NotFound, ValidationFailed
-from shared.moderation import check_texts
+from shared.events import DeveloperProfileSaved, MerchantProfileSaved, ProfileCompleted, RealNameSet
+from shared.moderation import author_openid, check_texts
 from shared.profiles import skills as taxonomy
+from shared.profiles.cards import developer_out, is_complete, resume_card
 from shared.profiles.models import DeveloperProfile, MerchantProfile
 from shared.profiles.schemas import (
     DeveloperProfileIn,
@@ -17,59 +18,33 @@ from shared.profiles.schemas import (
     MerchantProfileOut,
     RealNameOut,
     ResumeCardOut,
-    SkillOut,
 )
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, run
 from shared.work.rules import average_rating
 
-
-def _skills_out(slugs: list[str]) -> list[SkillOut]:
-    known = taxonomy.taxonomy()
-    return [SkillOut(slug=s, name=known[s][0], category=known[s][1]) for s in slugs if s in known]
+__all__ = ["developer_out", "is_complete", "resume_card"]  # the card shapes live in cards.py (other areas use them)
 
 
-def is_complete(p: DeveloperProfile) -> bool:
-    return bool(p.display_name and p.headline and p.skills)
-
-
-def developer_out(p: DeveloperProfile) -> DeveloperProfileOut:
-    return DeveloperProfileOut(
-        user_id=p.user_id, display_name=p.display_name, headline=p.headline, bio=p.bio, city=p.city,
-        years_experience=p.years_experience, skills=_skills_out(p.skills), links=p.links, experience=p.experience,
-        public_fields=p.public_fields, rating_average=average_rating(p.rating_sum, p.rating_count),
-        rating_count=p.rating_count, completed_tasks=p.completed_tasks, points_balance=p.points_balance,
-        complete=is_complete(p),
-    )
-
-
-def resume_card(p: DeveloperProfile) -> ResumeCardOut:
-    full = developer_out(p).model_dump()
-    shown = set(p.public_fields)
-    card: dict = {"user_id": p.user_id}
-    for name in ("display_name", "headline", "bio", "city", "years_experience", "skills", "links", "experience",
-                 "completed_tasks"):
-        if name in shown:
-            card[name] = full[name]
-    if "rating" in shown:
-        card["rating_average"] = full["rating_average"]
-        card["rating_count"] = full["rating_count"]
-    return ResumeCardOut.model_validate(card)
-
-
-def save_developer_profile(uow: UnitOfWork, user_id: int, data: DeveloperProfileIn, openid: str | None
-                           ) -> DeveloperProfileOut:
+def save_developer_profile(user_id: int, data: DeveloperProfileIn) -> DeveloperProfileOut:
+    """Content check first, outside any transaction (an external call must never hold the profile's row lock),
+    then the save in one unit of work."""
     slugs = taxonomy.check_skills(data.skills, "skills")
     # Every text the resume card can show is UGC and must pass the content check, not only the top three.
     texts = {"display_name": data.display_name, "headline": data.headline, "bio": data.bio, "city": data.city,
              "links": "\n".join(link.title for link in data.links)}
     for i, e in enumerate(data.experience):  # one check per entry (title, organisation, description together)
         texts[f"experience.{i}"] = "\n".join((e.title, e.organization, e.description))
-    check_texts(texts, openid)
+    check_texts(texts, author_openid(user_id))
+    return run(lambda uow: _save_developer(uow, user_id, data, slugs))
+
+
+def _save_developer(uow: UnitOfWork, user_id: int, data: DeveloperProfileIn, slugs: list[str]
+                    ) -> DeveloperProfileOut:
     profile = uow.session.get(DeveloperProfile, user_id, with_for_update=True)
     created = profile is None
+    was_complete = profile is not None and is_complete(profile)
     if profile is None:
         profile = DeveloperProfile(user_id=user_id, created_at=uow.now)
-        grant_role(uow, user_id, "developer")
     dumped = data.model_dump(mode="json")
     for name in ("display_name", "headline", "bio", "city", "years_experience", "links", "experience",
                  "public_fields"):
@@ -77,8 +52,10 @@ def save_developer_profile(uow: UnitOfWork, user_id: int, data: DeveloperProfile
     profile.skills = slugs
     profile.updated_at = uow.now
     uow.session.add(profile)
-    uow.record("developer_profile", user_id, "created" if created else "updated", actor_id=user_id)
     uow.flush()
+    uow.publish(DeveloperProfileSaved(user_id=user_id, created=created, skills=tuple(slugs)))
+    if is_complete(profile) and not was_complete:
+        uow.publish(ProfileCompleted(user_id=user_id, skills=tuple(slugs)))
     if data.real_name is not None:  # private: stored apart from the card, never in its output
         _apply_real_name(uow, profile, data.real_name)
     return developer_out(profile)
@@ -106,19 +83,21 @@ def merchant_out(p: MerchantProfile) -> MerchantProfileOut:
     )
 
 
-def save_merchant_profile(uow: UnitOfWork, user_id: int, data: MerchantProfileIn, openid: str | None
-                          ) -> MerchantProfileOut:
-    check_texts({"name": data.name, "company": data.company, "description": data.description}, openid)
+def save_merchant_profile(user_id: int, data: MerchantProfileIn) -> MerchantProfileOut:
+    check_texts({"name": data.name, "company": data.company, "description": data.description}, author_openid(user_id))
+    return run(lambda uow: _save_merchant(uow, user_id, data))
+
+
+def _save_merchant(uow: UnitOfWork, user_id: int, data: MerchantProfileIn) -> MerchantProfileOut:
     profile = uow.session.get(MerchantProfile, user_id, with_for_update=True)
     created = profile is None
     if profile is None:
         profile = MerchantProfile(user_id=user_id, created_at=uow.now)
-        grant_role(uow, user_id, "merchant")
     profile.name, profile.company, profile.description = data.name, data.company, data.description
     profile.updated_at = uow.now
     uow.session.add(profile)
-    uow.record("merchant_profile", user_id, "created" if created else "updated", actor_id=user_id)
     uow.flush()
+    uow.publish(MerchantProfileSaved(user_id=user_id, created=created))
     return merchant_out(profile)
 
 
@@ -153,17 +132,13 @@ def set_real_name(uow: UnitOfWork, user_id: int, real_name: str) -> RealNameOut:
 
 
 def _apply_real_name(uow: UnitOfWork, profile: DeveloperProfile, real_name: str) -> None:
-    from shared.payouts.service import on_real_name_set  # lazy: profiles must not load the payouts area
-
     name = " ".join(real_name.split())
     if not _REAL_NAME.match(name):
         raise ValidationFailed.field("real_name", "请填写与微信实名一致的姓名")
     profile.real_name, profile.real_name_updated_at = name, uow.now
     uow.session.add(profile)
-    # The name itself stays out of the behaviour log.
-    uow.record("developer_profile", profile.user_id, "real_name_set", actor_id=profile.user_id)
     uow.flush()
-    on_real_name_set(uow, profile.user_id)
+    uow.publish(RealNameSet(user_id=profile.user_id))  # the name itself stays out of the event log
 
 
 def get_real_name(uow: UnitOfWork, user_id: int) -> RealNameOut:

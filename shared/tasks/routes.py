@@ -16,13 +16,30 @@ router = Router("tasks")
 def browse(req: Request, query: s.HallQuery) -> s.HallPage:
     # Read-only and hot: a plain autocommit connection, no ORM session, no BEGIN/ROLLBACK round trips.
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return hall.browse(conn, query, clock.now())
+        page = hall.browse(conn, query, clock.now())
+    viewer = _signed_in(req)
+    if viewer is not None:  # a signed-in visit counts for growth (once a day, see service.browsed)
+        service.browsed(viewer, req.query)
+    return page
+
+
+def _signed_in(req: Request) -> int | None:
+    """The hall is public: a missing, malformed or expired token is simply an anonymous visit, never a 401."""
+    scheme, _, token = req.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    from shared.auth.tokens import TokenError, verify_access_token
+
+    try:
+        return verify_access_token(token.strip())
+    except TokenError:
+        return None
 
 
 @router.post("/tasks", summary="发布任务", body=s.TaskCreate, response=s.TaskOut, status=201, roles=("merchant",),
              errors=("MERCHANT_PROFILE_REQUIRED",))
 def publish(req: Request, body: s.TaskCreate) -> s.TaskOut:
-    return run(lambda uow: service.publish_task(uow, req.user_id, body))
+    return service.publish_task(req.user_id, body)
 
 
 @router.get("/tasks/mine", summary="我发布的任务", query=s.MyTasksQuery, response=s.TaskList, roles=("merchant",))
@@ -40,7 +57,7 @@ def detail(req: Request) -> s.TaskOut:
 @router.patch("/tasks/{task_id:int}", summary="修改任务（招募中或审核中）", body=s.TaskUpdate, response=s.TaskOut,
               roles=("merchant",), errors=("TASK_NOT_EDITABLE", "NOT_TASK_OWNER"))
 def edit(req: Request, body: s.TaskUpdate) -> s.TaskOut:
-    return run(lambda uow: service.edit_task(uow, req.user_id, req.params["task_id"], body))
+    return service.edit_task(req.user_id, req.params["task_id"], body)
 
 
 @router.post("/tasks/{task_id:int}/cancel", summary="取消任务", body=s.CancelTask, response=s.TaskOut,

@@ -1,4 +1,9 @@
-"""Task use cases: publish, edit, cancel, review, expire, read."""
+"""Task use cases: publish, edit, cancel, review, expire, read.
+
+What follows from a task's change in other areas happens in their subscribers (shared/subscriptions.py): a closed
+task's applications close and its escrow goes back, a platform task is funded from the budget, milestones are
+created. The WeChat content check runs before the unit of work opens (never under the task's row lock).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,19 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from shared import clock
 from shared.auth.models import User
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.moderation import assess
+from shared.events import (
+    AdminAudited,
+    HallBrowsed,
+    TaskApproved,
+    TaskClosed,
+    TaskEdited,
+    TaskFlaggedForReview,
+    TaskPublished,
+)
+from shared.moderation import Verdict, assess, author_openid
 from shared.profiles import skills as taxonomy
 from shared.profiles.models import MerchantProfile
 from shared.rules_config import Rules, load_rules
@@ -16,7 +31,7 @@ from shared.tasks import rules as task_rules
 from shared.tasks.models import Task
 from shared.tasks.schemas import TaskCreate, TaskOut, TaskUpdate
 from shared.tasks.transitions import next_status, set_status
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, run
 
 MIN_LEAD = timedelta(hours=1)
 MAX_HORIZON = timedelta(days=365)
@@ -51,24 +66,26 @@ def _check_terms(uow: UnitOfWork, rules: Rules, *, reward_fen: int | None, deadl
         raise ValidationFailed(errors)
 
 
-def _refund_escrow(uow: UnitOfWork, task: Task, *, action: str, reason: str, actor_id: int | None) -> None:
-    """A task that closes before work starts gives back whatever its escrow holds, by itself (shared/payments)."""
-    from shared.payments.refunds import refund_on_close
+def _close(uow: UnitOfWork, task: Task, action: str, reason: str, *, note: str = "", actor_id: int | None) -> None:
+    """Close a task before work started; its applications and escrow follow (subscribers of TaskClosed)."""
+    assert task.id is not None
+    set_status(uow, task, next_status(task, action))
+    uow.publish(TaskClosed(task_id=task.id, merchant_id=task.merchant_id, reason=reason, note=note,
+                           actor_id=actor_id))
 
-    refund_on_close(uow, task, action=action, reason=reason, actor_id=actor_id)
+
+def publish_task(merchant_id: int, data: TaskCreate) -> TaskOut:
+    """POST /tasks: the content check (WeChat, outside any transaction), then the publication in one unit of work."""
+    verdict = assess({"title": data.title, "description": data.description}, author_openid(merchant_id))
+    return run(lambda uow: publish_checked(uow, merchant_id, data, verdict))
 
 
-def publish_task(uow: UnitOfWork, merchant_id: int, data: TaskCreate) -> TaskOut:
-    from shared.payments import milestones as ms
-
+def publish_checked(uow: UnitOfWork, merchant_id: int, data: TaskCreate, verdict: Verdict) -> TaskOut:
     rules = load_rules(uow)
     tags = taxonomy.check_skills(data.skill_tags, "skill_tags")
     _check_terms(uow, rules, reward_fen=data.reward_fen, deadline=data.deadline)
-    if data.milestones is not None:
-        ms.check_milestones(data.milestones, data.reward_fen)
     merchant = uow.session.get(MerchantProfile, merchant_id)
     user = uow.session.get(User, merchant_id)
-    verdict = assess({"title": data.title, "description": data.description}, user.openid if user else None)
     if data.is_platform:
         # The operators publish platform tasks themselves: publishing is the approval; the budget pays (below).
         if user is None or not user.has_role("admin"):
@@ -89,13 +106,14 @@ def publish_task(uow: UnitOfWork, merchant_id: int, data: TaskCreate) -> TaskOut
     uow.session.add(task)
     uow.flush()
     assert task.id is not None
-    if data.milestones is not None:
-        ms.create_milestones(uow, task.id, data.milestones)
-    uow.record("task", task.id, "published", actor_id=merchant_id, data={"status": task.status})
-    if task.is_platform and task.status == "awaiting_funding":
-        from shared.payments.service import fund_platform_task
-
-        fund_platform_task(uow, task, actor_id=merchant_id)
+    # Milestones (shared/payments) are created, and a platform task funded from the budget, by subscribers.
+    milestones = tuple({"title": m.title, "reward_fen": m.reward_fen} for m in data.milestones or ())
+    uow.publish(TaskPublished(task_id=task.id, merchant_id=merchant_id, status=task.status, skill_tags=tuple(tags),
+                              difficulty=task.difficulty, reward_fen=task.reward_fen, is_platform=task.is_platform,
+                              milestones=milestones))
+    if task.is_platform:
+        uow.publish(AdminAudited(admin_id=merchant_id, action="task.publish_platform", entity_name="task",
+                                 entity_id=task.id, after={"status": task.status, "reward_fen": task.reward_fen}))
     return task_out(task, merchant)
 
 
@@ -108,7 +126,17 @@ def _own_task(uow: UnitOfWork, task_id: int, merchant_id: int, *, lock: bool = T
     return task
 
 
-def edit_task(uow: UnitOfWork, merchant_id: int, task_id: int, data: TaskUpdate) -> TaskOut:
+def edit_task(merchant_id: int, task_id: int, data: TaskUpdate) -> TaskOut:
+    """PATCH /tasks/{id}: changed text is checked (WeChat, outside any transaction) before the edit's unit of work."""
+    changes = data.model_dump(exclude_unset=True)
+    current = run(lambda uow: _own_task(uow, task_id, merchant_id, lock=False))
+    texts = {k: v for k, v in changes.items() if k in ("title", "description") and v and v != getattr(current, k)}
+    verdict = assess(texts, author_openid(merchant_id)) if texts else None
+    return run(lambda uow: edit_checked(uow, merchant_id, task_id, data, texts, verdict))
+
+
+def edit_checked(uow: UnitOfWork, merchant_id: int, task_id: int, data: TaskUpdate, checked: dict[str, str],
+                 verdict: Verdict | None) -> TaskOut:
     rules = load_rules(uow)
     task = _own_task(uow, task_id, merchant_id)
     if task.status not in task_rules.EDITABLE:
@@ -121,40 +149,46 @@ def edit_task(uow: UnitOfWork, merchant_id: int, task_id: int, data: TaskUpdate)
         changes["skill_tags"] = taxonomy.check_skills(changes["skill_tags"], "skill_tags")
     _check_terms(uow, rules, reward_fen=changes.get("reward_fen"), deadline=changes.get("deadline"))
     if "reward_fen" in changes and changes["reward_fen"] != task.reward_fen:
-        from shared.payments.milestones import has_milestones
-
-        # The escrow holds exactly the reward, and milestones add up to it: neither can drift from it.
+        # The escrow holds exactly the reward, and milestones (shared/payments) add up to it: neither may drift.
         if task.funded_at is not None:
             raise Conflict("REWARD_LOCKED", "赏金已托管，不能修改赏金金额")
-        if has_milestones(uow, task_id):
+        if uow.execute("SELECT 1 FROM task_milestones WHERE task_id = :t LIMIT 1", {"t": task_id}).first():
             raise Conflict("REWARD_LOCKED", "分里程碑的任务不能修改总赏金")
     text_changed = {k: v for k, v in changes.items() if k in ("title", "description") and v != getattr(task, k)}
+    if any(checked.get(k) != v for k, v in text_changed.items()):  # edited by someone else since we checked
+        raise Conflict("TASK_CHANGED", "任务刚刚被修改，请刷新后重试")
     for name, value in changes.items():
         setattr(task, name, value)
     task.updated_at = uow.now
     task.version += 1
     uow.session.add(task)
-    if text_changed:
-        user = uow.session.get(User, merchant_id)
-        verdict = assess(text_changed, user.openid if user else None)
-        if verdict.suggest != "pass" and task.status != "pending_review":
-            task.review_reason = f"内容安全检测：{verdict.label or verdict.suggest}"
-            task.moderation_label = verdict.label
-            set_status(uow, task, next_status(task, "flag_for_review"), actor_id=merchant_id,
-                        action="flagged_for_review")
     assert task.id is not None
-    uow.record("task", task.id, "edited", actor_id=merchant_id, data={"fields": sorted(changes)})
+    uow.publish(TaskEdited(task_id=task.id, merchant_id=merchant_id, fields=tuple(sorted(changes))))
+    if text_changed and verdict is not None and verdict.suggest != "pass" and task.status != "pending_review":
+        task.review_reason = f"内容安全检测：{verdict.label or verdict.suggest}"
+        task.moderation_label = verdict.label
+        set_status(uow, task, next_status(task, "flag_for_review"))
+        uow.publish(TaskFlaggedForReview(task_id=task.id, merchant_id=merchant_id, reason=task.review_reason))
     return task_out(task, uow.session.get(MerchantProfile, merchant_id))
 
 
 def cancel_task(uow: UnitOfWork, merchant_id: int, task_id: int, reason: str) -> TaskOut:
     task = _own_task(uow, task_id, merchant_id)
-    set_status(uow, task, next_status(task, "cancel"), actor_id=merchant_id, action="cancelled", reason=reason)
-    from shared.applications.service import close_active_applications  # lazy: keeps the tasks cold start lean
-
-    close_active_applications(uow, task, kind="task_cancelled")
-    _refund_escrow(uow, task, action="cancel", reason="任务已取消", actor_id=merchant_id)
+    _close(uow, task, "cancel", "cancelled", note=reason, actor_id=merchant_id)
     return task_out(task, uow.session.get(MerchantProfile, merchant_id))
+
+
+def cancel_platform_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> TaskOut:
+    """Any operator may cancel a platform task before work starts; its escrow returns to the budget (payments'
+    subscriber of TaskClosed)."""
+    task = uow.session.get(Task, task_id, with_for_update=True)
+    if task is None or not task.is_platform:
+        raise NotFound("TASK_NOT_FOUND", "平台任务不存在")
+    before = task.status
+    _close(uow, task, "cancel", "cancelled", note=reason, actor_id=admin_id)
+    uow.publish(AdminAudited(admin_id=admin_id, action="task.cancel_platform", entity_name="task", entity_id=task_id,
+                             before={"status": before}, after={"status": task.status}, reason=reason))
+    return task_out(task, uow.session.get(MerchantProfile, task.merchant_id))
 
 
 def approve_task(uow: UnitOfWork, admin_id: int, task_id: int, note: str) -> TaskOut:
@@ -164,15 +198,15 @@ def approve_task(uow: UnitOfWork, admin_id: int, task_id: int, note: str) -> Tas
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
     # A task funded before (flagged back to review after an edit) must not be asked for its money again.
     target = next_status(task, "approve", rules if task.funded_at is None else None)
-    set_status(uow, task, target, actor_id=admin_id, action="approved", note=note)
+    before = set_status(uow, task, target)
     task.review_reason = None
-    if task.status == "awaiting_funding" and task.is_platform:
-        from shared.payments.service import fund_platform_task
-
-        fund_platform_task(uow, task, actor_id=admin_id)
-    uow.execute("UPDATE merchant_profiles SET tasks_approved = tasks_approved + 1, updated_at = :now"
-                " WHERE user_id = :m", {"now": uow.now, "m": task.merchant_id})
     assert task.id is not None
+    # The merchant's approval count (profiles) and a platform task's funding (payments) are subscribers.
+    uow.publish(TaskApproved(task_id=task.id, merchant_id=task.merchant_id, admin_id=admin_id, status=task.status,
+                             is_platform=task.is_platform, note=note))
+    uow.publish(AdminAudited(admin_id=admin_id, action="task.approve", entity_name="task", entity_id=task.id,
+                             before={"status": before}, after={"status": target}, reason=note,
+                             subject_user_id=task.merchant_id))
     uow.notify(task.merchant_id, "task_approved", "任务已通过审核", f"「{task.title}」已通过审核。",
                data={"task_id": task.id}, dedupe_key=f"task_approved:{task.id}")
     return task_out(task)
@@ -182,10 +216,13 @@ def reject_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> Ta
     task = uow.session.get(Task, task_id, with_for_update=True)
     if task is None:
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
-    set_status(uow, task, next_status(task, "reject"), actor_id=admin_id, action="rejected", reason=reason)
+    before = task.status
     task.review_reason = reason
-    _refund_escrow(uow, task, action="reject", reason="任务未通过审核", actor_id=admin_id)
+    _close(uow, task, "reject", "rejected", note=reason, actor_id=admin_id)
     assert task.id is not None
+    uow.publish(AdminAudited(admin_id=admin_id, action="task.reject", entity_name="task", entity_id=task.id,
+                             before={"status": before}, after={"status": task.status}, reason=reason,
+                             subject_user_id=task.merchant_id))
     uow.notify(task.merchant_id, "task_rejected", "任务未通过审核", f"「{task.title}」未通过审核：{reason}",
                data={"task_id": task.id}, dedupe_key=f"task_rejected:{task.id}")
     return task_out(task)
@@ -208,11 +245,7 @@ def expire_overdue(uow: UnitOfWork, batch: int = 200) -> int:
     for row in rows:
         task = uow.session.get(Task, row.id)
         assert task is not None
-        set_status(uow, task, next_status(task, "expire"), actor_id=None, action="expired")
-        from shared.applications.service import close_active_applications
-
-        close_active_applications(uow, task, kind="task_expired")
-        _refund_escrow(uow, task, action="expire", reason="任务到期未选定开发者", actor_id=None)
+        _close(uow, task, "expire", "expired", actor_id=None)
         uow.notify(task.merchant_id, "task_expired", "任务已过期",
                    f"「{task.title}」已到截止时间，未选定开发者，任务已关闭。",
                    data={"task_id": row.id}, dedupe_key=f"task_expired:{row.id}")
@@ -256,3 +289,22 @@ def my_tasks(uow: UnitOfWork, merchant_id: int, status: str | None, cursor: str 
     merchant = uow.session.get(MerchantProfile, merchant_id)
     page = [task_out(t, merchant) for t in tasks[:limit]]
     return page, encode_cursor(page[-1].id) if len(tasks) > limit else None
+
+
+# (user, Beijing day) this container already published HallBrowsed for: most hall requests skip the database.
+_browsed: set[tuple[int, str]] = set()
+
+
+def browsed(user_id: int, query: dict[str, str]) -> None:
+    """HallBrowsed, at most once per user per Beijing day (the event log's dedupe key makes it once across
+    containers; the set above spares a write on every page of the same visit)."""
+    from shared.clock import start_of_shanghai_day
+
+    day = start_of_shanghai_day(clock.now()).astimezone(clock.SHANGHAI).date().isoformat()
+    if (user_id, day) in _browsed:
+        return
+    text = "&".join(f"{k}={v}" for k, v in sorted(query.items()))[:200]
+    run(lambda uow: uow.publish(HallBrowsed(user_id=user_id, query=text), dedupe_key=f"HallBrowsed:{user_id}:{day}"))
+    if len(_browsed) > 10_000:
+        _browsed.clear()
+    _browsed.add((user_id, day))

@@ -26,9 +26,9 @@ def next_status(task: Task, action: str, rules: Rules | None = None) -> str:
                        f"任务当前状态为「{task_rules.STATUS_NAMES[task.status]}」，不能执行此操作") from None
 
 
-def set_status(uow: UnitOfWork, task: Task, status: str, *, actor_id: int | None, action: str,
-               **data: object) -> None:
-    """Apply the new status with its timestamps and version, and record the change in the behaviour log."""
+def set_status(uow: UnitOfWork, task: Task, status: str) -> str:
+    """Apply the new status with its timestamps and version; returns the previous status. The caller publishes the
+    domain event that says why (TaskClosed, TaskAssigned, TaskCompleted …): that is the behaviour log."""
     previous = task.status
     task.status = status
     task.updated_at = uow.now
@@ -38,5 +38,4 @@ def set_status(uow: UnitOfWork, task: Task, status: str, *, actor_id: int | None
     if status in task_rules.TERMINAL:
         task.closed_at = uow.now
     uow.session.add(task)
-    assert task.id is not None
-    uow.record("task", task.id, action, actor_id=actor_id, data={"from": previous, "to": status, **data})
+    return previous

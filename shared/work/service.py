@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from shared.errors import Conflict, NotFound
+from shared.events import DeliverySubmitted, RatingGiven, RevisionRequested, TaskCompleted
 from shared.rules_config import load_rules
 from shared.tasks.models import Task
 from shared.tasks.transitions import next_status, set_status
@@ -51,7 +52,7 @@ def _latest_delivery(uow: UnitOfWork, task_id: int) -> Delivery | None:
 
 def deliver(uow: UnitOfWork, developer_id: int, task_id: int, data: DeliverIn) -> DeliveryOut:
     task = _task_for(uow, task_id, developer_id, role="developer")
-    set_status(uow, task, next_status(task, "deliver"), actor_id=developer_id, action="delivered")
+    set_status(uow, task, next_status(task, "deliver"))
     latest = _latest_delivery(uow, task_id)
     delivery = Delivery(task_id=task_id, developer_id=developer_id, round=(latest.round + 1) if latest else 1,
                         content=data.content, links=[link.model_dump(mode="json") for link in data.links],
@@ -59,6 +60,9 @@ def deliver(uow: UnitOfWork, developer_id: int, task_id: int, data: DeliverIn) -
     task.delivered_at = uow.now
     uow.session.add(delivery)
     uow.flush()
+    assert delivery.id is not None
+    uow.publish(DeliverySubmitted(task_id=task_id, merchant_id=task.merchant_id, developer_id=developer_id,
+                                  delivery_id=delivery.id, round=delivery.round))
     uow.notify(task.merchant_id, "work_delivered", "开发者已提交交付",
                f"「{task.title}」已提交第 {delivery.round} 次交付，请验收。7 天内未处理将自动验收。",
                data={"task_id": task_id}, dedupe_key=f"work_delivered:{task_id}:{delivery.round}")
@@ -76,9 +80,11 @@ def request_revision(uow: UnitOfWork, merchant_id: int, task_id: int, note: str)
     delivery.decision, delivery.decision_note, delivery.decided_at = "revision_requested", note, uow.now
     task.revision_count += 1
     task.delivered_at = None
-    set_status(uow, task, target, actor_id=merchant_id, action="revision_requested", note=note)
+    set_status(uow, task, target)
     uow.session.add(delivery)
     assert task.assignee_id is not None
+    uow.publish(RevisionRequested(task_id=task_id, merchant_id=merchant_id, developer_id=task.assignee_id,
+                                  revision=task.revision_count, note=note))
     uow.notify(task.assignee_id, "revision_requested", "商家要求修改",
                f"「{task.title}」需要修改（第 {task.revision_count}/{r.max_revisions} 次）：{note}",
                data={"task_id": task_id}, dedupe_key=f"revision_requested:{task_id}:{task.revision_count}")
@@ -93,15 +99,14 @@ def _complete(uow: UnitOfWork, task: Task, *, action: str, actor_id: int | None,
     delivery.decision_note, delivery.decided_at = note, uow.now
     uow.session.add(delivery)
     task.completed_at = uow.now
-    set_status(uow, task, target, actor_id=actor_id, action=action)
-    uow.execute("UPDATE developer_profiles SET completed_tasks = completed_tasks + 1, updated_at = :now"
-                " WHERE user_id = :d", {"now": uow.now, "d": task.assignee_id})
+    set_status(uow, task, target)
     assert task.assignee_id is not None and task.id is not None
-    # Settle in this same transaction: the escrow releases (developer share + commission) and the payout is queued,
-    # or nothing is — a task can never be completed with its money left behind, nor paid without completing.
-    from shared.payouts.service import release_on_completion  # lazy: only acceptance pays (cold start)
-
-    release_on_completion(uow, task)
+    # Settled in this same transaction by the payouts area's subscriber: the escrow releases (developer share +
+    # commission) and the payout is queued, or nothing is — a task can never be completed with its money left
+    # behind, nor paid without completing. The developer's completed count is the profiles area's subscriber.
+    uow.publish(TaskCompleted(task_id=task.id, merchant_id=task.merchant_id, developer_id=task.assignee_id,
+                              skill_tags=tuple(task.skill_tags), difficulty=task.difficulty,
+                              reward_fen=task.reward_fen, via=action, actor_id=actor_id, is_platform=task.is_platform))
     auto = "（超过 7 天未验收，系统已自动验收）" if action == "auto_accept" else ""
     uow.notify(task.assignee_id, "work_accepted", "交付已验收", f"「{task.title}」已验收通过{auto}，记得给商家评价哦。",
                data={"task_id": task.id}, dedupe_key=f"work_accepted:{task.id}")
@@ -139,9 +144,9 @@ def rate(uow: UnitOfWork, rater_id: int, task_id: int, stars: int, comment: str)
         raise Conflict("TASK_NOT_COMPLETED", "任务验收完成后才能评价")
     assert task.assignee_id is not None
     if rater_id == task.merchant_id:
-        ratee, direction, table = task.assignee_id, "merchant_to_developer", "developer_profiles"
+        ratee, direction = task.assignee_id, "merchant_to_developer"
     else:
-        ratee, direction, table = task.merchant_id, "developer_to_merchant", "merchant_profiles"
+        ratee, direction = task.merchant_id, "developer_to_merchant"
     rating = Rating(task_id=task_id, rater_id=rater_id, ratee_id=ratee, direction=direction, stars=stars,
                     comment=comment.strip(), created_at=uow.now)
     try:
@@ -149,10 +154,10 @@ def rate(uow: UnitOfWork, rater_id: int, task_id: int, stars: int, comment: str)
             uow.session.add(rating)
     except IntegrityError:
         raise Conflict("ALREADY_RATED", "你已评价过该任务") from None
-    uow.execute(f"UPDATE {table} SET rating_count = rating_count + 1, rating_sum = rating_sum + :s,"
-                " updated_at = :now WHERE user_id = :u", {"s": stars, "now": uow.now, "u": ratee})
     assert rating.id is not None
-    uow.record("rating", rating.id, "rated", actor_id=rater_id, data={"task_id": task_id, "stars": stars})
+    # The ratee's aggregate on their profile is the profiles area's subscriber.
+    uow.publish(RatingGiven(rating_id=rating.id, task_id=task_id, rater_id=rater_id, ratee_id=ratee,
+                            direction=direction, stars=stars))
     uow.notify(ratee, "rated", "你收到了新的评价", f"「{task.title}」：{stars} 星。", data={"task_id": task_id},
                dedupe_key=f"rated:{rating.id}")
     return _rating_out(rating)

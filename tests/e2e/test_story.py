@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from infra.local.client import request
 from infra.local.story import play
-from shared.admin.service import make_admin
+from shared.auth.service import make_admin
 from shared.ledger.check import check_ledger
 from shared.uow import run
 

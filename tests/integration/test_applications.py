@@ -178,6 +178,12 @@ def test_48h_guarantee_reminds_at_24_and_40_then_closes_with_compensation(world,
     world.renew(dev, merchant)
     mine = call("GET", "/applications/mine", token=dev.token)["items"][0]
     assert mine["id"] == app["id"] and mine["status"] == "no_response"
+    # The compensation is growth: an after-commit subscriber of ApplicationUnanswered, run by the jobs worker.
+    assert call("GET", "/profiles/developer", token=dev.token).body["points_balance"] == 0
+    from shared import jobs
+
+    jobs.work()
+    jobs.work()  # nothing left: the points are granted once
     assert call("GET", "/profiles/developer", token=dev.token).body["points_balance"] == 10
     kinds = [n["kind"] for n in call("GET", "/notifications", token=dev.token)["items"]]
     assert kinds.count("application_no_response") == 1

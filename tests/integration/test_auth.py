@@ -69,7 +69,7 @@ def test_wechat_login_creates_the_user_once(world, db):
     assert r["is_new_user"] is False
 
     assert scalar(db, "SELECT count(*) FROM users WHERE openid = :o", o=world.wechat.openid_for(name)) == 1
-    assert scalar(db, "SELECT count(*) FROM activity_log WHERE entity = 'user' AND action = 'registered'") == 1
+    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'UserRegistered'") == 1
 
 
 def test_wechat_login_later_is_not_new_either(world, clock):
@@ -402,8 +402,8 @@ def test_bind_phone_with_wechat_phone_code(world, db):
     assert r.status == 200, r.body
     assert r["phone_bound"] is True
     assert scalar(db, "SELECT phone FROM users WHERE id = :u", u=actor.user_id) == "+8613800138023"
-    assert scalar(db, "SELECT count(*) FROM activity_log WHERE action = 'phone_bound' AND entity_id = :u",
-                  u=actor.user_id) == 1
+    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'PhoneBound' AND entity_id = :u"
+                      " AND user_ids @> ARRAY[CAST(:u AS bigint)]", u=actor.user_id) == 1
     assert world.login_sms("13800138023").user_id == actor.user_id
 
 
@@ -638,7 +638,6 @@ def test_unbanned_user_gets_back_in(world, db):
 def test_token_of_a_deleted_account_is_401(world, db):
     actor = world.login_wechat(uniq("deleted"))
     sql(db, "DELETE FROM refresh_tokens")
-    sql(db, "DELETE FROM activity_log")
     sql(db, "DELETE FROM users WHERE id = :u", u=actor.user_id)
     r = call("GET", "/auth/me", token=actor.token)
     assert r.status == 401 and r["code"] == "INVALID_TOKEN"

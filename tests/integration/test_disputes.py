@@ -137,8 +137,12 @@ def test_ruling_full_refund_returns_everything_to_the_merchant(world, fake):
     assert bal(acc.REFUNDS_IN_FLIGHT) == 0 and bal(acc.CLEARING) == 0
     assert scalar("SELECT sum(amount_fen) FROM refunds") == 50_000
     assert "dispute_ruled" in kinds(dev) and "dispute_ruled" in kinds(merchant)
-    assert rows("SELECT 1 FROM activity_log WHERE entity = 'dispute' AND action = 'ruled' AND actor_id = :a",
-                a=admin.user_id)
+    # The ruling is in the event log (both parties can find it) and audited as the admin's action.
+    assert rows("SELECT 1 FROM event_log WHERE name = 'DisputeRuled' AND actor_id = :a"
+                " AND user_ids @> CAST(ARRAY[:m, :d] AS bigint[])",
+                a=admin.user_id, m=merchant.user_id, d=dev.user_id)
+    assert rows("SELECT 1 FROM event_log WHERE name = 'AdminAudited' AND entity = 'dispute' AND actor_id = :a"
+                " AND data->>'action' = 'dispute.rule'", a=admin.user_id)
     ledger_ok()
 
 

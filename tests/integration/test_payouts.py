@@ -584,7 +584,7 @@ def test_a_platform_task_pays_the_whole_reward_without_commission(world, fake):
 
 
 def test_notifications_we_cannot_match_are_refused_not_settled(world, fake):
-    from shared.payments.service import Refused
+    from shared.payments.errors import Refused
 
     merchant, dev = world.merchant(), world.developer()
     tid = delivered_task(world, merchant, dev)["id"]

@@ -59,8 +59,9 @@ def test_save_resume_card_creates_it_and_grants_the_developer_role(world, dev, d
     assert r["complete"] is True
     assert call("GET", "/profiles/developer", token=dev.token).body == r.body
     assert call("GET", "/auth/me", token=dev.token)["roles"] == ["developer"]
-    assert scalar(db, "SELECT count(*) FROM activity_log WHERE entity = 'developer_profile'"
-                      " AND action = 'created'") == 1
+    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'DeveloperProfileSaved'"
+                      " AND (data->>'created')::boolean") == 1
+    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'ProfileCompleted'") == 1
 
 
 def test_saving_again_updates_in_place(world, dev, db):
@@ -72,8 +73,9 @@ def test_saving_again_updates_in_place(world, dev, db):
     assert r["complete"] is False  # no headline
     assert call("GET", "/auth/me", token=dev.token)["roles"] == ["developer"]  # not granted twice
     assert scalar(db, "SELECT count(*) FROM developer_profiles") == 1
-    assert scalar(db, "SELECT count(*) FROM activity_log WHERE entity = 'developer_profile'"
-                      " AND action = 'updated'") == 1
+    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'DeveloperProfileSaved'"
+                      " AND NOT (data->>'created')::boolean") == 1
+    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'ProfileCompleted'") == 1  # only the first time
 
 
 def test_duplicate_skills_are_kept_once_in_order(dev):

@@ -154,7 +154,7 @@ def test_each_difference_is_recorded_and_a_rerun_replaces_the_result(day_of_trad
     rerun = call("POST", f"/billing/admin/reconciliation/{day.date.isoformat()}/run", token=admin.token)
     assert rerun.status == 200, rerun.body
     assert rerun["run"]["status"] == "matched" and rerun["run"]["runs"] == 3 and rerun["diffs"] == []
-    assert scalar("SELECT count(*) FROM activity_log WHERE entity = 'reconciliation' AND actor_id = :a",
+    assert scalar("SELECT count(*) FROM event_log WHERE name = 'ReconciliationRecorded' AND actor_id = :a",
                   a=admin.user_id) == 1
     ledger_ok()
 

@@ -100,7 +100,7 @@ class World:
 
     def admin(self) -> Actor:
         """The operator (one per test; `make admin` then an SMS login, as a real operator would)."""
-        from shared.admin.service import make_admin
+        from shared.auth.service import make_admin
         from shared.uow import run
 
         if self._admin is None:

@@ -10,10 +10,11 @@ import pytest
 
 from shared.adapters.wechatpay import Order
 from shared.errors import ValidationFailed
+from shared.payments.checkout import new_out_trade_no
 from shared.payments.milestones import check_milestones
 from shared.payments.refunds import new_out_refund_no
 from shared.payments.schemas import FundIn, MilestoneIn
-from shared.payments.service import _close_reason, new_out_trade_no
+from shared.payments.service import _close_reason
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 # WeChat Pay v3: out_trade_no 6-32 of [0-9A-Za-z_-|*], out_refund_no 1-64 of [0-9A-Za-z_-|*@].
