@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from shared.chat import detection_rules as default
+from shared.chat.detection_rules import SEP_CLASS
 from shared.errors import ValidationFailed
 
 KINDS = ("phone", "wechat", "qq", "email", "im", "payment", "intent")
@@ -101,11 +103,6 @@ _NUMERALS = {
     "陆": "6", "陸": "6", "七": "7", "拐": "7", "柒": "7", "八": "8", "捌": "8", "九": "9", "玖": "9",
 }
 _NUMERAL_TABLE = {ord(k): v for k, v in _NUMERALS.items()}
-# One separator between the digits of a number: spaces, punctuation people put between digits, arrows, dingbats,
-# emoji and the keycap combining marks (1️⃣ is '1' U+FE0F U+20E3). Not ':', ',', '/', '、', '#', '=': times, lists,
-# dates and key=value pairs use them, and phones almost never do.
-SEP_CLASS = (r"[ \t\-_.·•*~+|\\'\"()\[\]{}<>^"
-             r"\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u20e3\u200d\U0001f000-\U0001faff]")
 _DIGITLIKE = "0-9" + "".join(_NUMERALS)
 _NUMERAL_RUN = re.compile(f"[{_DIGITLIKE}](?:{SEP_CLASS}{{0,3}}[{_DIGITLIKE}])+")
 _HAS_NUMERAL = re.compile(f"[{''.join(_NUMERALS)}]")
@@ -326,8 +323,6 @@ class Detector:
     def from_rules(cls, rules: Iterable[Rule | Mapping[str, Any]], *, lexicon: Mapping[str, str] | None = None,
                    tech: Iterable[str] | None = None, threshold: float | None = None) -> Detector:
         """Validate and compile. Lexicon, tech spans and threshold default to the built-in set's."""
-        from shared.chat import detection_rules as default
-
         lex = dict(default.LEXICON if lexicon is None else lexicon)
         tech_list = tuple(default.TECH if tech is None else tech)
         thr = default.THRESHOLD if threshold is None else threshold
@@ -505,8 +500,6 @@ def merge_ruleset(base: Mapping[str, Any], override: Mapping[str, Any] | None) -
 
 @lru_cache(maxsize=1)
 def _default_detector() -> Detector:
-    from shared.chat import detection_rules as default
-
     return Detector.from_rules(default.RULES)
 
 

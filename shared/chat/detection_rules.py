@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.chat.detection import SEP_CLASS
+# One separator between the digits of a number: spaces, punctuation people put between digits, arrows, dingbats,
+# emoji and the keycap combining marks (1️⃣ is '1' U+FE0F U+20E3). Not ':', ',', '/', '、', '#', '=': times, lists,
+# dates and key=value pairs use them, and phones almost never do.
+SEP_CLASS = (r"[ \t\-_.·•*~+|\\'\"()\[\]{}<>^"
+             r"\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u20e3\u200d\U0001f000-\U0001faff]")
 
 THRESHOLD = 1.0
 

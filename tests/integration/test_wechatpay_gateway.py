@@ -338,6 +338,8 @@ def test_unacknowledged_notification_is_retried(gateway: WeChatPayGateway, fake:
     assert status == 200
     wait_until(lambda: len(receiver.received) == 4)  # a duplicate, as WeChat sends
     assert receiver.bodies()[3]["id"] == sent["id"]
+    # The fake records an attempt once the receiver has answered it, a moment after the receiver saw the body.
+    wait_until(lambda: len(_control(fake, "/_fake/wechatpay/notifications")[1]["notifications"][0]["attempts"]) == 4)
     status, log = _control(fake, "/_fake/wechatpay/notifications")
     assert status == 200 and log["notifications"][0]["attempts"][-1]["resend"] is True
 
