@@ -365,7 +365,7 @@ class WeChatPayGateway:
             apiv3_key=settings.wechatpay_apiv3_key,
             public_key=settings.wechatpay_public_key,
             public_key_id=settings.wechatpay_public_key_id,
-            notify_url=settings.wechatpay_notify_url,
+            notify_url=settings.notify_url,
             gateway=settings.wechatpay_gateway,
         )
 
