@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 NO_TRANSACTION_MARKER = "-- codelink:no-transaction"
-_LOCK_KEY = 7_362_001  # arbitrary, stable: the advisory lock for migrations
+LOCK_KEY = 7_362_001  # arbitrary, stable: the advisory lock for migrations
 
 log = logging.getLogger("codelink.migrate")
 
@@ -129,7 +129,7 @@ def migrate(engine: Engine, directory: Path = MIGRATIONS_DIR) -> list[str]:
     try:
         pg.autocommit = True  # the lock and no-transaction files; transactional files open their own
         with pg.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+            cur.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
             try:
                 cur.execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -151,7 +151,7 @@ def migrate(engine: Engine, directory: Path = MIGRATIONS_DIR) -> list[str]:
                     applied_now.append(migration.name)
                     log.info("applied %s", migration.name)
             finally:
-                cur.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+                cur.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
     finally:
         pg.autocommit = False  # the connection goes back to the pool as the pool handed it out
         raw.close()

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     embedded_pg_dir: str = Field(".data/pg", description="data directory of the embedded PostgreSQL")
     db_pool_size: int = 2
     log_level: str = "INFO"
+    log_format: str = "json"  # one JSON object per line (CLS); "text" for a developer's terminal (make dev)
     # Token signing: HMAC-SHA256. In production this comes from the SCF environment (encrypted variable).
     token_secret: str = _DEV_TOKEN_SECRET
     access_token_ttl_seconds: int = 2 * 3600
@@ -168,6 +169,7 @@ PRODUCTION_RULES: dict[str, Rule] = {
     "embedded_pg_dir": Rule(why="unused once DATABASE_URL is set, which production requires"),
     "db_pool_size": Rule(why="a tuning number; 2 fits one SCF instance serving one request at a time"),
     "log_level": Rule(why="any level is safe"),
+    "log_format": Rule(why="checked against its two values in every environment"),
     "token_secret": Rule(required=True, kind="secret", min_length=32),
     "access_token_ttl_seconds": Rule(why="business tuning, no secret"),
     "refresh_token_ttl_seconds": Rule(why="business tuning, no secret"),
@@ -258,6 +260,8 @@ def general_problems(settings: Settings) -> list[str]:
     problems = []
     if settings.sms_region not in SMS_REGIONS:
         problems.append(f"SMS_REGION must be one of {', '.join(SMS_REGIONS)}, got {settings.sms_region!r}")
+    if settings.log_format not in ("json", "text"):
+        problems.append(f"LOG_FORMAT must be 'json' or 'text', got {settings.log_format!r}")
     if settings.jobs_kick not in ("scf", "off"):
         problems.append(f"JOBS_KICK must be 'scf' or 'off', got {settings.jobs_kick!r}")
     if bool(settings.wechatpay_public_key) != bool(settings.wechatpay_public_key_id):

@@ -2,7 +2,7 @@
 (/payments/notify) and the platform budget."""
 
 from shared.payments.routes import router
-from shared.runtime import bootstrap
+from shared.runtime import bootstrap, http_function
 
 bootstrap()
-main_handler = router.handler
+main_handler = http_function(router)

@@ -127,6 +127,7 @@ class LocalPlatform:
             "SCF_ENDPOINT": f"127.0.0.1:{scf.port}",
             "SCF_PROTOCOL": "http",
             "JOBS_KICK": self.jobs_kick,
+            "LOG_FORMAT": "text",  # a developer's terminal; the cloud logs JSON lines (shared/logs.py)
         }
 
     def configure_environment(self) -> None:
