@@ -114,9 +114,10 @@ class TextFormatter(logging.Formatter):
         return text
 
 
-def configure(level: str = "INFO", fmt: str = "json") -> None:
-    """Install the formatter on the root logger's handlers (adding a stdout handler if there is none)."""
-    root = logging.getLogger()
+def configure(level: str = "INFO", fmt: str = "json", root: logging.Logger | None = None) -> None:
+    """Install the formatter on the root logger's handlers (adding a stdout handler if there is none). `root`: another
+    logger to configure the same way (tests)."""
+    root = root or logging.getLogger()
     if fmt == "json":
         if not root.handlers:
             root.addHandler(logging.StreamHandler(sys.stdout))
