@@ -27,10 +27,13 @@ def log_lines() -> Iterator[io.StringIO]:
     saved = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    logs.configure("INFO", "text", logging.getLogger("codelink-test-root"))  # the record factory (scope capture)
+    scratch = logging.getLogger("codelink-test-scratch")
+    logs.configure("INFO", "text", scratch)  # installs the record factory (scope capture); the logger is a scratch one
     yield stream
     logger.removeHandler(handler)
     logger.setLevel(saved)
+    for extra in list(scratch.handlers):
+        scratch.removeHandler(extra)
 
 
 def parsed(stream: io.StringIO, **match: object) -> list[dict]:

@@ -122,3 +122,30 @@ def test_built_layers_hold_no_tests_and_ship_bytecode(zip_name: str) -> None:
     sources = {n for n in names if n.endswith(".py")}
     compiled = {n for n in names if n.endswith(".pyc") and "/__pycache__/" in n}
     assert sources and len(compiled) >= 0.95 * len(sources)
+
+
+def test_a_layer_over_45_mib_fails_the_build() -> None:
+    from infra.package import LAYER_ZIP_BUDGET, MIB, budget_problems
+
+    assert LAYER_ZIP_BUDGET == 45 * MIB
+    assert budget_problems({"codelink-core": 21 * MIB, "codelink-reports": LAYER_ZIP_BUDGET}) == []
+    [problem] = budget_problems({"codelink-core": 21 * MIB, "codelink-reports": LAYER_ZIP_BUDGET + 1})
+    assert problem.startswith("codelink-reports.zip is 45.0 MiB, over the 45.0 MiB budget")
+
+
+def test_everything_in_a_layer_is_compiled_for_python_310(tmp_path: Path) -> None:
+    from infra.package import find_python310, precompile
+
+    python310 = find_python310()
+    if python310 is None:
+        pytest.skip("no Python 3.10 here (PYTHON310=...)")
+    for rel in ("requests/__init__.py", "requests/models.py", "wechatpy/client/base.py", "top_level.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("VALUE = 1\n")
+    precompile(python310, [tmp_path])
+    sources = sorted(tmp_path.rglob("*.py"))
+    for source in sources:
+        compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-310.pyc"
+        assert compiled.is_file(), source
+        # PEP 552 flags: bit 0 hash-based, bit 1 check_source unset: the read-only code is never re-checked.
+        assert compiled.read_bytes()[4:8] == (1).to_bytes(4, "little")

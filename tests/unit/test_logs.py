@@ -17,6 +17,8 @@ from shared import logs
 def root() -> Iterator[logging.Logger]:
     """A logger standing in for the root logger of a fresh SCF container (pytest keeps its own on the real root)."""
     logger = logging.getLogger("codelink-test-root")  # propagating: pytest attaches its handlers only elsewhere
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
     yield logger
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
