@@ -867,35 +867,32 @@ class FakeWeChatPay(FakeServer):
 
     # --- API: bills ---
     def _api_trade_bill(self, request: FakeRequest) -> FakeResponse:
-        try:
-            day = date.fromisoformat(request.query.get("bill_date", ""))
-        except ValueError:
-            return _param_error("bill_date", "格式为yyyy-MM-DD", request.query.get("bill_date"))
         bill_type = request.query.get("bill_type") or "ALL"
         if bill_type not in ("ALL", "SUCCESS", "REFUND"):
             return _param_error("bill_type", "只支持ALL、SUCCESS、REFUND", bill_type)
-        tar_type = request.query.get("tar_type") or ""
-        if tar_type not in ("", "GZIP"):
-            return _param_error("tar_type", "只支持GZIP", tar_type)
-        if not self._bill_ready(day):
-            return _error(400, "STATEMENT_CREATING", "账单生成中")
-        return self._bill_answer(self.trade_bill_csv(day, bill_type), tar_type)
+        return self._bill_request(request, lambda day: self.trade_bill_csv(day, bill_type))
 
     def _api_fund_flow_bill(self, request: FakeRequest) -> FakeResponse:
+        account_type = request.query.get("account_type") or "BASIC"
+        if account_type not in ("BASIC", "OPERATION", "FEES"):
+            return _param_error("account_type", "只支持BASIC、OPERATION、FEES", account_type)
+        # Only the basic account moves in this fake: the others have no bill.
+        return self._bill_request(request, lambda day: self.fund_flow_bill_csv(day) if account_type == "BASIC"
+                                  else None)
+
+    def _bill_request(self, request: FakeRequest, make: Callable[[date], bytes | None]) -> FakeResponse:
+        """The common part of a bill request: bill_date and tar_type checked, STATEMENT_CREATING before the bills
+        exist, NO_STATEMENT_EXIST for a day without a record, else the download URL and the file's hash."""
         try:
             day = date.fromisoformat(request.query.get("bill_date", ""))
         except ValueError:
             return _param_error("bill_date", "格式为yyyy-MM-DD", request.query.get("bill_date"))
-        account_type = request.query.get("account_type") or "BASIC"
-        if account_type not in ("BASIC", "OPERATION", "FEES"):
-            return _param_error("account_type", "只支持BASIC、OPERATION、FEES", account_type)
         tar_type = request.query.get("tar_type") or ""
         if tar_type not in ("", "GZIP"):
             return _param_error("tar_type", "只支持GZIP", tar_type)
         if not self._bill_ready(day):
             return _error(400, "STATEMENT_CREATING", "账单生成中")
-        content = self.fund_flow_bill_csv(day) if account_type == "BASIC" else None
-        return self._bill_answer(content, tar_type)
+        return self._bill_answer(make(day), tar_type)
 
     def _bill_ready(self, day: date) -> bool:
         if self.bills_ready_hour is None:

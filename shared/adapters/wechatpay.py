@@ -849,25 +849,36 @@ _FUND_FLOW_COLUMNS = ("记账时间", "微信支付业务单号", "资金流水�
                       "收支金额（元）", "账户结余（元）", "业务凭证号")
 
 
-def parse_fund_flow_bill(content: bytes) -> list[FundFlowRow]:
-    """Parse a fund-flow bill file (header, lines with backtick-prefixed fields, a summary header and line)."""
+def _bill_sections(content: bytes, required: Sequence[str], summary_title: str
+                   ) -> tuple[list[str], dict[str, int], list[list[str]], list[str]]:
+    """A bill file's (header, column index, detail lines' fields, summary fields): a header line, detail lines with
+    backtick-prefixed fields, a summary title line and the summary line. Brackets in names are made full-width
+    (both forms occur in published bills: 收支金额（元） and 收支金额(元))."""
     lines = [line for line in content.decode("utf-8-sig").splitlines() if line.strip()]
     if not lines:
         raise WeChatPayError(0, "BILL_FORMAT", "empty bill")
-    # Both bracket forms occur in published bills: 收支金额（元） and 收支金额(元).
     header = [name.strip().lstrip("\ufeff").replace("(", "（").replace(")", "）") for name in lines[0].split(",")]
     index = {name: i for i, name in enumerate(header)}
-    missing = [c for c in _FUND_FLOW_COLUMNS if c not in index]
+    missing = [c for c in required if c not in index]
     if missing:
         raise WeChatPayError(0, "BILL_FORMAT", f"missing columns {missing}")
-    summary_at = next((i for i, line in enumerate(lines) if line.startswith("资金流水总笔数")), None)
+    summary_at = next((i for i, line in enumerate(lines) if line.startswith(summary_title)), None)
     if summary_at is None or summary_at + 1 >= len(lines):
         raise WeChatPayError(0, "BILL_FORMAT", "no summary lines")
-    rows = []
+    details = []
     for line in lines[1:summary_at]:
         values = _bill_fields(line)
         if len(values) != len(header):
             raise WeChatPayError(0, "BILL_FORMAT", f"{len(values)} fields, header has {len(header)}")
+        details.append(values)
+    return header, index, details, _bill_fields(lines[summary_at + 1])
+
+
+def parse_fund_flow_bill(content: bytes) -> list[FundFlowRow]:
+    """Parse a fund-flow bill file (header, lines with backtick-prefixed fields, a summary header and line)."""
+    _, index, details, summary = _bill_sections(content, _FUND_FLOW_COLUMNS, "资金流水总笔数")
+    rows = []
+    for values in details:
         get = {name: values[i] for name, i in index.items()}
         direction = get["收支类型"]
         if direction not in ("收入", "支出"):
@@ -879,7 +890,6 @@ def parse_fund_flow_bill(content: bytes) -> list[FundFlowRow]:
             amount_fen=abs(_yuan_to_fen(get["收支金额（元）"], "收支金额")),
             balance_fen=_yuan_to_fen(get["账户结余（元）"], "账户结余"), voucher_no=get["业务凭证号"],
         ))
-    summary = _bill_fields(lines[summary_at + 1])
     try:
         counted = int(Decimal(summary[0]))  # "20.0" occurs as well as "20"
     except InvalidOperation as exc:
@@ -891,23 +901,9 @@ def parse_fund_flow_bill(content: bytes) -> list[FundFlowRow]:
 
 def parse_trade_bill(content: bytes) -> list[TradeBillRow]:
     """Parse a trade bill file (the CSV WeChat Pay serves, already un-gzipped)."""
-    lines = [line for line in content.decode("utf-8-sig").splitlines() if line.strip()]
-    if not lines:
-        raise WeChatPayError(0, "BILL_FORMAT", "empty bill")
-    header = [name.strip().lstrip("\ufeff") for name in lines[0].split(",")]
-    index = {name: i for i, name in enumerate(header)}
-    missing = [c for c in _REQUIRED_BILL_COLUMNS if c not in index]
-    if missing:
-        raise WeChatPayError(0, "BILL_FORMAT", f"missing columns {missing}")
-    summary_at = next((i for i, line in enumerate(lines) if line.startswith("总交易单数")), None)
-    if summary_at is None or summary_at + 1 >= len(lines):
-        raise WeChatPayError(0, "BILL_FORMAT", "no summary lines")
-
+    _, index, details, summary = _bill_sections(content, _REQUIRED_BILL_COLUMNS, "总交易单数")
     rows = []
-    for line in lines[1:summary_at]:
-        values = _bill_fields(line)
-        if len(values) != len(header):
-            raise WeChatPayError(0, "BILL_FORMAT", f"{len(values)} fields, header has {len(header)}")
+    for values in details:
 
         def get(column: str, values: list[str] = values) -> str:
             return values[index[column]] if column in index else ""
@@ -943,7 +939,6 @@ def parse_trade_bill(content: bytes) -> list[TradeBillRow]:
             requested_refund_fen=_yuan_to_fen(get("申请退款金额"), "申请退款金额"),
             fee_remark=get("费率备注"),
         ))
-    summary = _bill_fields(lines[summary_at + 1])
     if not summary[0].isdigit() or int(summary[0]) != len(rows):
         raise WeChatPayError(0, "BILL_FORMAT", f"summary counts {summary[0]!r} lines, bill has {len(rows)}")
     return rows

@@ -292,15 +292,7 @@ def _compare_transfers(uow: UnitOfWork, start: datetime, end: datetime, fund_lin
 
 def _paid_out_of_clearing(uow: UnitOfWork, out_bill_nos: list[str]) -> dict[str, int]:
     """out_bill_no -> what the ledger paid out of wechatpay:clearing for it (`payout_done`, ref transfer:<no>)."""
-    if not out_bill_nos:
-        return {}
-    rows = uow.execute(
-        "SELECT t.ref, -sum(p.amount) AS amount FROM ledger_transactions t"
-        " JOIN ledger_postings p ON p.transaction_id = t.id"
-        " JOIN ledger_accounts a ON a.id = p.account_id AND a.code = :clearing"
-        " WHERE t.ref = ANY(:refs) AND p.amount < 0 GROUP BY t.ref",
-        {"clearing": CLEARING, "refs": [f"transfer:{no}" for no in out_bill_nos]}).all()
-    return {r.ref.split(":", 1)[1]: int(r.amount) for r in rows}
+    return _out_of_clearing(uow, "transfer", out_bill_nos)
 
 
 def _posted_to_clearing(uow: UnitOfWork, out_trade_nos: list[str]) -> dict[str, int]:
@@ -319,14 +311,19 @@ def _posted_to_clearing(uow: UnitOfWork, out_trade_nos: list[str]) -> dict[str, 
 
 def _refunded_from_clearing(uow: UnitOfWork, out_refund_nos: list[str]) -> dict[str, int]:
     """out_refund_no -> what the ledger paid out of wechatpay:clearing for it (`refund_done`, ref `refund:<no>`)."""
-    if not out_refund_nos:
+    return _out_of_clearing(uow, "refund", out_refund_nos)
+
+
+def _out_of_clearing(uow: UnitOfWork, ref_kind: str, numbers: list[str]) -> dict[str, int]:
+    """number -> the credits to wechatpay:clearing of the ledger transactions with ref `<ref_kind>:<number>`."""
+    if not numbers:
         return {}
     rows = uow.execute(
         "SELECT t.ref, -sum(p.amount) AS amount FROM ledger_transactions t"
         " JOIN ledger_postings p ON p.transaction_id = t.id"
         " JOIN ledger_accounts a ON a.id = p.account_id AND a.code = :clearing"
         " WHERE t.ref = ANY(:refs) AND p.amount < 0 GROUP BY t.ref",
-        {"clearing": CLEARING, "refs": [f"refund:{no}" for no in out_refund_nos]}).all()
+        {"clearing": CLEARING, "refs": [f"{ref_kind}:{no}" for no in numbers]}).all()
     return {r.ref.split(":", 1)[1]: int(r.amount) for r in rows}
 
 
