@@ -6,7 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-fast lint typecheck invoke demo migrate package bench admin openapi events-doc ledger-check clean
+.PHONY: dev test test-fast lint typecheck invoke demo migrate package deploy-check deploy-migrate smoke bench admin \
+	openapi events-doc ledger-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,9 +43,22 @@ demo: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m infra.migrate
 
-## Build what serverless.yml deploys: build/code.zip and build/layer.zip (cp310 manylinux wheels).
+## Build what serverless.yml deploys: build/code.zip and build/layers/*.zip (cp310 manylinux wheels, bytecode);
+## prints each layer's size against the limit and fails above the 45 MiB budget.
 package: $(STAMP)
 	$(PY) -m infra.package
+
+## Verify offline what can be: manifests <-> code, layers, production settings (this shell's, or ENV_FILE=prod.env).
+deploy-check: $(STAMP)
+	$(PY) -m infra.deploy.check $(if $(ENV_FILE),--env-file $(ENV_FILE))
+
+## Apply pending migrations in the cloud through the `migrate` function (deployer credentials; docs/DEPLOY.md).
+deploy-migrate: $(STAMP)
+	$(PY) -m infra.deploy.remote migrate
+
+## After a deploy: every function through the custom domain (PUBLIC_BASE_URL) and its Function URL (URLS="auth=https://...").
+smoke: $(STAMP)
+	$(PY) -m infra.deploy.smoke $(foreach u,$(URLS),--url $(u)) $(SMOKE_ARGS)
 
 ## Benchmarks (seeds 1,000,000 tasks once); results go to docs/BENCHMARKS.md.
 bench: $(STAMP)

@@ -11,8 +11,8 @@ A function whose import loads fpdf (PDF rendering) is exempt from the 1.3× goal
 `-X importtime` names the heaviest imports beyond the baseline.
 
 Also measured: the same imports with no bytecode cache at all — a read-only copy of the project and of the
-site-packages it imports, without __pycache__ (infra/package.py ships neither .pyc files nor __pycache__, and wheels
-hold none), so every module is compiled at import, as in a container that starts from the zip.
+site-packages it imports, without __pycache__ (wheels hold none), so every module is compiled at import: a container
+starting from a package built without a Python 3.10 at hand (infra/package.py ships bytecode when it finds one).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ idempotent, so running one twice is safe. Failures back off exponentially; after
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -127,27 +128,39 @@ def work(limit: int = 50, max_batches: int = 20) -> WorkReport:
             break
         for job in batch:
             handler = handlers.get(job.kind)
+            started = time.perf_counter()
+            # One log line per job run (shared/logs.py): kind, id, attempt, outcome, duration, the error if any.
+            line = {"event": "job", "job_id": job.id, "kind": job.kind, "attempt": job.attempts}
             try:
                 if handler is None:
                     raise PermanentJobError(f"no handler for job kind {job.kind!r}")
                 handler(job.payload)
             except PermanentJobError as exc:
-                log.error("job %s (%s) failed permanently: %s", job.id, job.kind, exc)
+                log.error("job %s (%s) failed permanently: %s", job.id, job.kind, exc,
+                          extra={**line, "outcome": "failed", "duration_ms": _ms(started)})
                 _finish(job, "failed", str(exc))
                 report.failed += 1
             except Exception as exc:
                 if job.attempts >= job.max_attempts:
-                    log.error("job %s (%s) failed after %d attempts", job.id, job.kind, job.attempts, exc_info=True)
+                    log.error("job %s (%s) failed after %d attempts", job.id, job.kind, job.attempts, exc_info=True,
+                              extra={**line, "outcome": "failed", "duration_ms": _ms(started)})
                     _finish(job, "failed", repr(exc))
                     report.failed += 1
                 else:
-                    log.warning("job %s (%s) attempt %d failed: %r", job.id, job.kind, job.attempts, exc)
+                    log.warning("job %s (%s) attempt %d failed: %r", job.id, job.kind, job.attempts, exc,
+                                exc_info=True, extra={**line, "outcome": "retry", "duration_ms": _ms(started)})
                     _finish(job, "queued", repr(exc), clock.now() + backoff(job.attempts))
                     report.retried += 1
             else:
+                log.info("job %s (%s) done", job.id, job.kind,
+                         extra={**line, "outcome": "done", "duration_ms": _ms(started)})
                 _finish(job, "done")
                 report.done += 1
     return report
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
 
 
 def kick_worker() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.runtime import bootstrap, is_timer_event
+from shared.runtime import bootstrap, is_timer_event, job_run
 
 
 def jobs_sweep() -> dict[str, int]:
@@ -20,6 +20,8 @@ bootstrap()
 
 
 def main_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    if is_timer_event(event) or (isinstance(event, dict) and event.get("kind") == "kick"):
-        return {"ok": True, "result": jobs_sweep()}
+    if is_timer_event(event):
+        return job_run("timer.jobs_sweep", jobs_sweep, context)
+    if isinstance(event, dict) and event.get("kind") == "kick":
+        return job_run("jobs_worker.kick", jobs_sweep, context)
     return {"ok": False, "error": "unsupported event"}

@@ -40,10 +40,11 @@ def payouts_sweep() -> dict[str, int]:
 
 
 def payments_reconcile() -> dict[str, int]:
-    """Yesterday's WeChat Pay trade bill, matched line by line against the ledger."""
-    from shared.billing.reconciliation import reconcile_yesterday
+    """Yesterday's WeChat Pay trade and fund-flow bills, matched line by line against the ledger (hourly until they
+    are ready), and the last week's days still pending."""
+    from shared.billing.reconciliation import reconcile_due
 
-    return reconcile_yesterday()
+    return reconcile_due()
 
 
 def memberships() -> dict[str, int]:

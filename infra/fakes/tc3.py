@@ -5,6 +5,9 @@ headers (`X-TC-Action`, `X-TC-Version`, `X-TC-Timestamp`, `X-TC-Region`, `Author
 always HTTP 200 with `{"Response": {..., "RequestId": ...}}`; errors are
 `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`.
 
+Credentials are temporary ones, like an SCF execution role's: a SecretId given a session token must send it as
+`X-TC-Token` (the SDK does when its credential has a token), else AuthFailure.TokenFailure.
+
 The signature is recomputed from what actually arrived on the wire (method, path, the signed headers, the
 body) with the secret key the fake was given, so a client with a wrong key, a tampered body or a stale clock
 is refused the way the real API refuses it.
@@ -64,6 +67,7 @@ def verify_tc3(
     service: str,
     credentials: Mapping[str, str],
     now: float,
+    tokens: Mapping[str, str] | None = None,
 ) -> str:
     """Check a request's TC3 signature; return its SecretId or raise `Tc3Error` with the real error code."""
     authorization = request.headers.get("authorization", "")
@@ -128,6 +132,10 @@ def verify_tc3(
             "AuthFailure.SignatureFailure",
             "The provided credentials could not be validated. Please check your signature is correct.",
         )
+    expected_token = (tokens or {}).get(secret_id)
+    if expected_token is not None and not hmac.compare_digest(
+            request.headers.get("x-tc-token", "").encode(), expected_token.encode()):
+        raise Tc3Error("AuthFailure.TokenFailure", "The token of this temporary SecretId is missing or wrong.")
     return secret_id
 
 
@@ -163,12 +171,15 @@ class Tc3FakeServer(FakeServer):
         secret_id: str,
         secret_key: str,
         *,
+        token: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """`token`: the session token of a temporary SecretId (None: a permanent key, no token checked)."""
         super().__init__(host, port)
         self.credentials: dict[str, str] = {secret_id: secret_key}
+        self.tokens: dict[str, str] = {secret_id: token} if token is not None else {}
         self.clock = clock
         self.actions: dict[str, Action] = {}
 
@@ -193,7 +204,7 @@ class Tc3FakeServer(FakeServer):
             raise Tc3Error(
                 "InvalidParameter", f"Unsupported Content-Type `{content_type}`; use application/json."
             )
-        verify_tc3(request, service=self.service, credentials=self.credentials, now=self.clock())
+        verify_tc3(request, service=self.service, credentials=self.credentials, now=self.clock(), tokens=self.tokens)
 
         action = request.headers.get("x-tc-action", "")
         if request.headers.get("x-tc-version", "") != self.version:

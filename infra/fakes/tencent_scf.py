@@ -46,14 +46,18 @@ class FakeScf(Tc3FakeServer):
         secret_id: str,
         secret_key: str,
         *,
+        token: str | None = None,
+        qualifiers: Iterable[str] = ("$LATEST", "$DEFAULT"),
         functions: Iterable[str] | None = None,
         namespace: str = "default",
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """`functions`: deployed function names (others: ResourceNotFound.Function); None = any name."""
-        super().__init__(secret_id, secret_key, host=host, port=port, clock=clock)
+        """`functions`: deployed function names (others: ResourceNotFound.Function); None = any name.
+        `qualifiers`: the versions/aliases that exist (others: ResourceNotFound.Qualifier)."""
+        super().__init__(secret_id, secret_key, token=token, host=host, port=port, clock=clock)
+        self.qualifiers = set(qualifiers)
         self.dispatch = dispatch
         self.functions = set(functions) if functions is not None else None
         self.namespace = namespace
@@ -70,6 +74,9 @@ class FakeScf(Tc3FakeServer):
             raise Tc3Error("ResourceNotFound.Namespace", f"Namespace `{namespace}` does not exist.")
         if self.functions is not None and function_name not in self.functions:
             raise Tc3Error("ResourceNotFound.Function", f"Function `{function_name}` does not exist.")
+        qualifier = params.get("Qualifier") or "$LATEST"  # the API's default
+        if qualifier not in self.qualifiers:
+            raise Tc3Error("ResourceNotFound.Qualifier", f"Qualifier `{qualifier}` does not exist.")
         invocation_type = params.get("InvocationType") or "RequestResponse"
         if invocation_type not in ("Event", "RequestResponse"):
             raise Tc3Error(
@@ -92,7 +99,7 @@ class FakeScf(Tc3FakeServer):
             "request_id": str(uuid.uuid4()),
             "function": function_name,
             "namespace": namespace,
-            "qualifier": params.get("Qualifier") or "$LATEST",
+            "qualifier": qualifier,
             "invocation_type": invocation_type,
             "event": event,
             "status": "running",

@@ -30,6 +30,7 @@ _TEMPLATE_VAR = re.compile(r"\{(\d+)\}")
 # A few calling codes -> ISO country, for the IsoCode the real API answers with.
 _ISO_BY_PREFIX = {"+86": "CN", "+852": "HK", "+853": "MO", "+886": "TW", "+1": "US", "+44": "GB", "+65": "SG"}
 MAX_NUMBERS_PER_REQUEST = 200
+SMS_REGIONS = ("ap-guangzhou", "ap-beijing", "ap-nanjing")
 
 
 class FakeTencentSms(Tc3FakeServer):
@@ -42,6 +43,7 @@ class FakeTencentSms(Tc3FakeServer):
         secret_id: str,
         secret_key: str,
         *,
+        token: str | None = None,
         sdk_app_id: str = "1400000000",
         sign_name: str = "CodeLink",
         templates: Mapping[str, str] | None = None,
@@ -50,7 +52,7 @@ class FakeTencentSms(Tc3FakeServer):
         clock: Callable[[], float] = time.time,
     ) -> None:
         """`templates`: approved TemplateId -> text with {1}, {2}...; default "100001" -> a code template."""
-        super().__init__(secret_id, secret_key, host=host, port=port, clock=clock)
+        super().__init__(secret_id, secret_key, token=token, host=host, port=port, clock=clock)
         self.sdk_app_id = sdk_app_id
         self.sign_name = sign_name
         self.templates: dict[str, str] = dict(templates or {"100001": DEFAULT_TEMPLATE})
@@ -59,6 +61,10 @@ class FakeTencentSms(Tc3FakeServer):
 
     # --- the API ---
     def _send_sms(self, params: dict, request: FakeRequest) -> dict:
+        region = request.headers.get("x-tc-region", "")
+        if region not in SMS_REGIONS:
+            # SMS is served in three regions only; a client left on the functions' region (ap-shanghai...) fails.
+            raise Tc3Error("UnsupportedRegion", f"SendSms does not support region `{region}`.")
         app_id = require_str(params, "SmsSdkAppId")
         template_id = require_str(params, "TemplateId")
         phones = params.get("PhoneNumberSet")
@@ -131,6 +137,7 @@ class FakeTencentSms(Tc3FakeServer):
                         "params": list(template_params),
                         "serial_no": status["SerialNo"],
                         "session_context": session_context,
+                        "region": region,
                         "sent_at": self.clock(),
                     }
                 )

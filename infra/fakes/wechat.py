@@ -3,7 +3,13 @@
 wechatpy's `WeChatClient` talks to it unchanged once its base URLs point here. Served:
 
   GET  /cgi-bin/token                    client_credential -> access_token (expires; a new one retires
-                                         the old ones after 5 minutes, like WeChat)
+                                         the old ones after 5 minutes, like WeChat; 2,000 calls a day)
+  POST /cgi-bin/stable_token             {grant_type, appid, secret, force_refresh} -> the stable access token
+                                         (getStableAccessToken): the same token while it is valid, a new one in its
+                                         last 5 minutes (the old one lasts until it expires); force_refresh issues
+                                         a new one and retires the old at once, at most 20 a day and not within
+                                         30 s of the previous (then the current one is answered); 500,000 calls a
+                                         day. Its tokens and cgi-bin/token's are independent of each other.
   GET  /sns/jscode2session               js code -> openid, session_key, unionid (one use, 5 minutes)
   POST /wxa/business/getuserphonenumber  {code} -> phone_info (codes: one use, 5 minutes)
   POST /wxa/msg_sec_check                v2 {openid, scene, version: 2, content} -> result {suggest, label};
@@ -12,7 +18,7 @@ wechatpy's `WeChatClient` talks to it unchanged once its base URLs point here. S
   POST /wxa/getwxacodeunlimit            -> a small PNG
 
 Errors are WeChat's: HTTP 200 with {"errcode", "errmsg"}; access token 40001 invalid, 42001 expired,
-41001 missing.
+41001 missing; 45009 a daily quota is used up (quotas count per Beijing day).
 
 Controls (the mini-program side, which the real WeChat does through the client):
   POST /_fake/wechat/login-code  {user}                        -> {code, openid, unionid}  (wx.login)
@@ -41,6 +47,14 @@ from infra.fakes.base import FakeRequest, FakeResponse, FakeServer
 log = logging.getLogger("codelink.fakes.wechat")
 
 CODE_TTL_SECONDS = 5 * 60
+# Daily quotas (developers.weixin.qq.com: getAccessToken 2,000/day; getStableAccessToken 500,000/day, of which
+# force_refresh 20/day, at least 30 s apart).
+TOKEN_DAILY_QUOTA = 2_000
+STABLE_TOKEN_DAILY_QUOTA = 500_000
+FORCE_REFRESH_DAILY_QUOTA = 20
+FORCE_REFRESH_MIN_INTERVAL = 30
+TOKEN_OVERLAP_SECONDS = 5 * 60  # a new token does not retire the previous one at once: it has 5 more minutes
+_BEIJING_OFFSET = 8 * 3600
 # Words that make msg_sec_check answer "risky", with WeChat's label: 20002 porn, 20006 crime, 20008 fraud.
 DEFAULT_BLOCKLIST: Mapping[str, int] = {
     "赌博": 20006,
@@ -100,8 +114,13 @@ class FakeWeChat(FakeServer):
         patterns = DEFAULT_REVIEW_PATTERNS if review_patterns is None else review_patterns
         self.review_patterns = [re.compile(p, re.IGNORECASE) for p in patterns]
         self.clock = clock
-        self._tokens: dict[str, float] = {}  # access token -> expires at
+        self._tokens: dict[str, float] = {}  # cgi-bin/token access token -> expires at
         self.tokens_issued = 0
+        self._stable_tokens: dict[str, float] = {}  # stable_token access token -> expires at
+        self._stable_current: str | None = None
+        self._last_force_refresh: float | None = None
+        self.stable_tokens_issued = 0
+        self._calls: dict[tuple[str, int], int] = {}  # (quota, Beijing day number) -> calls
         self._login_codes: dict[str, _Code] = {}
         self._phone_codes: dict[str, _Code] = {}
         self._openids: dict[str, str] = {}  # openid -> user it was derived from
@@ -110,6 +129,7 @@ class FakeWeChat(FakeServer):
         self._messages: list[dict] = []
         self._routes: dict[tuple[str, str], Callable[[FakeRequest], dict | FakeResponse]] = {
             ("GET", "/cgi-bin/token"): self._token,
+            ("POST", "/cgi-bin/stable_token"): self._stable_token,
             ("GET", "/sns/jscode2session"): self._jscode2session,
             ("POST", "/wxa/business/getuserphonenumber"): self._phone_number,
             ("POST", "/wxa/msg_sec_check"): self._msg_sec_check,
@@ -149,7 +169,7 @@ class FakeWeChat(FakeServer):
         if not token:
             raise WeChatApiError(41001, "access_token missing")
         with self.lock:
-            expires_at = self._tokens.get(token)
+            expires_at = self._tokens.get(token, self._stable_tokens.get(token))
         if expires_at is None:
             raise WeChatApiError(40001, "invalid credential, access_token is invalid or not latest")
         if self.clock() >= expires_at:
@@ -162,19 +182,71 @@ class FakeWeChat(FakeServer):
             raise WeChatApiError(40125, "invalid appsecret")
 
     # --- APIs ---
+    def _count(self, quota: str, limit: int) -> None:
+        """Count one call against a daily quota (Beijing days), or refuse it with 45009."""
+        day = int((self.clock() + _BEIJING_OFFSET) // 86400)
+        with self.lock:
+            used = self._calls.get((quota, day), 0)
+            if used >= limit:
+                raise WeChatApiError(45009, "reach max api daily quota limit")
+            self._calls[(quota, day)] = used + 1
+
+    def calls_today(self, quota: str) -> int:
+        """Calls counted today against `quota`: "token", "stable_token" or "force_refresh"."""
+        day = int((self.clock() + _BEIJING_OFFSET) // 86400)
+        with self.lock:
+            return self._calls.get((quota, day), 0)
+
     def _token(self, request: FakeRequest) -> dict:
         if request.query.get("grant_type") != "client_credential":
             raise WeChatApiError(40002, "invalid grant_type")
         self._check_app(request.query.get("appid"), request.query.get("secret"))
+        self._count("token", TOKEN_DAILY_QUOTA)
         now = self.clock()
         token = secrets.token_urlsafe(96)
         with self.lock:
-            # Getting a new token retires the previous ones after a 5-minute overlap.
+            # Getting a new token retires the previous ones after a 5-minute overlap: containers that each fetch
+            # their own retire each other's. Stable tokens are not touched.
             for old, expires_at in self._tokens.items():
-                self._tokens[old] = min(expires_at, now + 300)
+                self._tokens[old] = min(expires_at, now + TOKEN_OVERLAP_SECONDS)
             self._tokens[token] = now + self.token_ttl
             self.tokens_issued += 1
         return {"access_token": token, "expires_in": self.token_ttl}
+
+    def _stable_token(self, request: FakeRequest) -> dict:
+        body = request.json()
+        if body.get("grant_type") != "client_credential":
+            raise WeChatApiError(40002, "invalid grant_type")
+        self._check_app(body.get("appid"), body.get("secret"))
+        force = body.get("force_refresh", False)
+        if not isinstance(force, bool):
+            raise WeChatApiError(47001, "data format error hint: force_refresh must be a boolean")
+        self._count("stable_token", STABLE_TOKEN_DAILY_QUOTA)
+        now = self.clock()
+        with self.lock:
+            current = self._stable_current
+            expires_at = self._stable_tokens.get(current, 0.0) if current else 0.0
+            if force and current and self._last_force_refresh is not None \
+                    and now - self._last_force_refresh < FORCE_REFRESH_MIN_INTERVAL:
+                force = False  # "连续使用该模式时，请保证调用时间隔至少为30s，否则不会刷新"
+            renew = current is None or now >= expires_at - TOKEN_OVERLAP_SECONDS
+        if force:
+            self._count("force_refresh", FORCE_REFRESH_DAILY_QUOTA)
+        with self.lock:
+            if force or renew:
+                token = secrets.token_urlsafe(96)
+                if force and current:
+                    self._stable_tokens[current] = now  # the previous one stops working at once
+                    self._last_force_refresh = now
+                elif force:
+                    self._last_force_refresh = now
+                # Normal mode in the last 5 minutes: a new token, the previous one lives out its time.
+                self._stable_tokens[token] = now + self.token_ttl
+                self._stable_current = token
+                self.stable_tokens_issued += 1
+            token = self._stable_current or ""
+            remaining = int(self._stable_tokens[token] - now)
+        return {"access_token": token, "expires_in": remaining}
 
     def _jscode2session(self, request: FakeRequest) -> dict:
         # The real endpoint needs no access token (wechatpy sends one anyway; it is ignored here too).
@@ -414,6 +486,8 @@ class FakeWeChat(FakeServer):
         with self.lock:
             for token in self._tokens:
                 self._tokens[token] = now
+            for token in self._stable_tokens:
+                self._stable_tokens[token] = now
 
 
 def _digest(text: str) -> str:

@@ -6,8 +6,9 @@ timestamp=..,serial_no=..` (RSA-SHA256 over "METHOD\\nURL\\nTIMESTAMP\\nNONCE\\n
 key, 5-minute clock window) and signs every API answer with its own platform key (Wechatpay-Timestamp/
 -Nonce/-Signature/-Serial/-Signature-Type). It runs in "platform public key" mode by default
 (Wechatpay-Serial = the public key id, so the client needs no certificate download); `signing="certificate"`
-signs with a self-signed platform certificate instead, served at /v3/certificates (encrypted with the APIv3
-key, as WeChat does).
+signs with the key of a self-signed platform certificate instead — another key pair, as WeChat's certificates and
+its platform public key are — served at /v3/certificates (encrypted with the APIv3 key, as WeChat does). `signing`
+may be changed at any time: a merchant migrating between the modes receives notifications signed either way.
 
 Served (paths and JSON fields as in v3 and in wechatpayv3's requests):
   POST /v3/pay/transactions/jsapi                         -> {prepay_id}; same out_trade_no + same parameters
@@ -24,8 +25,13 @@ Served (paths and JSON fields as in v3 and in wechatpayv3's requests):
   GET  /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{no}
   POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{no}/cancel
   GET  /v3/bill/tradebill?bill_date=&bill_type=&tar_type= -> {hash_type: SHA1, hash_value, download_url}
+  GET  /v3/bill/fundflowbill?bill_date=&account_type=&tar_type= -> the same, for the fund-flow bill (资金账单) of the
+                                                             basic account: income per payment, the fee deducted,
+                                                             refunds and merchant transfers paid out
   GET  /v3/billdownload/file?token=                       -> the bill CSV (gzip if asked); not signed, like
                                                              WeChat: the client checks the hash instead
+  Bills of day D answer 400 STATEMENT_CREATING until `bills_ready_hour` on D+1 (Beijing time, business clock) when
+  that is set, and 400 NO_STATEMENT_EXIST for a day without a record.
   GET  /v3/certificates
 
 Notifications (TRANSACTION.SUCCESS, REFUND.SUCCESS|ABNORMAL|CLOSED, MCHTRANSFER.BILL.FINISHED) are POSTed to
@@ -110,6 +116,11 @@ TRADE_BILL_HEADER = (
 TRADE_BILL_SUMMARY_HEADER = (
     "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
 )
+FUND_FLOW_HEADER = (
+    "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,"
+    "资金变更提交申请人,备注,业务凭证号"
+)
+FUND_FLOW_SUMMARY_HEADER = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额"
 TRADE_STATE_DESC = {
     "NOTPAY": "订单未支付",
     "SUCCESS": "支付成功",
@@ -369,6 +380,7 @@ class FakeWeChatPay(FakeServer):
         signing: str = "public_key",
         notify_timeout: float = 5.0,
         fee_rate: Decimal = Decimal("0.006"),
+        bills_ready_hour: int | None = None,
         clock: Callable[[], datetime] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -387,12 +399,17 @@ class FakeWeChatPay(FakeServer):
         self.signing = signing
         self.notify_timeout = notify_timeout
         self.fee_rate = fee_rate
+        # The bills of day D exist from this hour of D+1 (Beijing); before, STATEMENT_CREATING. None: at once.
+        self.bills_ready_hour = bills_ready_hour
         # Business times (payment, refund, transfer) come from `clock`, so a test can place trades on a bill
         # date; signatures keep the real time, since real clients check it.
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(BEIJING))
         self._platform_key = _rsa_private(keys.platform_private_pem)
         self._merchant_public_key = _rsa_public(keys.merchant_public_pem)
+        # Certificate mode signs with the certificate's own key, never with the platform public key's.
+        self._certificate_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.certificate_serial, self.platform_certificate_pem = self._make_certificate()
+        self.certificate_downloads = 0
         # Loopback deliveries never go through an HTTP proxy from the environment.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._orders: dict[str, _Order] = {}
@@ -439,7 +456,8 @@ class FakeWeChatPay(FakeServer):
         ts = str(int(time.time()) if timestamp is None else timestamp)
         nonce = nonce or _nonce()
         message = f"{ts}\n{nonce}\n".encode() + body + b"\n"
-        signature = self._platform_key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+        key = self._platform_key if self.signing == "public_key" else self._certificate_key
+        signature = key.sign(message, padding.PKCS1v15(), hashes.SHA256())
         return {
             "Wechatpay-Timestamp": ts,
             "Wechatpay-Nonce": nonce,
@@ -462,11 +480,11 @@ class FakeWeChatPay(FakeServer):
             x509.CertificateBuilder()
             .subject_name(name)
             .issuer_name(name)
-            .public_key(self._platform_key.public_key())
+            .public_key(self._certificate_key.public_key())
             .serial_number(serial)
             .not_valid_before(now - timedelta(days=1))
             .not_valid_after(now + timedelta(days=5 * 365))
-            .sign(self._platform_key, hashes.SHA256())
+            .sign(self._certificate_key, hashes.SHA256())
         )
         # wechatpayv3 compares int(serial_hex, 16) with the certificate's serial number.
         return format(serial, "X"), cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
@@ -523,6 +541,7 @@ class FakeWeChatPay(FakeServer):
          re.compile(r"^/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/(?P<out_bill_no>[^/]+)/cancel$"),
          "_api_cancel_transfer"),
         ("GET", re.compile(r"^/v3/bill/tradebill$"), "_api_trade_bill"),
+        ("GET", re.compile(r"^/v3/bill/fundflowbill$"), "_api_fund_flow_bill"),
         ("GET", re.compile(r"^/v3/billdownload/file$"), "_api_download_bill"),
         ("GET", re.compile(r"^/v3/certificates$"), "_api_certificates"),
     )
@@ -848,17 +867,41 @@ class FakeWeChatPay(FakeServer):
 
     # --- API: bills ---
     def _api_trade_bill(self, request: FakeRequest) -> FakeResponse:
+        bill_type = request.query.get("bill_type") or "ALL"
+        if bill_type not in ("ALL", "SUCCESS", "REFUND"):
+            return _param_error("bill_type", "只支持ALL、SUCCESS、REFUND", bill_type)
+        return self._bill_request(request, lambda day: self.trade_bill_csv(day, bill_type))
+
+    def _api_fund_flow_bill(self, request: FakeRequest) -> FakeResponse:
+        account_type = request.query.get("account_type") or "BASIC"
+        if account_type not in ("BASIC", "OPERATION", "FEES"):
+            return _param_error("account_type", "只支持BASIC、OPERATION、FEES", account_type)
+        # Only the basic account moves in this fake: the others have no bill.
+        return self._bill_request(request, lambda day: self.fund_flow_bill_csv(day) if account_type == "BASIC"
+                                  else None)
+
+    def _bill_request(self, request: FakeRequest, make: Callable[[date], bytes | None]) -> FakeResponse:
+        """The common part of a bill request: bill_date and tar_type checked, STATEMENT_CREATING before the bills
+        exist, NO_STATEMENT_EXIST for a day without a record, else the download URL and the file's hash."""
         try:
             day = date.fromisoformat(request.query.get("bill_date", ""))
         except ValueError:
             return _param_error("bill_date", "格式为yyyy-MM-DD", request.query.get("bill_date"))
-        bill_type = request.query.get("bill_type") or "ALL"
-        if bill_type not in ("ALL", "SUCCESS", "REFUND"):
-            return _param_error("bill_type", "只支持ALL、SUCCESS、REFUND", bill_type)
         tar_type = request.query.get("tar_type") or ""
         if tar_type not in ("", "GZIP"):
             return _param_error("tar_type", "只支持GZIP", tar_type)
-        content = self.trade_bill_csv(day, bill_type)
+        if not self._bill_ready(day):
+            return _error(400, "STATEMENT_CREATING", "账单生成中")
+        return self._bill_answer(make(day), tar_type)
+
+    def _bill_ready(self, day: date) -> bool:
+        if self.bills_ready_hour is None:
+            return True
+        ready_at = datetime.combine(day + timedelta(days=1), datetime.min.time(), BEIJING) + timedelta(
+            hours=self.bills_ready_hour)
+        return self.clock() >= ready_at
+
+    def _bill_answer(self, content: bytes | None, tar_type: str) -> FakeResponse:
         if content is None:
             return _error(400, "NO_STATEMENT_EXIST", "账单文件不存在")
         token = secrets.token_urlsafe(32)
@@ -930,11 +973,59 @@ class FakeWeChatPay(FakeServer):
                  TRADE_BILL_SUMMARY_HEADER, ",".join("`" + f for f in summary)]
         return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
+    def fund_flow_bill_csv(self, day: date) -> bytes | None:
+        """The basic account's fund-flow bill of `day` (Beijing time), or None when nothing moved.
+
+        Lines in booking order: a payment's income (业务凭证号 = out_trade_no) and its fee, a refund paid out
+        (业务凭证号 = out_refund_no, on the day it was accepted), a merchant transfer that succeeded (业务凭证号 =
+        out_bill_no); the running balance starts at 0 on the day."""
+        events: list[tuple[datetime, str, str, str, str, int, str]] = []  # time, wx no, name, type, dir, fen, voucher
+        with self.lock:
+            for order in self._orders.values():
+                if order.success_time and order.success_time.astimezone(BEIJING).date() == day:
+                    assert order.transaction_id is not None
+                    events.append((order.success_time, order.transaction_id, "交易", "交易", "收入", order.total,
+                                   order.out_trade_no))
+                    events.append((order.success_time, order.transaction_id, "交易", "扣除交易手续费", "支出",
+                                   self._fee_fen(order.total), order.out_trade_no))
+            for refund in self._refunds.values():
+                if refund.created_at.astimezone(BEIJING).date() == day:
+                    events.append((refund.created_at, refund.refund_id, "退款", "退款", "支出", refund.refund,
+                                   refund.out_refund_no))
+            for transfer in self._transfers.values():
+                finished = transfer.updated_at
+                if transfer.state == "SUCCESS" and finished and finished.astimezone(BEIJING).date() == day:
+                    events.append((finished, transfer.transfer_bill_no, "商家转账", "商家转账", "支出", transfer.amount,
+                                   transfer.out_bill_no))
+        if not events:
+            return None
+        balance = 0
+        rows = []
+        income = expense = 0
+        incomes = expenses = 0
+        for when, wx_no, name, kind, direction, fen, voucher in sorted(events, key=lambda e: e[0]):
+            if direction == "收入":
+                balance += fen
+                income += fen
+                incomes += 1
+            else:
+                balance -= fen
+                expense += fen
+                expenses += 1
+            rows.append([when.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"), wx_no, _digits(28), name, kind,
+                         direction, _yuan(fen), _yuan(balance), "system", "", voucher])
+        summary = [str(len(rows)), str(incomes), _yuan(income), str(expenses), _yuan(expense)]
+        lines = [FUND_FLOW_HEADER, *(",".join("`" + f for f in row) for row in rows),
+                 FUND_FLOW_SUMMARY_HEADER, ",".join("`" + f for f in summary)]
+        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
     def _fee_fen(self, amount_fen: int) -> int:
         # WeChat rounds each transaction's fee to the fen.
         return int((Decimal(amount_fen) * self.fee_rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
     def _api_certificates(self, request: FakeRequest) -> FakeResponse:
+        with self.lock:
+            self.certificate_downloads += 1
         nonce, ciphertext = self.encrypt_resource(self.platform_certificate_pem.encode(), "certificate")
         now = datetime.now(BEIJING)
         return FakeResponse.json({"data": [{

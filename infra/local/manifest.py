@@ -1,7 +1,8 @@
 """serverless.yml (multi-scf component) as typed data, for the local runtime, packaging and tests.
 
-Only what the local runtime needs is read: the functions, which of them have a Function URL (`type: http`
-trigger), and their timer triggers. `${env:...}` values stay as text; nothing here resolves them.
+Read: the functions, which of them have a Function URL (`type: http` trigger), their timer triggers, the layers and
+the names of the environment variables each lists. `${env:...}` values stay as text; nothing here resolves them
+(infra/deploy/multiscf.py applies the component's own input transformation for the deploy checks).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from infra.local.cron import CronError, CronExpression, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = ROOT / "serverless.yml"
+# The `migrate` function's own manifest: deployed before the others (docs/DEPLOY.md).
+MIGRATE_PATH = ROOT / "infra" / "deploy" / "migrate" / "serverless.yml"
 ENTRY_PREFIX = "scf_"  # entry modules generated at the package root (see serverless.yml)
 _TRIGGER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,59}$")  # SCF: up to 60 chars, starts with a letter
 
@@ -44,7 +47,8 @@ class FunctionSpec:
     timeout: int
     http: bool
     timers: tuple[TimerTrigger, ...]
-    environment: tuple[str, ...]  # variable names
+    environment: tuple[str, ...]  # variable names (multi-scf `environments`)
+    layers: tuple[str, ...] = ()  # layer names, in the order SCF mounts them
 
     @property
     def module(self) -> str:
@@ -135,7 +139,16 @@ def parse_manifest(document: Any) -> Manifest:
         names = [t.name for t in timers[name]]
         if len(names) != len(set(names)):
             raise ManifestError(f"function {name}: duplicate timer trigger names {names}")
-        env = body.get("environment") or []
+        if "environment" in body:
+            # multi-scf builds `environment` from `environments` and overwrites whatever was there
+            # (tencent-multi-scf src/formatter.ts, formatFaasInputs): a function would deploy with no variables.
+            raise ManifestError(f"function {name}: use `environments` (a list of key/value), not `environment`")
+        env = body.get("environments") or []
+        if not isinstance(env, list) or not all(isinstance(i, dict) and "key" in i for i in env):
+            raise ManifestError(f"function {name}: environments must be a list of {{key, value}}")
+        layers = body.get("layers") or []
+        if not isinstance(layers, list) or not all(isinstance(i, dict) and i.get("name") for i in layers):
+            raise ManifestError(f"function {name}: layers must be a list of {{name, version}}")
         functions[name] = FunctionSpec(
             name=name,
             handler=handler,
@@ -145,6 +158,7 @@ def parse_manifest(document: Any) -> Manifest:
             http=name in http,
             timers=tuple(timers[name]),
             environment=tuple(str(item["key"]) for item in env),
+            layers=tuple(str(item["name"]) for item in layers),
         )
     return Manifest(
         app=str(document.get("app") or ""),

@@ -28,6 +28,7 @@ DEV_APPID = "wx-dev-appid"
 DEV_SECRET = "dev-secret"
 DEV_SECRET_ID = "AKIDdev"
 DEV_SECRET_KEY = "dev-secret-key"
+DEV_SESSION_TOKEN = "dev-session-token"  # the fakes hold the credentials to be temporary, like an execution role's
 
 
 def server_url(data_dir: Path) -> str:
@@ -84,7 +85,7 @@ class LocalPlatform:
         self.database_url = ensure_database(server_url(self.data_dir / "pg"), self.database_name,
                                             fresh=self.fresh_database)
         wechat = FakeWeChat(DEV_APPID, DEV_SECRET, port=self.wechat_port)
-        sms = FakeTencentSms(DEV_SECRET_ID, DEV_SECRET_KEY, port=self.sms_port)
+        sms = FakeTencentSms(DEV_SECRET_ID, DEV_SECRET_KEY, token=DEV_SESSION_TOKEN, port=self.sms_port)
         runner = None
         if self.gateway_port is not None:
             from infra.local.gateway import FunctionRunner, LocalGateway
@@ -92,7 +93,7 @@ class LocalPlatform:
             runner = FunctionRunner()
             self.gateway = LocalGateway(port=self.gateway_port, runner=runner)
         dispatch = self.dispatch or (runner.dispatch if runner else _no_dispatch)
-        scf = FakeScf(dispatch, DEV_SECRET_ID, DEV_SECRET_KEY, port=self.scf_port)
+        scf = FakeScf(dispatch, DEV_SECRET_ID, DEV_SECRET_KEY, token=DEV_SESSION_TOKEN, port=self.scf_port)
         pay_options: dict[str, Any] = {"refund_delay": self.refund_delay}
         if self.notification_retry_schedule is not None:
             pay_options["retry_schedule"] = self.notification_retry_schedule
@@ -112,19 +113,21 @@ class LocalPlatform:
         public = self.gateway.base_url if self.gateway is not None else "http://127.0.0.1:9000"
         return {
             **pay.settings_env(),
-            "WECHATPAY_NOTIFY_URL": f"{public}/payments/notify",
             "PUBLIC_BASE_URL": public,
             "DATABASE_URL": self.database_url,
             "WECHAT_APPID": DEV_APPID,
             "WECHAT_SECRET": DEV_SECRET,
             "WECHAT_API_BASE": wechat.base_url,
-            "TENCENT_SECRET_ID": DEV_SECRET_ID,
-            "TENCENT_SECRET_KEY": DEV_SECRET_KEY,
+            # What SCF injects from the execution role (never the deployer's TENCENT_SECRET_ID/KEY).
+            "TENCENTCLOUD_SECRETID": DEV_SECRET_ID,
+            "TENCENTCLOUD_SECRETKEY": DEV_SECRET_KEY,
+            "TENCENTCLOUD_SESSIONTOKEN": DEV_SESSION_TOKEN,
             "SMS_ENDPOINT": f"127.0.0.1:{sms.port}",
             "SMS_PROTOCOL": "http",
             "SCF_ENDPOINT": f"127.0.0.1:{scf.port}",
             "SCF_PROTOCOL": "http",
             "JOBS_KICK": self.jobs_kick,
+            "LOG_FORMAT": "text",  # a developer's terminal; the cloud logs JSON lines (shared/logs.py)
         }
 
     def configure_environment(self) -> None:

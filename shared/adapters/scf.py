@@ -10,6 +10,8 @@ import json
 import logging
 from typing import Any
 
+from shared.adapters.tencent import RoleCredential
+
 log = logging.getLogger("codelink.scf")
 
 
@@ -25,17 +27,17 @@ class InvokeError(Exception):
 class FunctionInvoker:
     def __init__(
         self,
-        secret_id: str,
-        secret_key: str,
+        credential: RoleCredential,
         *,
         endpoint: str = "scf.tencentcloudapi.com",
         protocol: str = "https",
         region: str = "ap-guangzhou",
         namespace: str = "default",
+        qualifier: str = "$DEFAULT",
         timeout: int = 5,
     ) -> None:
-        self._secret_id = secret_id
-        self._secret_key = secret_key
+        self._credential = credential
+        self.qualifier = qualifier
         self.endpoint = endpoint
         self.protocol = protocol
         self.region = region
@@ -46,12 +48,12 @@ class FunctionInvoker:
     @classmethod
     def from_settings(cls, settings: Any) -> FunctionInvoker:
         return cls(
-            settings.tencent_secret_id,
-            settings.tencent_secret_key,
+            RoleCredential.from_settings(settings),
             endpoint=settings.scf_endpoint,
             protocol=settings.scf_protocol,
             region=settings.tencent_region,
-            namespace=settings.scf_namespace,
+            namespace=settings.functions_namespace,
+            qualifier=settings.jobs_worker_qualifier,
         )
 
     def _client(self) -> Any:
@@ -59,9 +61,8 @@ class FunctionInvoker:
             from shared.adapters.tencent import tencent_client
 
             self._client_instance = tencent_client(
-                "tencentcloud.scf.v20180416.scf_client:ScfClient", secret_id=self._secret_id,
-                secret_key=self._secret_key, region=self.region, endpoint=self.endpoint, protocol=self.protocol,
-                timeout=self.timeout)
+                "tencentcloud.scf.v20180416.scf_client:ScfClient", credential=self._credential, region=self.region,
+                endpoint=self.endpoint, protocol=self.protocol, timeout=self.timeout)
         return self._client_instance
 
     def invoke_async(self, function_name: str, event: dict) -> None:
@@ -75,6 +76,8 @@ class FunctionInvoker:
         request.FunctionName = function_name
         request.InvocationType = "Event"
         request.Namespace = self.namespace
+        # Without a Qualifier, Invoke runs $LATEST while the triggers run $DEFAULT: name the released one.
+        request.Qualifier = self.qualifier
         request.ClientContext = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         try:
             response = self._client().Invoke(request)

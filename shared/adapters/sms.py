@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from shared.adapters.tencent import RoleCredential
+
 log = logging.getLogger("codelink.sms")
 
 
@@ -24,8 +26,7 @@ class SmsError(Exception):
 class SmsSender:
     def __init__(
         self,
-        secret_id: str,
-        secret_key: str,
+        credential: RoleCredential,
         *,
         endpoint: str = "sms.tencentcloudapi.com",
         protocol: str = "https",
@@ -35,8 +36,7 @@ class SmsSender:
         template_id: str,
         timeout: int = 10,
     ) -> None:
-        self._secret_id = secret_id
-        self._secret_key = secret_key
+        self._credential = credential
         self.endpoint = endpoint
         self.protocol = protocol
         self.region = region
@@ -49,11 +49,10 @@ class SmsSender:
     @classmethod
     def from_settings(cls, settings: Any) -> SmsSender:
         return cls(
-            settings.tencent_secret_id,
-            settings.tencent_secret_key,
+            RoleCredential.from_settings(settings),
             endpoint=settings.sms_endpoint,
             protocol=settings.sms_protocol,
-            region=settings.tencent_region,
+            region=settings.sms_region,  # SMS's own region, not the functions' (SMS serves only three)
             sdk_app_id=settings.sms_sdk_app_id,
             sign_name=settings.sms_sign_name,
             template_id=settings.sms_template_id,
@@ -64,9 +63,8 @@ class SmsSender:
             from shared.adapters.tencent import tencent_client
 
             self._client_instance = tencent_client(
-                "tencentcloud.sms.v20210111.sms_client:SmsClient", secret_id=self._secret_id,
-                secret_key=self._secret_key, region=self.region, endpoint=self.endpoint, protocol=self.protocol,
-                timeout=self.timeout)
+                "tencentcloud.sms.v20210111.sms_client:SmsClient", credential=self._credential, region=self.region,
+                endpoint=self.endpoint, protocol=self.protocol, timeout=self.timeout)
         return self._client_instance
 
     def send_code(self, phone_e164: str, code: str, minutes: int) -> None:

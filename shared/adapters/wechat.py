@@ -6,6 +6,12 @@ for the import at cold start only if it talks to WeChat.
 wechatpy hard-codes https://api.weixin.qq.com (client and API-class base URLs, the token URL); the client
 subclass below sends every request to `api_base` instead, so tests and local runs can point it at
 `infra/fakes/wechat.py`.
+
+The access token comes from `cgi-bin/stable_token` (getStableAccessToken, normal mode), not wechatpy's
+`cgi-bin/token`: every SCF container holds its own client, and each `cgi-bin/token` call issues a new token that
+retires the others after 5 minutes, so containers would invalidate each other's tokens (and spend the 2,000 calls a
+day). The stable endpoint answers every caller the same token while it is valid, 500,000 calls a day. Never
+force_refresh: that retires the token every other container is using.
 """
 
 from __future__ import annotations
@@ -57,8 +63,11 @@ class TextCheck:
 @lru_cache(maxsize=1)
 def _client_class() -> type:
     """Build (once) the wechatpy client subclass that honours `api_base`. Imports wechatpy/requests here."""
+    import time
+
     import requests
     from wechatpy import WeChatClient
+    from wechatpy.exceptions import WeChatClientException
 
     class _TimeoutSession(requests.Session):
         # wechatpy fetches the access token without a timeout; a function must not hang on WeChat.
@@ -89,10 +98,23 @@ def _client_class() -> type:
             return super()._request(method, url_or_endpoint, **kwargs)
 
         def fetch_access_token(self):
-            return self._fetch_access_token(
-                url=self.api_base + "cgi-bin/token",
-                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-            )
+            # wechatpy's _fetch_access_token, but POST JSON to the stable endpoint (see the module docstring).
+            body = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
+                    "force_refresh": False}
+            res = self._http.post(self.api_base + "cgi-bin/stable_token", json=body)
+            try:
+                res.raise_for_status()
+            except requests.RequestException as exc:
+                raise WeChatClientException(None, None, client=self, request=exc.request,
+                                            response=exc.response) from exc
+            result = res.json()
+            if result.get("errcode"):
+                raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self,
+                                            request=res.request, response=res)
+            expires_in = int(result.get("expires_in", 7200))
+            self.session.set(self.access_token_key, result["access_token"], expires_in)
+            self.expires_at = int(time.time()) + expires_in
+            return result
 
     return _Client
 

@@ -5,8 +5,16 @@ wechatpayv3 (≈170 ms to import, with requests and cryptography) is imported on
 client, never at module import: most functions never touch payments and must not pay for it at cold start.
 
 The gateway is a setting: wechatpayv3 2.x has no constructor argument for it, so the client's
-`_core._gate_way` is set after construction; tests and `make dev` point it at `infra/fakes/wechatpay.py`.
-Only the "platform public key" mode (public_key + public_key_id) is supported: no certificate download.
+`_core._gate_way` is set after construction; tests and `make dev` point it at `infra/fakes/wechatpay.py`
+(which is why requirements.txt pins wechatpayv3 exactly).
+
+Both ways WeChat Pay signs are supported, because merchants migrate from one to the other and meanwhile receive
+both: "platform public key" mode (WECHATPAY_PUBLIC_KEY + _ID; Wechatpay-Serial is the key id, PUB_KEY_ID_...) and
+"platform certificate" mode (Wechatpay-Serial is a certificate serial; the certificates are downloaded from
+/v3/certificates, decrypted with the APIv3 key, cached per container). The serial each message carries chooses the
+key. An unknown serial triggers at most one download per CERTIFICATE_REFRESH_SECONDS, so forged serials cannot
+make every request call WeChat. Without a public key the wechatpayv3 client is built from certificates we
+downloaded (its own download at construction would go to the production gateway before ours can be set).
 
 Notifications are verified here, not with wechatpayv3's `callback()`: that helper does not check the
 timestamp (a captured notification could be replayed forever), answers None for every failure, turns the raw
@@ -29,10 +37,11 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,6 +59,7 @@ DEFAULT_TRANSFER_REPORT_INFOS: tuple[tuple[str, str], ...] = (
 )
 DEFAULT_USER_RECV_PERCEPTION = "劳务报酬"
 _RETRYABLE_CODES = frozenset({"SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANK_ERROR", "SYSTEMERROR"})
+CERTIFICATE_REFRESH_SECONDS = 60.0
 
 
 # --------------------------------------------------------------------------------------------------- errors
@@ -105,6 +115,10 @@ class DecryptError(WeChatPayError):
 
 class MalformedNotification(WeChatPayError):
     """Signed, but not the JSON envelope WeChat Pay sends."""
+
+
+class BillNotReady(WeChatPayError):
+    """STATEMENT_CREATING: the day's bill is still being made (from about 9:00 the next day); ask again later."""
 
 
 # --------------------------------------------------------------------------------------------------- values
@@ -263,6 +277,28 @@ class TradeBillRow:
 
 
 @dataclass(frozen=True)
+class FundFlowRow:
+    """One line of a fund-flow bill (资金账单) of the basic account: money in or out, in fen. `voucher_no`
+    (业务凭证号) is the merchant's number of the business: out_trade_no for a payment and its fee, out_refund_no
+    for a refund, out_bill_no for a merchant transfer."""
+
+    booked_at: datetime  # 记账时间
+    wechatpay_no: str  # 微信支付业务单号
+    flow_no: str  # 资金流水单号
+    business_name: str  # 业务名称: 交易, 退款, 商家转账 ...
+    business_type: str  # 业务类型: 交易, 扣除交易手续费, 退款, 商家转账 ...
+    income: bool  # 收支类型: 收入 (True) / 支出
+    amount_fen: int  # 收支金额, positive
+    balance_fen: int  # 账户结余
+    voucher_no: str
+
+    @property
+    def is_transfer(self) -> bool:
+        """A payout to a person's balance (商家转账, 企业付款 of the older API)."""
+        return not self.income and any(w in self.business_name + self.business_type for w in ("转账", "企业付款"))
+
+
+@dataclass(frozen=True)
 class Notification:
     """A verified, decrypted notification. `resource` is the decrypted JSON (for TRANSACTION.* feed it to
     `Order.from_resource`, REFUND.* to `Refund.from_resource`, MCHTRANSFER.* to `Transfer.from_resource`)."""
@@ -318,6 +354,115 @@ def _api_error(status: int, body: Any) -> WeChatPayError:
     return cls(status, code, message)
 
 
+def _serial_number(serial: str) -> int | None:
+    """A certificate serial as WeChat writes it (hex, any case, maybe leading zeros) -> its number; None if not hex."""
+    try:
+        return int(serial, 16) if serial and len(serial) <= 64 else None
+    except ValueError:
+        return None
+
+
+class PlatformCertificates:
+    """The WeChat Pay platform certificates of certificate mode, by serial number: downloaded from /v3/certificates
+    (signed like every answer, the certificates AES-GCM encrypted with the APIv3 key), only those valid now kept."""
+
+    def __init__(self, *, gateway: str, mchid: str, cert_serial_no: str, private_key_pem: str, apiv3_key: str,
+                 timeout: float | tuple[float, float], public_key: Callable[[str], Any],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._gateway = gateway
+        self._mchid = mchid
+        self._cert_serial_no = cert_serial_no
+        self._private_key_pem = private_key_pem
+        self._apiv3_key = apiv3_key
+        self._timeout = timeout
+        self._public_key = public_key  # the platform public key for a serial, if it is the public key's id
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._keys: dict[int, Any] = {}
+        self._pems: dict[int, str] = {}
+        self._downloaded_at: float | None = None
+        self.downloads = 0
+
+    def key(self, serial: str) -> Any:
+        """The public key of certificate `serial`, downloading the certificates when it is unknown (at most once per
+        CERTIFICATE_REFRESH_SECONDS); None when WeChat Pay has no such certificate."""
+        number = _serial_number(serial)
+        if number is None:
+            return None
+        with self._lock:
+            if number in self._keys:
+                return self._keys[number]
+            if self._downloaded_at is not None and self._clock() - self._downloaded_at < CERTIFICATE_REFRESH_SECONDS:
+                return None
+            self._download()
+            return self._keys.get(number)
+
+    def pems(self) -> dict[str, str]:
+        """serial (upper-case hex) -> certificate PEM, downloading them if not yet done."""
+        with self._lock:
+            if self._downloaded_at is None:
+                self._download()
+            return {format(number, "X"): pem for number, pem in self._pems.items()}
+
+    def _download(self) -> None:
+        import requests
+        from cryptography import x509
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+        from wechatpayv3.utils import build_authorization
+
+        self._downloaded_at = self._clock()
+        self.downloads += 1
+        path = "/v3/certificates"
+        private_key = load_pem_private_key(self._private_key_pem.encode(), None)
+        headers = {"Accept": "application/json", "User-Agent": "codelink",
+                   "Authorization": build_authorization(path, "GET", self._mchid, self._cert_serial_no, private_key)}
+        try:
+            response = requests.get(self._gateway + path, headers=headers, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise WeChatPayUnavailable(0, "NETWORK_ERROR", f"certificate download: {exc}") from exc
+        if response.status_code != 200:
+            raise _api_error(response.status_code, response.content)
+        keys: dict[int, Any] = {}
+        pems: dict[int, str] = {}
+        now = datetime.now(timezone.utc)
+        try:
+            for item in json.loads(response.content)["data"]:
+                sealed = item["encrypt_certificate"]
+                pem = AESGCM(self._apiv3_key.encode()).decrypt(
+                    sealed["nonce"].encode(), base64.b64decode(sealed["ciphertext"]),
+                    (sealed.get("associated_data") or "").encode()).decode("ascii")
+                certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
+                if certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+                    keys[certificate.serial_number] = certificate.public_key()
+                    pems[certificate.serial_number] = pem
+        except (KeyError, TypeError, ValueError, InvalidTag) as exc:
+            raise WeChatPayError(0, "BAD_RESPONSE", f"unreadable /v3/certificates answer: {exc}") from exc
+        # The answer is signed like any other: by the platform public key, or by one of the certificates it carries.
+        serial = response.headers.get("Wechatpay-Serial", "")
+        number = _serial_number(serial)
+        signer = self._public_key(serial) or (keys.get(number) if number is not None else None)
+        if signer is None or not _verify(signer, response.headers, response.content):
+            raise InvalidSignature(0, "RESPONSE_SIGNATURE_INVALID", "the /v3/certificates answer does not verify")
+        self._keys, self._pems = keys, pems
+
+
+def _verify(public_key: Any, headers: Mapping[str, str], body: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature as _BadSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    h = {k.lower(): v for k, v in headers.items()}
+    message = f"{h.get('wechatpay-timestamp', '')}\n{h.get('wechatpay-nonce', '')}\n".encode() + body + b"\n"
+    try:
+        public_key.verify(base64.b64decode(h.get("wechatpay-signature", ""), validate=True), message,
+                          padding.PKCS1v15(), hashes.SHA256())
+    except (_BadSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
 class WeChatPayGateway:
     """The merchant's side of WeChat Pay v3 for one mchid + mini-program appid (direct merchant mode)."""
 
@@ -354,6 +499,9 @@ class WeChatPayGateway:
         self._lock = threading.Lock()
         self._pay: Any = None  # the wechatpayv3 client, built on first use
         self._platform_key: Any = None  # the platform public key (cryptography), loaded on first use
+        self.certificates = PlatformCertificates(
+            gateway=self.gateway, mchid=mchid, cert_serial_no=cert_serial_no, private_key_pem=self._private_key,
+            apiv3_key=apiv3_key, timeout=timeout, public_key=self._public_key_for)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WeChatPayGateway:
@@ -365,7 +513,7 @@ class WeChatPayGateway:
             apiv3_key=settings.wechatpay_apiv3_key,
             public_key=settings.wechatpay_public_key,
             public_key_id=settings.wechatpay_public_key_id,
-            notify_url=settings.wechatpay_notify_url,
+            notify_url=settings.notify_url,
             gateway=settings.wechatpay_gateway,
         )
 
@@ -373,11 +521,13 @@ class WeChatPayGateway:
     def _client(self) -> Any:
         with self._lock:
             if self._pay is None:
-                if not (self._private_key and self._public_key_pem and self._public_key_id):
-                    raise WeChatPayError(0, "CONFIG_ERROR", "merchant private key, platform public key and "
-                                                            "its id are required (wechatpay_* settings)")
+                if not self._private_key:
+                    raise WeChatPayError(0, "CONFIG_ERROR", "the merchant private key is required (wechatpay_*)")
                 from wechatpayv3 import WeChatPay, WeChatPayType  # lazy: heavy import, see module docstring
 
+                mode: dict[str, Any] = {"public_key": self._public_key_pem, "public_key_id": self._public_key_id}
+                if not self.public_key_mode:
+                    mode = {"cert_dir": self._certificate_dir()}  # certificate mode, seeded by our own download
                 try:
                     pay = WeChatPay(
                         wechatpay_type=WeChatPayType.MINIPROG,
@@ -387,15 +537,29 @@ class WeChatPayGateway:
                         appid=self.appid,
                         apiv3_key=self._apiv3_key,
                         notify_url=self.notify_url,
-                        public_key=self._public_key_pem,
-                        public_key_id=self._public_key_id,
                         timeout=self._timeout,
+                        **mode,
                     )
                 except Exception as exc:  # wechatpayv3 raises bare Exception for unreadable keys
                     raise WeChatPayError(0, "CONFIG_ERROR", str(exc)) from exc
                 pay._core._gate_way = self.gateway  # no public way to set it in wechatpayv3 2.x
                 self._pay = pay
             return self._pay
+
+    @property
+    def public_key_mode(self) -> bool:
+        return bool(self._public_key_pem and self._public_key_id)
+
+    def _certificate_dir(self) -> str:
+        """A directory holding the platform certificates (PEM), for wechatpayv3 in certificate mode; /tmp is the
+        only writable place in SCF."""
+        import tempfile
+
+        directory = Path(tempfile.gettempdir()) / f"codelink-wechatpay-{self.mchid}"
+        directory.mkdir(parents=True, exist_ok=True)
+        for serial, pem in self.certificates.pems().items():
+            (directory / f"{serial}.pem").write_text(pem, encoding="ascii")
+        return str(directory)
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         """Call a wechatpayv3 method; return the body of a 2xx answer, raise WeChatPayError otherwise."""
@@ -533,13 +697,26 @@ class WeChatPayGateway:
     # --- reconciliation ---
     def trade_bill(self, bill_date: date | str, bill_type: str = "ALL") -> list[TradeBillRow]:
         """The day's trade bill (Beijing-time day), downloaded, hash-checked and parsed; [] for a day without
-        trades (WeChat has no file then)."""
+        trades (WeChat has no file then). BillNotReady while WeChat Pay is still making it."""
         day = bill_date.isoformat() if isinstance(bill_date, date) else bill_date
+        raw = self._bill("trade_bill", bill_date=day, bill_type=bill_type, tar_type="GZIP")
+        return parse_trade_bill(raw) if raw is not None else []
+
+    def fund_flow_bill(self, bill_date: date | str, account_type: str = "BASIC") -> list[FundFlowRow]:
+        """The day's fund-flow bill (资金账单) of one account, as trade_bill."""
+        day = bill_date.isoformat() if isinstance(bill_date, date) else bill_date
+        raw = self._bill("fundflow_bill", bill_date=day, account_type=account_type, tar_type="GZIP")
+        return parse_fund_flow_bill(raw) if raw is not None else []
+
+    def _bill(self, method: str, **params: str) -> bytes | None:
+        """Ask for a bill, download and hash-check it; None when the day has none (NO_STATEMENT_EXIST)."""
         try:
-            info = _json_object(self._call("trade_bill", bill_date=day, bill_type=bill_type, tar_type="GZIP"))
+            info = _json_object(self._call(method, **params))
         except WeChatPayError as exc:
             if exc.code == "NO_STATEMENT_EXIST":
-                return []
+                return None
+            if exc.code == "STATEMENT_CREATING":
+                raise BillNotReady(exc.status, exc.code, exc.message) from exc
             raise
         url = str(info.get("download_url") or "")
         # wechatpayv3 signs the path after the gateway; a URL elsewhere would be requested wrongly.
@@ -555,7 +732,7 @@ class WeChatPayGateway:
         digest = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
         if not hmac.compare_digest(digest, str(info.get("hash_value", "")).lower()):
             raise WeChatPayError(0, "BILL_HASH_MISMATCH", "the downloaded bill does not match its hash")
-        return parse_trade_bill(raw)
+        return raw
 
     # --- notifications ---
     def parse_notification(
@@ -576,21 +753,13 @@ class WeChatPayGateway:
             raise InvalidSignature(401, "SIGN_ERROR", "Wechatpay-Timestamp/-Nonce/-Signature/-Serial missing")
         if h.get("wechatpay-signature-type", SIGNATURE_TYPE) != SIGNATURE_TYPE:
             raise InvalidSignature(401, "SIGN_ERROR", f"unsupported {h['wechatpay-signature-type']!r}")
-        if not hmac.compare_digest(serial.encode(), self._public_key_id.encode()):
+        # The serial chooses the key: the platform public key's id, or a platform certificate's serial.
+        key = self._public_key_for(serial) or self.certificates.key(serial)
+        if key is None:
             raise UnknownSerial(401, "UNKNOWN_SERIAL", f"unknown Wechatpay-Serial {serial[:64]!r}")
-
-        from cryptography.exceptions import InvalidSignature as _BadSignature
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding
-
-        message = f"{timestamp}\n{nonce}\n".encode() + raw + b"\n"
-        try:
-            # WeChat's signature probes ("WECHATPAY/SIGNTEST/...") are not base64 and end up here too.
-            self._platform_public_key().verify(
-                base64.b64decode(signature, validate=True), message, padding.PKCS1v15(), hashes.SHA256()
-            )
-        except (_BadSignature, binascii.Error, ValueError) as exc:
-            raise InvalidSignature(401, "SIGN_ERROR", "signature does not verify") from exc
+        # WeChat's signature probes ("WECHATPAY/SIGNTEST/...") are not base64 and fail here too.
+        if not _verify(key, h, raw):
+            raise InvalidSignature(401, "SIGN_ERROR", "signature does not verify")
         try:
             sent_at = int(timestamp)
         except ValueError as exc:
@@ -598,6 +767,12 @@ class WeChatPayGateway:
         if abs(now.timestamp() - sent_at) > NOTIFICATION_MAX_AGE.total_seconds():
             raise StaleNotification(401, "STALE_NOTIFICATION", f"timestamp {sent_at} is over 5 minutes away")
         return self._decrypt_envelope(raw)
+
+    def _public_key_for(self, serial: str) -> Any:
+        """The platform public key when `serial` is its id (public key mode), else None."""
+        if self._public_key_id and hmac.compare_digest(serial.encode(), self._public_key_id.encode()):
+            return self._platform_public_key()
+        return None
 
     def _platform_public_key(self) -> Any:
         with self._lock:
@@ -672,25 +847,65 @@ def _bill_fields(line: str) -> list[str]:
     return line[1:].split(",`")
 
 
-def parse_trade_bill(content: bytes) -> list[TradeBillRow]:
-    """Parse a trade bill file (the CSV WeChat Pay serves, already un-gzipped)."""
+_FUND_FLOW_COLUMNS = ("记账时间", "微信支付业务单号", "资金流水单号", "业务名称", "业务类型", "收支类型",
+                      "收支金额（元）", "账户结余（元）", "业务凭证号")
+
+
+def _bill_sections(content: bytes, required: Sequence[str], summary_title: str
+                   ) -> tuple[list[str], dict[str, int], list[list[str]], list[str]]:
+    """A bill file's (header, column index, detail lines' fields, summary fields): a header line, detail lines with
+    backtick-prefixed fields, a summary title line and the summary line. Brackets in names are made full-width
+    (both forms occur in published bills: 收支金额（元） and 收支金额(元))."""
     lines = [line for line in content.decode("utf-8-sig").splitlines() if line.strip()]
     if not lines:
         raise WeChatPayError(0, "BILL_FORMAT", "empty bill")
-    header = [name.strip().lstrip("\ufeff") for name in lines[0].split(",")]
+    header = [name.strip().lstrip("\ufeff").replace("(", "（").replace(")", "）") for name in lines[0].split(",")]
     index = {name: i for i, name in enumerate(header)}
-    missing = [c for c in _REQUIRED_BILL_COLUMNS if c not in index]
+    missing = [c for c in required if c not in index]
     if missing:
         raise WeChatPayError(0, "BILL_FORMAT", f"missing columns {missing}")
-    summary_at = next((i for i, line in enumerate(lines) if line.startswith("总交易单数")), None)
+    summary_at = next((i for i, line in enumerate(lines) if line.startswith(summary_title)), None)
     if summary_at is None or summary_at + 1 >= len(lines):
         raise WeChatPayError(0, "BILL_FORMAT", "no summary lines")
-
-    rows = []
+    details = []
     for line in lines[1:summary_at]:
         values = _bill_fields(line)
         if len(values) != len(header):
             raise WeChatPayError(0, "BILL_FORMAT", f"{len(values)} fields, header has {len(header)}")
+        details.append(values)
+    return header, index, details, _bill_fields(lines[summary_at + 1])
+
+
+def parse_fund_flow_bill(content: bytes) -> list[FundFlowRow]:
+    """Parse a fund-flow bill file (header, lines with backtick-prefixed fields, a summary header and line)."""
+    _, index, details, summary = _bill_sections(content, _FUND_FLOW_COLUMNS, "资金流水总笔数")
+    rows = []
+    for values in details:
+        get = {name: values[i] for name, i in index.items()}
+        direction = get["收支类型"]
+        if direction not in ("收入", "支出"):
+            raise WeChatPayError(0, "BILL_FORMAT", f"收支类型 {direction!r}")
+        rows.append(FundFlowRow(
+            booked_at=datetime.strptime(get["记账时间"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING),
+            wechatpay_no=get["微信支付业务单号"], flow_no=get["资金流水单号"], business_name=get["业务名称"],
+            business_type=get["业务类型"], income=direction == "收入",
+            amount_fen=abs(_yuan_to_fen(get["收支金额（元）"], "收支金额")),
+            balance_fen=_yuan_to_fen(get["账户结余（元）"], "账户结余"), voucher_no=get["业务凭证号"],
+        ))
+    try:
+        counted = int(Decimal(summary[0]))  # "20.0" occurs as well as "20"
+    except InvalidOperation as exc:
+        raise WeChatPayError(0, "BILL_FORMAT", f"summary count {summary[0]!r}") from exc
+    if counted != len(rows):
+        raise WeChatPayError(0, "BILL_FORMAT", f"summary counts {summary[0]!r} lines, bill has {len(rows)}")
+    return rows
+
+
+def parse_trade_bill(content: bytes) -> list[TradeBillRow]:
+    """Parse a trade bill file (the CSV WeChat Pay serves, already un-gzipped)."""
+    _, index, details, summary = _bill_sections(content, _REQUIRED_BILL_COLUMNS, "总交易单数")
+    rows = []
+    for values in details:
 
         def get(column: str, values: list[str] = values) -> str:
             return values[index[column]] if column in index else ""
@@ -726,7 +941,6 @@ def parse_trade_bill(content: bytes) -> list[TradeBillRow]:
             requested_refund_fen=_yuan_to_fen(get("申请退款金额"), "申请退款金额"),
             fee_remark=get("费率备注"),
         ))
-    summary = _bill_fields(lines[summary_at + 1])
     if not summary[0].isdigit() or int(summary[0]) != len(rows):
         raise WeChatPayError(0, "BILL_FORMAT", f"summary counts {summary[0]!r} lines, bill has {len(rows)}")
     return rows

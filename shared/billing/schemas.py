@@ -121,7 +121,8 @@ class RunsQuery(BaseModel):
 class ReconciliationRun(BaseModel):
     id: int
     bill_date: date
-    status: Literal["matched", "differences", "failed"]
+    # pending: WeChat Pay is still making the day's bills (STATEMENT_CREATING); the hourly run asks again.
+    status: Literal["matched", "differences", "failed", "pending"]
     bill_lines: int
     matched_lines: int
     diff_count: int
@@ -129,6 +130,12 @@ class ReconciliationRun(BaseModel):
     bill_refund_fen: int
     ours_paid_fen: int
     ours_refund_fen: int
+    # The fund-flow bill (资金账单): its lines, money in and out of the basic account, the transfers it shows and ours.
+    fund_lines: int = 0
+    fund_income_fen: int = 0
+    fund_expense_fen: int = 0
+    bill_transfer_fen: int = 0
+    ours_transfer_fen: int = 0
     error: str | None
     runs: int
     started_at: datetime
@@ -143,9 +150,10 @@ class RunList(BaseModel):
 class ReconciliationDiff(BaseModel):
     id: int
     kind: Literal["missing_in_ledger", "missing_in_bill", "amount_mismatch", "state_mismatch"]
-    line_type: Literal["payment", "refund"]
-    out_trade_no: str
+    line_type: Literal["payment", "refund", "transfer"]
+    out_trade_no: str | None  # None for a transfer line
     out_refund_no: str | None
+    out_bill_no: str | None = None  # a transfer line's number (商家转账)
     bill_amount_fen: int | None
     our_amount_fen: int | None
     bill_state: str | None

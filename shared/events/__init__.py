@@ -639,7 +639,7 @@ class ReconciliationRecorded(Event):
     entity, entity_key, user_keys, actor_key = "reconciliation", "run_id", (), "actor_id"
     run_id: int
     bill_date: str
-    status: str  # matched / differences / failed
+    status: str  # matched / differences / failed / pending (the bill was not ready yet)
     diffs: int
     error: str | None = None
     actor_id: int | None = None

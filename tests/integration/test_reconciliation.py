@@ -215,3 +215,110 @@ def test_reconciliation_is_for_admins(world, day_of_trades, day):
     assert call("GET", "/billing/admin/reconciliation/yesterday", token=admin.token).status == 422
     today = day.next_morning.astimezone(SHANGHAI).date().isoformat()
     assert call("POST", f"/billing/admin/reconciliation/{today}/run", token=admin.token).status == 422
+
+
+# --- bills not ready yet (STATEMENT_CREATING) and the hourly timer ---
+
+
+def test_a_bill_still_being_made_leaves_the_day_pending_and_a_later_run_reconciles_it(
+        day_of_trades, wxpay, monkeypatch, clock, day, world):
+    monkeypatch.setattr(wxpay, "bills_ready_hour", 11)  # WeChat Pay has the day's bills at 11:00 the next day
+    clock.set(day.next_morning)  # 10:00: too early
+    result = timer("payments_reconcile")
+    assert result["status"] == "pending" and result["bill_date"] == day.date.isoformat()
+    r = run_row(day)
+    assert r.status == "pending" and "STATEMENT_CREATING" in r.error and r.diff_count == 0
+    admin = world.admin()
+    listing = call("GET", "/billing/admin/reconciliation", token=admin.token)
+    assert listing.status == 200 and listing["items"][0]["status"] == "pending"
+
+    clock.advance(timedelta(hours=1))  # 11:00: the next hourly run
+    result = timer("payments_reconcile")
+    assert result["status"] == "matched" and result["matched"] == 3
+    r = run_row(day)
+    assert (r.status, r.runs, r.error) == ("matched", 2, None)
+
+    # 12:00: the day has its final result and is not downloaded again.
+    clock.advance(timedelta(hours=1))
+    again = timer("payments_reconcile")
+    assert again == {"bill_date": day.date.isoformat(), "status": "matched", "skipped": True}
+    assert run_row(day).runs == 2
+
+
+def test_the_timer_catches_up_a_day_left_pending(day_of_trades, wxpay, monkeypatch, clock, day):
+    monkeypatch.setattr(wxpay, "bills_ready_hour", 25)  # not ready at all on D+1
+    clock.set(day.next_morning + timedelta(hours=13))  # 23:00, the last run of D+1
+    assert timer("payments_reconcile")["status"] == "pending"
+    clock.advance(timedelta(hours=11))  # 10:00 on D+2: yesterday is D+1 now, D is still pending
+    result = timer("payments_reconcile")
+    [earlier] = result["earlier"]
+    assert earlier["bill_date"] == day.date.isoformat() and earlier["status"] == "matched"
+    assert run_row(day).status == "matched"
+
+
+def test_a_pending_answer_never_replaces_a_final_result(day_of_trades, wxpay, monkeypatch, clock, day, world):
+    assert reconcile_yesterday()["status"] == "matched"
+    monkeypatch.setattr(wxpay, "bills_ready_hour", 23)  # an admin re-run gets STATEMENT_CREATING (WeChat hiccup)
+    admin = world.admin()
+    rerun = call("POST", f"/billing/admin/reconciliation/{day.date.isoformat()}/run", token=admin.token)
+    assert rerun.status == 200 and rerun["run"]["status"] == "matched" and rerun["run"]["runs"] == 2
+
+
+# --- the fund-flow bill: payouts ---
+
+
+def paid_out(world, wxpay) -> str:
+    """A task delivered, accepted, and its payout confirmed by the developer on the day; returns its out_bill_no."""
+    from tests.support.payouts import accept, delivered_task, payouts, wait_state, work_jobs
+
+    merchant, dev = world.merchant(), world.developer()
+    task = delivered_task(world, merchant, dev)
+    accept(merchant, task["id"])
+    work_jobs()
+    [p] = payouts(dev)
+    wxpay.confirm_transfer(p["out_bill_no"])
+    wait_state(dev, p["id"], "paid")
+    return p["out_bill_no"]
+
+
+def test_payouts_are_reconciled_against_the_fund_flow_bill(world, wxpay, clock, day):
+    out_bill_no = paid_out(world, wxpay)
+    clock.set(day.next_morning)
+    result = reconcile_yesterday()
+    assert result["status"] == "matched", rows("SELECT * FROM reconciliation_diffs")
+    r = run_row(day)
+    assert r.bill_transfer_fen == r.ours_transfer_fen == 42_500
+    assert r.fund_lines >= 3 and r.fund_income_fen == 50_000  # the escrow payment came in
+    assert r.fund_expense_fen > 42_500  # the transfer and the payment's fee went out
+    assert rows("SELECT * FROM reconciliation_diffs") == []
+    assert out_bill_no
+
+
+def test_a_transfer_missing_from_or_unknown_to_the_fund_flow_is_a_difference(world, wxpay, clock, day,
+                                                                              monkeypatch):
+    ours = paid_out(world, wxpay)
+    original = wxpay.fund_flow_bill_csv
+
+    def bill(d):
+        text = original(d).decode("utf-8")
+        lines = text.split("\r\n")
+        # Our transfer's line is replaced by one WeChat Pay never told us about, of another amount.
+        lines = [ln.replace(f"`{ours}", "`PO999GHOST01A1").replace("`425.00,", "`425.01,") if "商家转账" in ln
+                 else ln for ln in lines]
+        return "\r\n".join(lines).encode("utf-8")
+
+    monkeypatch.setattr(wxpay, "fund_flow_bill_csv", bill)
+    clock.set(day.next_morning)
+    result = reconcile_yesterday()
+    assert result["status"] == "differences"
+    transfer_diffs = rows("SELECT * FROM reconciliation_diffs WHERE line_type = 'transfer'")
+    diffs = {(d.kind, d.out_bill_no): d for d in transfer_diffs}
+    assert set(diffs) == {("missing_in_ledger", "PO999GHOST01A1"), ("missing_in_bill", ours)}
+    assert diffs[("missing_in_ledger", "PO999GHOST01A1")].bill_amount_fen == 42_501
+    assert diffs[("missing_in_bill", ours)].our_amount_fen == 42_500
+    assert all(d.out_trade_no is None for d in diffs.values())
+    admin = world.admin()
+    world.renew(admin)  # logged in the day before, to approve the task
+    detail = call("GET", f"/billing/admin/reconciliation/{day.date.isoformat()}", token=admin.token)
+    assert detail.status == 200, detail.body
+    assert {d["out_bill_no"] for d in detail["diffs"]} == {"PO999GHOST01A1", ours}

@@ -13,9 +13,11 @@ import pytest
 
 from infra.fakes.tencent_scf import FakeScf
 from shared.adapters.scf import FunctionInvoker, InvokeError
+from shared.adapters.tencent import ROLE_VARIABLES, StaticCredential
 
 SECRET_ID = "AKIDtest0000000000000000000000000000"
 SECRET_KEY = "test-secret-key"
+TOKEN = "test-session-token-0123456789"
 
 
 class Recorder:
@@ -44,16 +46,18 @@ def dispatch() -> Recorder:
 
 @pytest.fixture
 def fake(dispatch: Recorder) -> Iterator[FakeScf]:
-    server = FakeScf(dispatch, SECRET_ID, SECRET_KEY, functions={"jobs_worker", "api"}, namespace="codelink")
+    server = FakeScf(dispatch, SECRET_ID, SECRET_KEY, token=TOKEN, functions={"jobs_worker", "api"},
+                     namespace="codelink", qualifiers={"$LATEST", "$DEFAULT", "live"})
     server.start()
     yield server
     server.stop()
 
 
-def _invoker(server: FakeScf, **overrides: str) -> FunctionInvoker:
+def _invoker(server: FakeScf, **overrides: str | None) -> FunctionInvoker:
+    credential = StaticCredential((str(overrides.pop("secret_id", SECRET_ID)),
+                                   str(overrides.pop("secret_key", SECRET_KEY)), overrides.pop("token", TOKEN)))
     args = {
-        "secret_id": SECRET_ID,
-        "secret_key": SECRET_KEY,
+        "credential": credential,
         "endpoint": f"127.0.0.1:{server.port}",
         "protocol": "http",
         "region": "ap-guangzhou",
@@ -138,19 +142,40 @@ def test_invocations_control_endpoint(fake: FakeScf) -> None:
     assert record["event"] == {"kind": "kick"} and record["status"] == "succeeded"
 
 
-def test_from_settings_reads_the_scf_settings(fake: FakeScf, dispatch: Recorder) -> None:
+def test_from_settings_reads_the_scf_settings(fake: FakeScf, dispatch: Recorder,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from shared.config import Settings
 
+    for name, value in zip(ROLE_VARIABLES, (SECRET_ID, SECRET_KEY, TOKEN), strict=True):
+        monkeypatch.setenv(name, value)  # what SCF injects from the execution role
     settings = Settings(  # type: ignore[call-arg]
-        tencent_secret_id=SECRET_ID,
-        tencent_secret_key=SECRET_KEY,
         scf_endpoint=f"127.0.0.1:{fake.port}",
         scf_protocol="http",
-        scf_namespace="codelink",
+        functions_namespace="codelink",
+        jobs_worker_qualifier="live",
     )
     FunctionInvoker.from_settings(settings).invoke_async("jobs_worker", {"kind": "kick"})
     assert dispatch.done.wait(timeout=5)
     assert dispatch.calls == [("jobs_worker", {"kind": "kick"})]
+    [record] = fake.invocations("jobs_worker")
+    assert record["qualifier"] == "live" and record["namespace"] == "codelink"
+
+
+def test_the_kick_names_its_qualifier(fake: FakeScf) -> None:
+    """Invoke without a Qualifier runs $LATEST, the triggers run $DEFAULT: the adapter always names one."""
+    _invoker(fake).invoke_async("jobs_worker", {"kind": "kick"})
+    assert fake.wait_idle(timeout=5)
+    assert [r["qualifier"] for r in fake.invocations()] == ["$DEFAULT"]
+    with pytest.raises(InvokeError) as refused:
+        _invoker(fake, qualifier="v999").invoke_async("jobs_worker", {"kind": "kick"})
+    assert refused.value.code == "ResourceNotFound.Qualifier"
+
+
+def test_a_temporary_key_without_its_session_token_is_refused(fake: FakeScf) -> None:
+    with pytest.raises(InvokeError) as refused:
+        _invoker(fake, token=None).invoke_async("jobs_worker", {"kind": "kick"})
+    assert refused.value.code == "AuthFailure.TokenFailure"
+    assert fake.invocations() == []
 
 
 def test_importing_the_adapter_does_not_import_the_sdk() -> None:

@@ -16,9 +16,11 @@ import pytest
 
 from infra.fakes.tencent_sms import FakeTencentSms
 from shared.adapters.sms import SmsError, SmsSender
+from shared.adapters.tencent import ROLE_VARIABLES, StaticCredential
 
 SECRET_ID = "AKIDtest0000000000000000000000000000"
 SECRET_KEY = "test-secret-key"
+TOKEN = "test-session-token-0123456789"  # the fake holds the key to be temporary, like an execution role's
 APP_ID = "1400123456"
 SIGN = "CodeLink"
 TEMPLATE = "100001"
@@ -27,16 +29,17 @@ PHONE = "+8613800138000"
 
 @pytest.fixture
 def fake() -> Iterator[FakeTencentSms]:
-    server = FakeTencentSms(SECRET_ID, SECRET_KEY, sdk_app_id=APP_ID, sign_name=SIGN)
+    server = FakeTencentSms(SECRET_ID, SECRET_KEY, token=TOKEN, sdk_app_id=APP_ID, sign_name=SIGN)
     server.start()
     yield server
     server.stop()
 
 
-def _sender(server: FakeTencentSms, **overrides: str) -> SmsSender:
+def _sender(server: FakeTencentSms, **overrides: str | None) -> SmsSender:
+    credential = StaticCredential((str(overrides.pop("secret_id", SECRET_ID)),
+                                   str(overrides.pop("secret_key", SECRET_KEY)), overrides.pop("token", TOKEN)))
     args = {
-        "secret_id": SECRET_ID,
-        "secret_key": SECRET_KEY,
+        "credential": credential,
         "endpoint": f"127.0.0.1:{server.port}",
         "protocol": "http",
         "region": "ap-guangzhou",
@@ -82,7 +85,7 @@ def test_unknown_secret_id_is_refused(fake: FakeTencentSms) -> None:
 def test_stale_timestamp_is_refused() -> None:
     # The fake's clock runs 10 minutes ahead: the SDK's X-TC-Timestamp is too old for it.
     server = FakeTencentSms(
-        SECRET_ID, SECRET_KEY, sdk_app_id=APP_ID, sign_name=SIGN, clock=lambda: time.time() + 600
+        SECRET_ID, SECRET_KEY, token=TOKEN, sdk_app_id=APP_ID, sign_name=SIGN, clock=lambda: time.time() + 600
     )
     server.start()
     try:
@@ -162,8 +165,7 @@ def test_unreachable_endpoint_is_an_sms_error() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     sender = SmsSender(
-        SECRET_ID,
-        SECRET_KEY,
+        StaticCredential((SECRET_ID, SECRET_KEY, TOKEN)),
         endpoint=f"127.0.0.1:{port}",
         protocol="http",
         sdk_app_id=APP_ID,
@@ -175,12 +177,19 @@ def test_unreachable_endpoint_is_an_sms_error() -> None:
         sender.send_code(PHONE, "123456", 5)
 
 
-def test_from_settings_reads_the_sms_settings(fake: FakeTencentSms, monkeypatch: pytest.MonkeyPatch) -> None:
+def _role_environment(monkeypatch: pytest.MonkeyPatch, secret_id: str, secret_key: str, token: str) -> None:
+    for name, value in zip(ROLE_VARIABLES, (secret_id, secret_key, token), strict=True):
+        monkeypatch.setenv(name, value)
+
+
+def test_from_settings_uses_the_role_credentials_and_the_sms_region(
+        fake: FakeTencentSms, monkeypatch: pytest.MonkeyPatch) -> None:
     from shared.config import Settings
 
+    _role_environment(monkeypatch, SECRET_ID, SECRET_KEY, TOKEN)
     settings = Settings(  # type: ignore[call-arg]
-        tencent_secret_id=SECRET_ID,
-        tencent_secret_key=SECRET_KEY,
+        tencent_region="ap-shanghai",  # the functions' region: SMS is not served there
+        sms_region="ap-nanjing",
         sms_endpoint=f"127.0.0.1:{fake.port}",
         sms_protocol="http",
         sms_sdk_app_id=APP_ID,
@@ -188,7 +197,38 @@ def test_from_settings_reads_the_sms_settings(fake: FakeTencentSms, monkeypatch:
         sms_template_id=TEMPLATE,
     )
     SmsSender.from_settings(settings).send_code(PHONE, "654321", 5)
-    assert fake.last_code(PHONE) == "654321"
+    [message] = fake.messages(PHONE)
+    assert message["params"][0] == "654321" and message["region"] == "ap-nanjing"
+
+
+def test_role_credentials_are_read_at_every_request(fake: FakeTencentSms, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SCF replaces the role's temporary credentials while a container lives: a cached client must follow."""
+    from shared.config import Settings
+
+    _role_environment(monkeypatch, SECRET_ID, SECRET_KEY, TOKEN)
+    sender = SmsSender.from_settings(Settings(  # type: ignore[call-arg]
+        sms_endpoint=f"127.0.0.1:{fake.port}", sms_protocol="http", sms_sdk_app_id=APP_ID, sms_sign_name=SIGN))
+    sender.send_code(PHONE, "111111", 5)
+    # The role's credentials rotate: the old ones stop working, the environment carries the new ones.
+    fake.credentials = {"AKIDrotated": "rotated-key"}
+    fake.tokens = {"AKIDrotated": "rotated-token-0123456789"}
+    _role_environment(monkeypatch, "AKIDrotated", "rotated-key", "rotated-token-0123456789")
+    sender.send_code(PHONE, "222222", 5)
+    assert fake.last_code(PHONE) == "222222"
+
+
+def test_a_temporary_key_without_its_session_token_is_refused(fake: FakeTencentSms) -> None:
+    for token in (None, "another-token-0123456789"):
+        with pytest.raises(SmsError) as refused:
+            _sender(fake, token=token).send_code(PHONE, "123456", 5)
+        assert refused.value.code == "AuthFailure.TokenFailure"
+    assert fake.messages() == []
+
+
+def test_sms_outside_its_regions_is_refused(fake: FakeTencentSms) -> None:
+    with pytest.raises(SmsError) as refused:
+        _sender(fake, region="ap-shanghai").send_code(PHONE, "123456", 5)
+    assert refused.value.code == "UnsupportedRegion"
 
 
 def test_importing_the_adapter_does_not_import_the_sdk() -> None:

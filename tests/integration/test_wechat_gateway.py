@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.fakes.wechat import FakeWeChat
+from infra.fakes.wechat import FORCE_REFRESH_DAILY_QUOTA, TOKEN_DAILY_QUOTA, FakeWeChat
 from shared.adapters.wechat import InvalidCode, TextCheck, WeChatError, WeChatGateway
 
 APPID = "wx-test-appid"
@@ -239,11 +239,96 @@ def test_access_token_is_fetched_once_and_renewed_when_expired(
     openid = fake.openid_for("alice")
     gateway.check_text("one", openid)
     gateway.check_text("two", openid)
-    assert fake.tokens_issued == 1
+    assert fake.stable_tokens_issued == 1 and fake.calls_today("stable_token") == 1
 
     fake.expire_access_tokens()  # the next call gets 42001; wechatpy fetches a new token and retries
     assert gateway.check_text("three", openid).passed
-    assert fake.tokens_issued == 2
+    assert fake.stable_tokens_issued == 2
+    assert fake.tokens_issued == 0  # cgi-bin/token is never called
+
+
+def test_containers_share_the_stable_token_instead_of_retiring_each_others(
+    fake: FakeWeChat, clock: ManualClock
+) -> None:
+    """Many SCF containers, each with its own client: with stable_token they all hold the same valid token."""
+    containers = [WeChatGateway(APPID, SECRET, fake.base_url) for _ in range(5)]
+    openid = fake.openid_for("alice")
+    for container in containers:
+        assert container.check_text("hello", openid).passed
+    assert fake.stable_tokens_issued == 1 and fake.calls_today("stable_token") == 5
+    assert len({c.client.access_token for c in containers}) == 1
+    clock.advance(3600)  # an hour later every container's token still works: nobody retired it
+    for container in containers:
+        assert container.check_text("again", openid).passed
+    assert fake.calls_today("stable_token") == 5 and fake.calls_today("token") == 0
+
+
+def test_per_container_cgi_bin_tokens_retire_each_other(fake: FakeWeChat, clock: ManualClock) -> None:
+    """Why not cgi-bin/token: the fake models WeChat's rule that a new token retires the previous after 5 minutes."""
+    url = f"{fake.base_url}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}"
+    first = _get(url)["access_token"]
+    second = _get(url)["access_token"]
+    check = f"{fake.base_url}/wxa/msg_sec_check?access_token="
+    assert _post(check + first, {"content": "x"})["errcode"] == 0  # both work for 5 minutes
+    clock.advance(301)
+    assert _post(check + first, {"content": "x"})["errcode"] == 42001  # container A lost its token
+    assert _post(check + second, {"content": "x"})["errcode"] == 0
+
+
+def _stable(fake: FakeWeChat, force: bool = False) -> dict:
+    body = {"grant_type": "client_credential", "appid": APPID, "secret": SECRET, "force_refresh": force}
+    return _post(f"{fake.base_url}/cgi-bin/stable_token", body)
+
+
+def _works(fake: FakeWeChat, token: str) -> bool:
+    return _post(f"{fake.base_url}/wxa/msg_sec_check?access_token={token}", {"content": "x"})["errcode"] == 0
+
+
+def test_stable_token_rules(fake: FakeWeChat, clock: ManualClock) -> None:
+    first = _stable(fake)
+    assert first["expires_in"] == 7200
+    clock.advance(1000)
+    again = _stable(fake)
+    assert again["access_token"] == first["access_token"] and again["expires_in"] == 6200  # same, less time
+    # cgi-bin/token is independent: it neither retires nor is retired by the stable token.
+    _get(f"{fake.base_url}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}")
+    clock.advance(301)
+    assert _works(fake, first["access_token"])
+    # In its last 5 minutes a new token is issued; the old one lives until it expires.
+    clock.advance(7200 - 1000 - 301 - 200)
+    renewed = _stable(fake)
+    assert renewed["access_token"] != first["access_token"] and renewed["expires_in"] == 7200
+    assert _works(fake, first["access_token"]) and _works(fake, renewed["access_token"])
+    clock.advance(201)
+    assert not _works(fake, first["access_token"]) and _works(fake, renewed["access_token"])
+
+
+def test_stable_token_force_refresh_rules(fake: FakeWeChat, clock: ManualClock) -> None:
+    first = _stable(fake)["access_token"]
+    forced = _stable(fake, force=True)["access_token"]
+    assert forced != first and not _works(fake, first) and _works(fake, forced)  # retired at once
+    assert _stable(fake, force=True)["access_token"] == forced  # within 30 s: not refreshed
+    for _ in range(FORCE_REFRESH_DAILY_QUOTA - 1):
+        clock.advance(31)
+        _stable(fake, force=True)
+    clock.advance(31)
+    assert _stable(fake, force=True)["errcode"] == 45009  # 20 forced refreshes a day
+    assert _stable(fake)["access_token"]  # normal mode still answers
+
+
+def test_cgi_bin_token_daily_quota(fake: FakeWeChat) -> None:
+    url = f"{fake.base_url}/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}"
+    with fake.lock:
+        fake._calls[("token", int((fake.clock() + 8 * 3600) // 86400))] = TOKEN_DAILY_QUOTA - 1
+    assert "access_token" in _get(url)
+    assert _get(url)["errcode"] == 45009
+
+
+def test_stable_token_with_a_wrong_secret_is_an_error(fake: FakeWeChat) -> None:
+    gateway = WeChatGateway(APPID, "wrong-secret", fake.base_url)
+    with pytest.raises(WeChatError) as refused:
+        gateway.check_text("x", fake.openid_for("bob"))
+    assert refused.value.errcode == 40125
 
 
 def test_api_calls_need_a_valid_access_token(fake: FakeWeChat) -> None:

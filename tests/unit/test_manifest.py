@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.local.manifest import DEFAULT_PATH, ROOT, ManifestError, load_manifest, parse_manifest
+from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError, load_manifest, parse_manifest
 
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
@@ -42,7 +42,10 @@ def function_dirs() -> set[str]:
 
 def test_every_function_module_is_declared_and_every_declared_function_exists(manifest) -> None:
     on_disk = function_dirs()
-    declared = set(manifest.functions)
+    migrate = load_manifest(MIGRATE_PATH)
+    assert set(migrate.functions) == {"migrate"} and not migrate.function("migrate").http
+    assert not migrate.timers  # runs only when the deployer invokes it
+    declared = set(manifest.functions) | set(migrate.functions)
     assert on_disk - declared == set(), "functions/<name>/index.py not declared in serverless.yml"
     assert declared - on_disk == set(), "declared in serverless.yml but functions/<name>/index.py is missing"
 
@@ -87,7 +90,6 @@ def _gaps(cron, start: datetime, count: int) -> set[timedelta]:
         ("orders_poll", timedelta(minutes=2)),
         ("payouts_sweep", timedelta(minutes=10)),
         ("memberships", timedelta(hours=1)),
-        ("payments_reconcile", timedelta(days=1)),
     ],
 )
 def test_schedules_have_the_asked_period(manifest, trigger: str, period: timedelta) -> None:
@@ -95,9 +97,14 @@ def test_schedules_have_the_asked_period(manifest, trigger: str, period: timedel
     assert _gaps(timer.expression, datetime(2025, 1, 1), 30) == {period}
 
 
-def test_payments_reconcile_runs_at_ten_beijing_time(manifest) -> None:
+def test_payments_reconcile_runs_hourly_from_ten_to_twenty_three_beijing_time(manifest) -> None:
+    """The bills are ready from about 10:00; while WeChat Pay says STATEMENT_CREATING the next hour tries again."""
     (timer,) = [t for t in manifest.timers if t.name == "payments_reconcile"]
-    assert timer.expression.next_after(datetime(2025, 1, 1)) == datetime(2025, 1, 1, 10)
+    runs, t = [], datetime(2025, 1, 1)
+    for _ in range(15):
+        t = timer.expression.next_after(t)
+        runs.append(t)
+    assert [r.hour for r in runs[:14]] == list(range(10, 24)) and runs[14] == datetime(2025, 1, 2, 10)
 
 
 def test_handlers_runtime_and_limits(manifest) -> None:
@@ -116,18 +123,30 @@ def test_function_names_equal_keys_and_namespace_comes_from_settings(manifest) -
     for name, spec in manifest.functions.items():
         assert spec.deployed_name == name
     document = yaml.safe_load(Path(DEFAULT_PATH).read_text(encoding="utf-8"))
-    assert document["inputs"]["namespace"] == "${env:SCF_NAMESPACE}"
+    assert document["inputs"]["namespace"] == "${env:FUNCTIONS_NAMESPACE}"
+    env = {item["key"]: item["value"] for item in document["inputs"]["functions"]["jobs_worker"]["environments"]}
+    assert env["FUNCTIONS_NAMESPACE"] == "${env:FUNCTIONS_NAMESPACE}"
 
 
 def test_environment_names_are_settings_and_values_come_from_env() -> None:
-    from shared.config import Settings
+    from shared.config import RESERVED_PREFIXES, Settings
 
-    document = yaml.safe_load(Path(DEFAULT_PATH).read_text(encoding="utf-8"))
-    fields = set(Settings.model_fields)
-    for name, body in document["inputs"]["functions"].items():
-        for item in body["environment"]:
-            assert item["key"].lower() in fields, f"{name}: {item['key']} is not a Settings field"
-            assert item["value"] == f"${{env:{item['key']}}}", f"{name}: {item['key']} must come from ${{env:...}}"
+    for path in (DEFAULT_PATH, MIGRATE_PATH):
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        fields = set(Settings.model_fields)
+        for name, body in document["inputs"]["functions"].items():
+            assert "environment" not in body, f"{name}: multi-scf reads `environments` and overwrites `environment`"
+            for item in body["environments"]:
+                assert item["key"].lower() in fields, f"{name}: {item['key']} is not a Settings field"
+                assert item["value"] == f"${{env:{item['key']}}}", f"{name}: {item['key']} must come from ${{env:...}}"
+                assert not item["key"].startswith(RESERVED_PREFIXES), f"{name}: {item['key']} is reserved by SCF"
+
+
+def test_rejects_environment_instead_of_environments(document) -> None:
+    doc = copy.deepcopy(document)
+    doc["inputs"]["functions"]["auth"]["environment"] = {"variables": {"A": "b"}}
+    with pytest.raises(ManifestError, match="environments"):
+        parse_manifest(doc)
 
 
 # --- the parser's own checks ---
