@@ -16,6 +16,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_TOKEN_SECRET = "dev-only-token-secret-change-me"
+# Ed25519 private key (base64 of the 32-byte seed) that signs growth reports in development and tests only.
+_DEV_REPORT_SIGNING_KEY = "YE8iEBfxsWHrUOg4BfZVcEqdrrnfCWBGquoUpb8fKZ4="
 
 
 class Settings(BaseSettings):
@@ -73,6 +75,11 @@ class Settings(BaseSettings):
     cos_secret_id: str = "AKIDdev"
     cos_secret_key: str = "dev-secret-key"
 
+    # --- Growth reports (shared/reports) ---
+    # Where the built report fonts are (`make fonts` → build/fonts; in SCF the reports layer, e.g. /opt/fonts).
+    report_font_dir: str | None = Field(None, description="directory of the report fonts; unset = build/fonts")
+    # Ed25519 key that signs the canonical report data: base64 of the 32-byte private seed (or a PKCS#8 PEM).
+    report_signing_key: str = _DEV_REPORT_SIGNING_KEY
 
     @model_validator(mode="after")
     def check_production_secrets(self) -> Settings:
@@ -82,6 +89,8 @@ class Settings(BaseSettings):
                 raise ValueError("TOKEN_SECRET must be set to a random value of 32+ characters in production")
             if self.database_url is None:
                 raise ValueError("DATABASE_URL must be set in production")
+            if self.report_signing_key == _DEV_REPORT_SIGNING_KEY:
+                raise ValueError("REPORT_SIGNING_KEY must be set to the deployment's own Ed25519 key in production")
         return self
 
 

@@ -1,0 +1,236 @@
+"""The report fonts: where they are, which characters they draw, what each glyph costs, and how they get into a PDF.
+
+Three fonts, built by `make fonts` (infra/fonts.py; the choice and licences in docs/REPORTS.md), found in the
+directory named by the REPORT_FONT_DIR setting (default: build/fonts; in SCF the reports layer):
+
+    primary  NotoSansSC-GB2312.ttf   Latin, punctuation and all of GB2312 — what nearly every report needs
+    rest     NotoSansSC-Rest.ttf     every other character of Noto Sans CJK SC (rare hanzi in names, 繁体, kana …)
+    latin    DejaVuSans.ttf          the Latin fallback (Vietnamese, IPA, more symbols)
+
+A document gets only the fonts its text needs (fpdf2 embeds every font added, used or not) and the fallbacks through
+`FPDF.set_fallback_fonts`. A character none of them has is replaced before layout (`FontSet.sanitize`), so a report
+never shows a missing-glyph box.
+
+Why `FontTemplate` exists: `FPDF.add_font` parses the font again for every document (~25 ms for the primary font,
+a whole report's budget), and on output fpdf2 subsets it with fontTools, which decompiles the cmap, post, hmtx and
+glyf tables of the whole font again (~20 ms). A template parses once per process and hands each document a TTFont
+whose tables are shallow copies of the parsed ones: fontTools' subsetter *replaces* the containers it prunes (glyph
+dict, metrics, cmap dicts, name list) instead of mutating them, so the template stays intact — except composite
+glyphs, whose component ids it rewrites in place: those are copied per document. `recalcBBoxes=False` lets fontTools
+write each glyph's bytes as they are instead of decoding and re-encoding every outline (the fonts' bounding boxes are
+already right: infra/fonts.py wrote them). tests/unit/test_report_fonts.py checks that a document built this way
+renders the same text as fpdf2's own `add_font`, and that the template is unchanged after many documents.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DIR = ROOT / "build" / "fonts"
+BUILD_VERSION = 1  # infra/fonts.py BUILD_VERSION this code understands
+
+PRIMARY_FILE = "NotoSansSC-GB2312.ttf"
+REST_FILE = "NotoSansSC-Rest.ttf"
+LATIN_FILE = "DejaVuSans.ttf"
+
+PRIMARY = "sc"
+REST = "screst"
+LATIN = "latin"
+
+# The tables infra/fonts.py leaves in the fonts; `_fresh_ttfont` knows how each one is pruned by the subsetter.
+_TABLES = frozenset({"head", "hhea", "maxp", "OS/2", "hmtx", "cmap", "loca", "glyf", "post", "name"})
+# What a glyph costs in the PDF besides its outline: hmtx + loca entries, its ToUnicode and width entries.
+GLYPH_OVERHEAD_BYTES = 24
+# Shown instead of a character that no font can draw (emoji, private use …); it is in the primary font.
+REPLACEMENT = "?"
+
+
+class FontsMissing(RuntimeError):
+    """The fonts are not where the settings say: run `make fonts` (or set REPORT_FONT_DIR)."""
+
+
+def font_dir() -> Path:
+    from shared.config import get_settings
+
+    configured = get_settings().report_font_dir
+    return Path(configured) if configured else DEFAULT_DIR
+
+
+class FontTemplate:
+    """One TrueType font parsed once; `install` puts a fresh, independent copy into an FPDF document."""
+
+    def __init__(self, path: Path, family: str) -> None:
+        from fontTools.ttLib import TTFont
+        from fpdf import FPDF
+
+        if not path.exists():
+            raise FontsMissing(f"report font {path} not found: run `make fonts` or set REPORT_FONT_DIR")
+        self.path = path
+        self.family = family
+        probe = FPDF()
+        probe.add_font(family, "", str(path))
+        self._proto = probe.fonts[family]
+        # lazy=None (not False): glyphs stay raw bytes — False would decode every outline (slow to load, and fontTools
+        # would then re-encode each used one on output).
+        font = TTFont(str(path), recalcBBoxes=False, recalcTimestamp=False)
+        tags = {t for t in font.keys() if t != "GlyphOrder"}
+        if not tags <= _TABLES:
+            raise FontsMissing(f"{path.name} has tables {sorted(tags - _TABLES)} the template cannot share:"
+                               " rebuild with `make fonts`")
+        self._tags = sorted(tags)
+        for tag in self._tags:
+            font[tag]  # noqa: B018 - decompile now, once
+        for sub in font["cmap"].tables:
+            sub.ensureDecompiled()
+        glyf = font["glyf"]
+        self._composites: list[str] = []
+        self.glyph_bytes: dict[str, int] = {}
+        for name in font.getGlyphOrder():
+            glyph = glyf.glyphs[name]
+            glyph.trim(remove_hinting=False, extended=glyf.extended)  # what the subsetter would do, done once
+            data = getattr(glyph, "data", b"")
+            if data and int.from_bytes(data[:2], "big", signed=True) < 0:
+                self._composites.append(name)
+            self.glyph_bytes[name] = len(data)
+        self._font = font
+        self.cmap: dict[int, str] = self._proto.cmap
+
+    def covers(self, codepoint: int) -> bool:
+        return codepoint in self.cmap
+
+    def cost(self, codepoint: int) -> int:
+        """Bytes this character's glyph adds to a PDF (before compression)."""
+        return self.glyph_bytes.get(self.cmap.get(codepoint, ".notdef"), 0) + GLYPH_OVERHEAD_BYTES
+
+    def _fresh_ttfont(self) -> Any:
+        from fontTools.ttLib import TTFont
+
+        src = self._font
+        font = TTFont(recalcBBoxes=False, recalcTimestamp=False)
+        font.sfntVersion = src.sfntVersion
+        for tag in self._tags:
+            table = copy.copy(src[tag])
+            if tag == "cmap":
+                table.tables = [copy.copy(sub) for sub in table.tables]
+            elif tag == "glyf":
+                table.glyphs = dict(table.glyphs)
+                for name in self._composites:
+                    table.glyphs[name] = copy.copy(table.glyphs[name])
+            font[tag] = table
+        font.setGlyphOrder(list(src.getGlyphOrder()))
+        return font
+
+    def install(self, pdf: Any) -> None:
+        """Add this font to `pdf` under its family name, as `pdf.add_font` would, without parsing it again."""
+        from fpdf.fonts import SubsetMap
+
+        font = copy.copy(self._proto)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = self._fresh_ttfont()
+        font.desc = copy.copy(self._proto.desc)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font.subset = SubsetMap(font)
+        pdf.fonts[self.family] = font
+
+
+@dataclass(frozen=True)
+class FontPlan:
+    """Which fonts one document needs, and what its glyphs cost."""
+
+    families: tuple[str, ...]  # in install order: primary first, then the fallbacks used
+    glyph_bytes: int
+
+
+class FontSet:
+    """The three report fonts, loaded lazily (the rest and Latin fonts only when a report needs them)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        manifest = directory / "fonts.json"
+        if not manifest.exists():
+            raise FontsMissing(f"no report fonts in {directory}: run `make fonts` or set REPORT_FONT_DIR")
+        version = json.loads(manifest.read_text()).get("version")
+        if version != BUILD_VERSION:
+            raise FontsMissing(f"report fonts in {directory} are build {version}, this code needs {BUILD_VERSION}:"
+                               " run `make fonts`")
+        self._files = {PRIMARY: PRIMARY_FILE, REST: REST_FILE, LATIN: LATIN_FILE}
+        self._templates: dict[str, FontTemplate] = {}
+        self._lock = threading.Lock()
+
+    def template(self, family: str) -> FontTemplate:
+        with self._lock:
+            found = self._templates.get(family)
+            if found is None:
+                found = self._templates[family] = FontTemplate(self.directory / self._files[family], family)
+            return found
+
+    @property
+    def primary(self) -> FontTemplate:
+        return self.template(PRIMARY)
+
+    def family_of(self, codepoint: int) -> str | None:
+        """The font that draws this character, in fallback order; None if none does."""
+        if self.primary.covers(codepoint) or codepoint in (0x0A, 0x0D):
+            return PRIMARY
+        for family in (REST, LATIN):
+            if self.template(family).covers(codepoint):
+                return family
+        return None
+
+    def sanitize(self, text: str) -> str:
+        """Text every character of which some font draws: invisible format and combining marks that no font has
+        (variation selectors, zero-width joiners) and emoji are dropped; any other unknown character becomes '?'."""
+        if all(self.primary.covers(ord(c)) for c in text):  # the common case, without the slow path
+            return text
+        out = []
+        for c in unicodedata.normalize("NFC", text):
+            if self.family_of(ord(c)) is not None:
+                out.append(c)
+            elif unicodedata.category(c) in ("Mn", "Me", "Cf", "Cc", "So", "Sk", "Cs", "Co"):
+                continue
+            else:
+                out.append(REPLACEMENT)
+        return "".join(out)
+
+    def cost(self, codepoint: int) -> int:
+        family = self.family_of(codepoint)
+        return 0 if family is None else self.template(family).cost(codepoint)
+
+    def plan(self, characters: Iterable[str]) -> FontPlan:
+        families = {PRIMARY}
+        total = 0
+        for c in set(characters):
+            cp = ord(c)
+            family = self.family_of(cp)
+            if family is None or cp < 0x20:
+                continue
+            families.add(family)
+            total += self.template(family).cost(cp)
+        ordered = tuple(f for f in (PRIMARY, REST, LATIN) if f in families)
+        return FontPlan(ordered, total)
+
+    def install(self, pdf: Any, plan: FontPlan) -> None:
+        for family in plan.families:
+            self.template(family).install(pdf)
+        if len(plan.families) > 1:
+            pdf.set_fallback_fonts(list(plan.families[1:]), exact_match=False)
+
+
+@lru_cache(maxsize=4)
+def _font_set(directory: str) -> FontSet:
+    return FontSet(Path(directory))
+
+
+def get_fonts() -> FontSet:
+    """The process's font set for the configured directory (parsed once, then shared by every report)."""
+    return _font_set(str(font_dir()))
