@@ -65,6 +65,21 @@ def font_dir() -> Path:
     return Path(configured) if configured else DEFAULT_DIR
 
 
+@lru_cache(maxsize=1)
+def _trimmed_glyph_class() -> type:
+    """A fontTools Glyph whose padding was trimmed when the template loaded: the subsetter trims every glyph of every
+    output again (~25 µs each, ~10 ms a report); for these that is a no-op, so it is skipped. Removing hinting is
+    still done (the fonts have none, but the call stays correct)."""
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+    class TrimmedGlyph(Glyph):
+        def trim(self, remove_hinting: bool = False, *, extended: bool = False) -> None:
+            if remove_hinting:
+                super().trim(remove_hinting=True, extended=extended)
+
+    return TrimmedGlyph
+
+
 class FontTemplate:
     """One TrueType font parsed once; `install` puts a fresh, independent copy into an FPDF document."""
 
@@ -92,17 +107,24 @@ class FontTemplate:
         for sub in font["cmap"].tables:
             sub.ensureDecompiled()
         glyf = font["glyf"]
+        glyph_class = _trimmed_glyph_class()
         self._composites: list[str] = []
         self.glyph_bytes: dict[str, int] = {}
         for name in font.getGlyphOrder():
             glyph = glyf.glyphs[name]
-            glyph.trim(remove_hinting=False, extended=glyf.extended)  # what the subsetter would do, done once
+            glyph.trim(remove_hinting=False, extended=glyf.extended)  # what the subsetter would do, done once …
+            glyph.__class__ = glyph_class  # … so its per-document trim can be skipped
             data = getattr(glyph, "data", b"")
             if data and int.from_bytes(data[:2], "big", signed=True) < 0:
                 self._composites.append(name)
             self.glyph_bytes[name] = len(data)
         self._font = font
         self.cmap: dict[int, str] = self._proto.cmap
+
+    @property
+    def widths(self) -> Any:
+        """Advance widths by code point, in thousandths of the font size (fpdf2's own table)."""
+        return self._proto.cw
 
     def covers(self, codepoint: int) -> bool:
         return codepoint in self.cmap
@@ -166,6 +188,7 @@ class FontSet:
         self._files = {PRIMARY: PRIMARY_FILE, REST: REST_FILE, LATIN: LATIN_FILE}
         self._templates: dict[str, FontTemplate] = {}
         self._lock = threading.Lock()
+        self._primary: FontTemplate | None = None
 
     def template(self, family: str) -> FontTemplate:
         with self._lock:
@@ -176,7 +199,9 @@ class FontSet:
 
     @property
     def primary(self) -> FontTemplate:
-        return self.template(PRIMARY)
+        if self._primary is None:
+            self._primary = self.template(PRIMARY)
+        return self._primary
 
     def family_of(self, codepoint: int) -> str | None:
         """The font that draws this character, in fallback order; None if none does."""
