@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 import unicodedata
 from collections.abc import Iterable
@@ -52,6 +53,7 @@ _TABLES = frozenset({"head", "hhea", "maxp", "OS/2", "hmtx", "cmap", "loca", "gl
 GLYPH_OVERHEAD_BYTES = 24
 # Shown instead of a character that no font can draw (emoji, private use …); it is in the primary font.
 REPLACEMENT = "?"
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\U000e0000-\U000e01ef]")
 
 
 class FontsMissing(RuntimeError):
@@ -213,8 +215,11 @@ class FontSet:
         return None
 
     def sanitize(self, text: str) -> str:
-        """Text every character of which some font draws: invisible format and combining marks that no font has
-        (variation selectors, zero-width joiners) and emoji are dropped; any other unknown character becomes '?'."""
+        """Text every character of which some font draws: invisible format characters (zero-width joiners, bidi
+        controls, variation selectors) are dropped even where a font has a glyph for them; emoji, private-use and
+        combining marks no font has are dropped; any other unknown character (a letter of a script we carry no font
+        for) becomes '?'."""
+        text = _INVISIBLE.sub("", text)
         if all(self.primary.covers(ord(c)) for c in text):  # the common case, without the slow path
             return text
         out = []
