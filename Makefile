@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-fast lint typecheck invoke demo migrate package bench admin openapi ledger-check clean
+.PHONY: dev test test-fast lint typecheck invoke demo migrate package bench admin openapi ledger-check clean fonts
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,17 +14,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
+## The growth-report fonts (build/fonts, generated from Debian's fonts-noto-cjk and fonts-dejavu-core; see
+## docs/REPORTS.md). Quick when up to date; ~45 s the first time. poppler-utils reads PDFs back in the tests.
+FONT_PACKAGES := fonts-noto-cjk fonts-dejavu-core poppler-utils
+fonts: $(STAMP)
+	@bash infra/setup/ensure-apt.sh $(FONT_PACKAGES)
+	$(PY) -m infra.fonts
+
 ## Run the whole platform locally: PostgreSQL, fakes, functions behind http://127.0.0.1:9000, timers, jobs, demo data.
 dev: $(STAMP)
 	$(PY) -m infra.local.dev
 
 ## All tests (unit, integration, e2e) plus lint and type-check (Python 3.10 target). CI runs this.
-test: $(STAMP)
+test: $(STAMP) fonts
 	$(PY) -m ruff check .
 	$(PY) -m mypy shared functions infra
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) fonts
 	$(PY) -m pytest -q tests/unit
 
 lint: $(STAMP)
@@ -47,7 +54,7 @@ package: $(STAMP)
 	$(PY) -m infra.package
 
 ## Benchmarks (seeds 1,000,000 tasks once); results go to docs/BENCHMARKS.md.
-bench: $(STAMP)
+bench: $(STAMP) fonts
 	$(PY) -m bench.run
 
 ## Give a user the admin role: make admin PHONE=13800000000
