@@ -182,7 +182,7 @@ def build_noto(src: Path, face: int, unicodes: set[int], dst: Path, *, bmp_cmap_
 
 def _keep_only_shared_tables(font: Any) -> None:
     """Leave the tables shared/reports/fonts.py's FontTemplate knows how to share between documents."""
-    for tag in [t for t in font.keys() if t != "GlyphOrder" and t not in TABLES]:
+    for tag in [t for t in font.keys() if t != "GlyphOrder" and t not in TABLES]:  # noqa: SIM118 - not a dict
         del font[tag]
 
 

@@ -13,13 +13,14 @@ never shows a missing-glyph box.
 
 Why `FontTemplate` exists: `FPDF.add_font` parses the font again for every document (~25 ms for the primary font,
 a whole report's budget), and on output fpdf2 subsets it with fontTools, which decompiles the cmap, post, hmtx and
-glyf tables of the whole font again (~20 ms). A template parses once per process and hands each document a TTFont
-whose tables are shallow copies of the parsed ones: fontTools' subsetter *replaces* the containers it prunes (glyph
-dict, metrics, cmap dicts, name list) instead of mutating them, so the template stays intact — except composite
-glyphs, whose component ids it rewrites in place: those are copied per document. `recalcBBoxes=False` lets fontTools
-write each glyph's bytes as they are instead of decoding and re-encoding every outline (the fonts' bounding boxes are
-already right: infra/fonts.py wrote them). tests/unit/test_report_fonts.py checks that a document built this way
-renders the same text as fpdf2's own `add_font`, and that the template is unchanged after many documents.
+glyf tables of the whole font again (~20 ms; more for the 36,000-glyph rest font). A template parses once per
+process and hands each document a TTFont that holds only the glyphs that document draws, its tables shallow copies
+of the parsed ones. fontTools' subsetter *replaces* the containers it prunes (glyph dict, metrics, cmap dicts, name
+list) instead of mutating them, so the template stays intact; composite glyphs (whose component ids the subsetter
+would rewrite in place) are kept decoded, parts by name. `recalcBBoxes=False` lets fontTools write each glyph's
+bytes as they are instead of decoding and re-encoding every outline (the bounding boxes are already right:
+infra/fonts.py wrote them). tests/unit/test_report_fonts.py checks that a document built this way is byte for byte
+the one fpdf2's own `add_font` makes, and that the template is unchanged after many documents.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = ROOT / "build" / "fonts"
@@ -95,31 +96,46 @@ class FontTemplate:
         self.family = family
         probe = FPDF()
         probe.add_font(family, "", str(path))
-        self._proto = probe.fonts[family]
+        self._proto: Any = cast(Any, probe.fonts[family])  # an fpdf.fonts.TTFFont
         # lazy=None (not False): glyphs stay raw bytes — False would decode every outline (slow to load, and fontTools
         # would then re-encode each used one on output).
         font = TTFont(str(path), recalcBBoxes=False, recalcTimestamp=False)
-        tags = {t for t in font.keys() if t != "GlyphOrder"}
+        tags = {t for t in font.keys() if t != "GlyphOrder"}  # noqa: SIM118 - a TTFont is not a dict
         if not tags <= _TABLES:
             raise FontsMissing(f"{path.name} has tables {sorted(tags - _TABLES)} the template cannot share:"
                                " rebuild with `make fonts`")
         self._tags = sorted(tags)
         for tag in self._tags:
-            font[tag]  # noqa: B018 - decompile now, once
+            font[tag]  # decompile each table now, once
         for sub in font["cmap"].tables:
             sub.ensureDecompiled()
         glyf = font["glyf"]
         glyph_class = _trimmed_glyph_class()
-        self._composites: list[str] = []
         self.glyph_bytes: dict[str, int] = {}
+        self._components: dict[str, tuple[str, ...]] = {}
+        composites: list[str] = []
         for name in font.getGlyphOrder():
             glyph = glyf.glyphs[name]
             glyph.trim(remove_hinting=False, extended=glyf.extended)  # what the subsetter would do, done once …
             glyph.__class__ = glyph_class  # … so its per-document trim can be skipped
             data = getattr(glyph, "data", b"")
-            if data and int.from_bytes(data[:2], "big", signed=True) < 0:
-                self._composites.append(name)
             self.glyph_bytes[name] = len(data)
+            if data and int.from_bytes(data[:2], "big", signed=True) < 0:
+                composites.append(name)
+        for name in composites:
+            # A composite names its parts by glyph id, and the ids change in a document's smaller font: keep it
+            # decoded (parts by name), re-encoded for each document's glyph order on output.
+            self._components[name] = tuple(glyf.glyphs[name].getComponentNames(glyf))
+            glyf.glyphs[name].expand(glyf)
+        self._gid = {name: i for i, name in enumerate(font.getGlyphOrder())}
+        # per cmap subtable, glyph → every code point mapped to it (space is U+0020 and U+00A0): a document's cmap
+        # keeps all of them, as fontTools' subsetter would from the whole font
+        self._sub_unicodes: list[dict[str, list[int]]] = []
+        for sub in font["cmap"].tables:
+            reverse: dict[str, list[int]] = {}
+            for cp, name in sorted(sub.cmap.items()):
+                reverse.setdefault(name, []).append(cp)
+            self._sub_unicodes.append(reverse)
         self._font = font
         self.cmap: dict[int, str] = self._proto.cmap
 
@@ -135,43 +151,68 @@ class FontTemplate:
         """Bytes this character's glyph adds to a PDF (before compression)."""
         return self.glyph_bytes.get(self.cmap.get(codepoint, ".notdef"), 0) + GLYPH_OVERHEAD_BYTES
 
-    def _fresh_ttfont(self) -> Any:
+    def _fresh_ttfont(self, codepoints: Iterable[int]) -> Any:
+        """A TTFont holding just the glyphs of `codepoints` (plus space and the first four glyphs), its tables
+        shallow copies of the template's: what fontTools' subsetter then prunes on output is a few hundred glyphs,
+        not the 8,000 or 36,000 of the font, so a document's font costs the same whatever the font's size."""
         from fontTools.ttLib import TTFont
 
         src = self._font
+        names = set(self._font.getGlyphOrder()[:4])  # what fpdf2's subsetter adds anyway (recommended_glyphs)
+        names.update(self.cmap[cp] for cp in (*codepoints, 0x20) if cp in self.cmap)
+        todo = [n for n in names if n in self._components]
+        while todo:  # the parts of composite glyphs (DejaVu's accented letters)
+            for part in self._components[todo.pop()]:
+                if part not in names:
+                    names.add(part)
+                    todo.extend([part] if part in self._components else [])
+        order = sorted(names, key=self._gid.__getitem__)
         font = TTFont(recalcBBoxes=False, recalcTimestamp=False)
         font.sfntVersion = src.sfntVersion
         for tag in self._tags:
             table = copy.copy(src[tag])
-            if tag == "cmap":
-                table.tables = [copy.copy(sub) for sub in table.tables]
-            elif tag == "glyf":
-                table.glyphs = dict(table.glyphs)
-                for name in self._composites:
-                    table.glyphs[name] = copy.copy(table.glyphs[name])
+            if tag == "glyf":
+                table.glyphs = {n: src[tag].glyphs[n] for n in order}
+                table.glyphOrder = order
+                table._reverseGlyphOrder = {}
+            elif tag == "hmtx":
+                table.metrics = {n: src[tag].metrics[n] for n in order}
+            elif tag == "cmap":
+                table.tables = []
+                for sub, reverse in zip(src[tag].tables, self._sub_unicodes, strict=True):
+                    small = copy.copy(sub)
+                    small.cmap = {cp: n for n in order for cp in reverse.get(n, ())}
+                    table.tables.append(small)
             font[tag] = table
-        font.setGlyphOrder(list(src.getGlyphOrder()))
+        font.setGlyphOrder(order)
         return font
 
     def install(self, pdf: Any) -> None:
-        """Add this font to `pdf` under its family name, as `pdf.add_font` would, without parsing it again."""
+        """Add this font to `pdf` under its family name, as `pdf.add_font` would, without parsing it again. Call
+        `finish` before `pdf.output()`: the font's outlines are attached then, once it is known what was drawn."""
         from fpdf.fonts import SubsetMap
 
-        font = copy.copy(self._proto)
+        font: Any = copy.copy(self._proto)
         font.i = len(pdf.fonts) + 1
-        font.ttfont = self._fresh_ttfont()
+        font.ttfont = None
         font.desc = copy.copy(self._proto.desc)
         font.missing_glyphs = []
         font.biggest_size_pt = 0
         font.subset = SubsetMap(font)
         pdf.fonts[self.family] = font
 
+    def finish(self, font: Any) -> None:
+        """Attach to an installed font the outlines of exactly the characters the document drew with it."""
+        used = {cp for glyph, _ in font.subset.items() if glyph is not None and isinstance(glyph.unicode, tuple)
+                for cp in glyph.unicode}
+        font.ttfont = self._fresh_ttfont(used)
+
 
 @dataclass(frozen=True)
 class FontPlan:
     """Which fonts one document needs, and what its glyphs cost."""
 
-    families: tuple[str, ...]  # in install order: primary first, then the fallbacks used
+    families: tuple[str, ...]  # primary first, then the fallbacks needed
     glyph_bytes: int
 
 
@@ -246,14 +287,19 @@ class FontSet:
                 continue
             families.add(family)
             total += self.template(family).cost(cp)
-        ordered = tuple(f for f in (PRIMARY, REST, LATIN) if f in families)
-        return FontPlan(ordered, total)
+        return FontPlan(tuple(f for f in (PRIMARY, REST, LATIN) if f in families), total)
 
-    def install(self, pdf: Any, plan: FontPlan) -> None:
-        for family in plan.families:
+    def install(self, pdf: Any, family: str) -> None:
+        """Make `family` available in `pdf` (a no-op when it already is). Draw text in runs of one family
+        (`family_of`): fpdf2's own fallback is not used — `FPDF.text` ignores it."""
+        if family not in pdf.fonts:
             self.template(family).install(pdf)
-        if len(plan.families) > 1:
-            pdf.set_fallback_fonts(list(plan.families[1:]), exact_match=False)
+
+    def finish(self, pdf: Any) -> None:
+        """Before `pdf.output()`: give every installed report font the outlines of what was drawn with it."""
+        for family, font in pdf.fonts.items():
+            if family in self._files:
+                self.template(family).finish(font)
 
 
 @lru_cache(maxsize=4)

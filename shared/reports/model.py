@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 LEVELS = ("C", "B", "A", "S")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -172,7 +172,8 @@ class Suggestion(_Frozen):
 
     rule: Annotated[str, Field(min_length=1, max_length=32)]
     text: Annotated[str, Field(min_length=1, max_length=120)]
-    facts: tuple[tuple[str, int], ...] = Field(default=(), max_length=8)  # (name, integer value) — hundredths for ratings
+    # (name, integer value); ratings in hundredths
+    facts: tuple[tuple[str, int], ...] = Field(default=(), max_length=8)
 
 
 class ReportData(_Frozen):

@@ -25,7 +25,6 @@ import io
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import TextMode
@@ -49,7 +48,7 @@ MAX_RADAR_AXES = 8
 MAX_BAR_MONTHS = 12
 MAX_SUGGESTIONS = 5
 
-# --- page geometry (mm) and style --------------------------------------------------------------------------------------
+# --- page geometry (mm) and style ------------------------------------------------------------------------------------
 PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN = 14.0
 CONTENT_W = PAGE_W - 2 * MARGIN
@@ -70,12 +69,13 @@ ELLIPSIS = "…"
 CLOSING = "，。、；：！？）」』》,.;:!?)"
 STATUS = {"completed": "已完成", "in_progress": "进行中", "failed": "未完成"}
 # Every fixed label the renderer may print, charged to the glyph budget first so it is never cut.
-LABELS = ("CodeLink 月度成长报告", "开发者", "年", "月", "日", "截至", "本月至今", "完成任务", "净收入", "平均评分", "技能积分",
-          "次评价", "暂无评价", "等级进度", "当前等级", "下一级", "已是最高等级", "已满足", "还差", "现", "需",
-          "技能成长", "技能雷达（累计积分）", "每月技能积分", "上月末", "本月末", "本月暂无技能积分", "完成的任务", "日期",
-          "任务", "商家", "报酬", "评分", "另有", "个任务未列出", "合计", "商家评价", "徽章与称号", "称号", "新", "本月暂无徽章",
-          "挑战", "状态", "积分", "奖励", "已完成进行中未完成", "导师推荐信", "导师", "成长建议", "依据", "规则", "验证码",
-          "扫码或访问", "验证本报告真伪", "第", "页", "共", "/", "¥,.-+:：·（）()%★☆#", "本月没有完成的任务", "无",
+LABELS = ("CodeLink 月度成长报告", "开发者", "年", "月", "日", "截至", "本月至今", "完成任务", "净收入",
+          "平均评分", "技能积分", "次评价", "暂无评价", "等级进度", "当前等级", "下一级", "已是最高等级", "已满足",
+          "还差", "现", "需", "技能成长", "技能雷达（累计积分）", "每月技能积分", "上月末", "本月末",
+          "本月暂无技能积分", "完成的任务", "日期", "任务", "商家", "报酬", "评分", "另有", "个任务未列出", "合计",
+          "商家评价", "徽章与称号", "称号", "新", "本月暂无徽章", "挑战", "状态", "积分", "奖励",
+          "已完成进行中未完成", "导师推荐信", "导师", "成长建议", "依据", "规则", "验证码", "扫码或访问",
+          "以下地址，验证本报告真伪", "第", "页", "共", "/", "¥,.-+:：·（）()%★☆#→", "本月没有完成的任务", "无",
           "佣金", "奖金", "项", "个", "0123456789", ELLIPSIS, "?")
 
 
@@ -168,6 +168,7 @@ def _view(d: ReportData, b: _Budget) -> _View:
     year, mon = d.month[:4], int(d.month[5:])
     so_far = d.as_of.day < _days_in_month(int(year), mon)
     subtitle = f"{year}年{mon}月" + (f"（本月至今，截至{mon}月{d.as_of.day}日）" if so_far else "")
+    b.charge(subtitle + "由升至→")
 
     requirements = []
     for q in d.level.requirements:
@@ -208,9 +209,9 @@ def _view(d: ReportData, b: _Budget) -> _View:
         b.charge(points)
         challenges.append((b.take(c.name, 16), STATUS[c.status], points, b.take(c.reward or "", 14)))
     suggestions = []
-    for s in list(d.suggestions)[:MAX_SUGGESTIONS]:
-        basis = f"规则 {s.rule}" + ("：" + ", ".join(f"{k}={v}" for k, v in s.facts) if s.facts else "")
-        suggestions.append((b.take(s.text, 120), b.take(basis, 90)))
+    for sug in list(d.suggestions)[:MAX_SUGGESTIONS]:
+        basis = f"规则 {sug.rule}" + ("：" + ", ".join(f"{k}={v}" for k, v in sug.facts) if sug.facts else "")
+        suggestions.append((b.take(sug.text, 120), b.take(basis, 90)))
     commented = sorted((t for t in d.tasks if t.comment and t.comment.strip()),
                        key=lambda t: (t.completed_on, t.task_id), reverse=True)[:MAX_COMMENTS]
     comments = []
@@ -250,6 +251,7 @@ class _Canvas:
         found = self._chars.get(c)
         if found is None:
             fam = self.fonts.family_of(ord(c)) or PRIMARY
+            self.fonts.install(self.pdf, fam)  # a fallback font joins the document when first needed
             found = self._chars[c] = (fam, self.fonts.template(fam).widths[ord(c)])
         return found
 
@@ -318,7 +320,7 @@ class _Canvas:
                     used += cw
                     continue
                 cut = line.rfind(" ")
-                if c.isascii() and c.isalnum() and 0 < cut and len(line) - cut < 16:
+                if c.isascii() and c.isalnum() and cut > 0 and len(line) - cut < 16:
                     lines.append(line[:cut])
                     line = line[cut + 1:] + c
                 else:
@@ -662,7 +664,6 @@ def render(data: ReportData, *, code: str, verify_url: str, glyph_budget: int = 
     view = _view(data, budget)
     url = budget.take(verify_url, 200)
     budget.charge(display_code(code))
-    plan = fonts.plan(budget.used)
 
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_compression(True)
@@ -674,7 +675,7 @@ def render(data: ReportData, *, code: str, verify_url: str, glyph_budget: int = 
     pdf.set_author("CodeLink")
     pdf.set_subject(f"verification code {code}")
     pdf.set_creator("CodeLink")
-    fonts.install(pdf, plan)
+    fonts.install(pdf, PRIMARY)
     cv = _Canvas(pdf, fonts)
 
     pdf.add_page()
@@ -697,11 +698,13 @@ def render(data: ReportData, *, code: str, verify_url: str, glyph_budget: int = 
         pdf.page = page
         _footer(cv, page, pages, code, url, qr)
     pdf.page = pages
+    fonts.finish(pdf)
     out = bytes(pdf.output())
     missing = [f.fontkey for f in pdf.fonts.values() if getattr(f, "missing_glyphs", None)]
     if missing:  # a bug in sanitize/plan, never the data's fault: fail loudly rather than ship boxes
         raise RuntimeError(f"report drew characters its fonts lack ({', '.join(missing)})")
-    return RenderResult(pdf=out, pages=pages, glyph_bytes=budget.spent, trimmed=budget.trimmed, fonts=plan.families)
+    return RenderResult(pdf=out, pages=pages, glyph_bytes=budget.spent, trimmed=budget.trimmed,
+                        fonts=tuple(pdf.fonts))
 
 
 def render_report(data: ReportData, *, code: str, verify_url: str) -> bytes:

@@ -47,7 +47,8 @@ def no_tasks(d: ReportData, r: SuggestionRules) -> Suggestion | None:
     if d.tasks:
         return None
     return Suggestion(rule="no_tasks", facts=(("tasks", 0),),
-                      text="本月还没有完成的任务。每周完成 1 个任务就能完成每周成长挑战，去任务大厅看看与你技能匹配的任务吧。")
+                      text="本月还没有完成的任务。每周完成 1 个任务就能完成每周成长挑战，"
+                           "去任务大厅看看与你技能匹配的任务吧。")
 
 
 def low_rating(d: ReportData, r: SuggestionRules) -> Suggestion | None:
@@ -102,7 +103,8 @@ def skill_focus(d: ReportData, r: SuggestionRules) -> Suggestion | None:
     other = max(others, key=lambda s: (s.points_total, s.key))
     return Suggestion(
         rule="skill_focus", facts=(("share_pct", share), ("month_points", month_total)),
-        text=f"本月 {share}% 的技能积分来自{top.name}。可以接一两个{other.name}任务，拓宽技能图谱（A 级需要至少 2 个技能方向）。")
+        text=f"本月 {share}% 的技能积分来自{top.name}。可以接一两个{other.name}任务，"
+             "拓宽技能图谱（A 级需要至少 2 个技能方向）。")
 
 
 def skill_dormant(d: ReportData, r: SuggestionRules) -> Suggestion | None:
@@ -127,7 +129,8 @@ def skill_rising(d: ReportData, r: SuggestionRules) -> Suggestion | None:
         if s.points_month * 300 < r.rising_factor_x100 * before:
             continue
         factor_x100 = s.points_month * 300 // before if before else 0
-        text = (f"{s.name}本月获得 {s.points_month} 积分，是前三个月月均的 {stars(factor_x100)} 倍，势头很好，继续保持。"
+        text = (f"{s.name}本月获得 {s.points_month} 积分，是前三个月月均的 {stars(factor_x100)} 倍，"
+                "势头很好，继续保持。"
                 if before else f"{s.name}本月获得 {s.points_month} 积分，是新的成长方向，继续保持。")
         sug = Suggestion(rule="skill_rising", text=text,
                          facts=(("points_month", s.points_month), ("points_prev_3_months", before)))
@@ -141,7 +144,8 @@ def unrated_tasks(d: ReportData, r: SuggestionRules) -> Suggestion | None:
     if unrated < r.unrated_min:
         return None
     return Suggestion(rule="unrated_tasks", facts=(("unrated", unrated), ("tasks", len(d.tasks))),
-                      text=f"本月有 {unrated} 个已完成任务还没有评价。评价会计入技能积分和等级，可以在交付后礼貌提醒商家评价。")
+                      text=f"本月有 {unrated} 个已完成任务还没有评价。评价会计入技能积分和等级，"
+                           "可以在交付后礼貌提醒商家评价。")
 
 
 def open_challenges(d: ReportData, r: SuggestionRules) -> Suggestion | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 from hypothesis import strategies as st
 
@@ -57,7 +57,7 @@ CHARS = st.one_of(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
     # lists of characters joined, not st.text(alphabet=…): that builds interval sets of the whole alphabet, slowly
     return st.lists(CHARS, min_size=min_size, max_size=max_size).map("".join).filter(

@@ -29,6 +29,8 @@ def _pdf(text: str, *, template: bool, family: str = PRIMARY, recalc_bboxes: boo
     pdf.add_page()
     pdf.set_font(family, size=12)
     pdf.text(10, 20, text)
+    if template:
+        fonts.finish(pdf)
     return bytes(pdf.output())
 
 

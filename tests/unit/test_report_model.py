@@ -1,4 +1,4 @@
-"""ReportData: validation at its documented limits, canonical order, and canonical bytes that are stable and round-trip."""
+"""ReportData: validation at its documented limits, canonical order, canonical bytes that are stable and round-trip."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ def busy():
 
 
 def test_text_is_extracted_intact(busy):
-    data, seal, result = busy
+    _, seal, result = busy
     text = pdftotext(result.pdf)
     for expected in ("CodeLink 月度成长报告", "2026年10月", "李明轩", "开发者 #1024", "稳定输出者", "等级进度",
                      "当前等级 B → 下一级 A", "平均评分", "还差 0.09", "技能雷达", "后端", "移动端", "完成的任务",
@@ -81,7 +81,8 @@ def test_rare_characters_use_the_fallback_fonts_and_come_out_intact():
     text = pdftotext(result.pdf)
     assert "王堃喆 Nguyễn" in text  # 堃 喆 are not in GB2312: the rest font; ễ: a fallback too
     assert result.fonts[0] == PRIMARY and REST in result.fonts
-    emoji = finalize(data.model_copy(update={"developer": Developer(id=1, display_name="小明👍🏻\u200d ok\ue000 ภาษา")}))
+    name = "小明👍🏻\u200d ok\ue000 ภาษา"
+    emoji = finalize(data.model_copy(update={"developer": Developer(id=1, display_name=name)}))
     _, result = _render(emoji)  # render() raises if any character lacked a glyph
     # emoji, the joiner and private use dropped; Thai (no font has it) shown as "?"
     assert "小明 ok ????" in pdftotext(result.pdf)
@@ -119,7 +120,7 @@ def test_same_data_same_bytes_even_in_another_process(busy):
 
 
 def test_different_data_different_bytes(busy):
-    data, seal, result = busy
+    data, _, result = busy
     changed = finalize(data.model_copy(update={"earnings": data.earnings.model_copy(update={"net_fen": 1})}))
     _, other = _render(changed)
     assert other.pdf != result.pdf
@@ -167,10 +168,10 @@ def _line_pdf(text: str, *, tofu: bool) -> bytes:
         pdf.set_font(LATIN, size=16)
         pdf.text(4, 11, text)
     else:
-        plan = fonts.plan(text)
-        fonts.install(pdf, plan)
+        fonts.install(pdf, PRIMARY)
         pdf.add_page()
         _Canvas(pdf, fonts).text(4, 11, text, 16)
+    fonts.finish(pdf)
     return bytes(pdf.output())
 
 

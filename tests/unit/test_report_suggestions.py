@@ -86,7 +86,7 @@ def test_level_gap_names_the_closest_requirements_first():
     assert gap.facts == (("average_rating_missing", 9), ("completed_tasks_missing", 3), ("merchants_missing", 2))
     assert gap.text.startswith("距离 A 级：平均评分还差 0.09（现 4.41，需 4.50）；完成任务还差 3")
     ready = derive(report(level=LevelProgress(current="B", next="A", requirements=reqs[3:])))
-    assert [s.rule for s in ready][0] == "level_ready"
+    assert ready[0].rule == "level_ready"
     assert not [s for s in derive(report(level=LevelProgress(current="S"))) if s.rule.startswith("level")]
 
 
