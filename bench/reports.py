@@ -175,7 +175,7 @@ def _kb(n: float) -> str:
     return f"{n / 1024:.1f} KB"
 
 
-def render_markdown(r: ReportsResult, when: str) -> str:
+def render_markdown(r: ReportsResult, when: str, note: str = "") -> str:
     ok = "✅" if r.per_core >= GOAL_PER_CORE else ("⚠️ under the goal, above the floor" if r.per_core >= FLOOR_PER_CORE
                                                   else "❌ under the floor")
     size_ok = "✅" if max(r.sizes) <= SIZE_LIMIT and r.worst_case_bytes <= SIZE_LIMIT else "❌"
@@ -183,7 +183,7 @@ def render_markdown(r: ReportsResult, when: str) -> str:
     pages = ", ".join(f"{n} pages: {c}" for n, c in r.pages.items())
     return (
         f"Run **{when}** — {r.reports} reports; load average (1/5/15 min) {r.load_before} before,"
-        f" {r.load_after} after.\n\n"
+        f" {r.load_after} after{'; ' + note if note else ''}.\n\n"
         "| measure | result | goal |\n|---|---|---|\n"
         f"| reports per second per core (CPU time) | **{r.per_core:.1f}** ({1000 / r.per_core:.1f} ms each) | 40,"
         f" never under 20 {ok} |\n"
@@ -223,8 +223,11 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
     when = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    from bench.run import wait_for_quiet
+
+    note = wait_for_quiet((os.cpu_count() or 2) / 2, 150)
     result = run(args.reports, args.repeats, progress=lambda m: print(f"  {m}", flush=True))
-    section = render_markdown(result, when)
+    section = render_markdown(result, when, note)
     print("\n" + section)
     if not args.no_docs:
         print(f"written to {write_doc(section)}")

@@ -1,5 +1,6 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply and every function's
-import time; print a table and write it into docs/BENCHMARKS.md.
+import time, the growth report PDFs (no seed needed: `--only reports`); print a table and write it into
+docs/BENCHMARKS.md.
 
     python -m bench.run                      # everything (≈ 5 min on 2 cores once seeded; the seed adds ≈ 1.5 min)
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
@@ -21,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-PARTS = ("hall", "apply", "imports", "money")  # money last: its 32 processes leave the machine busy
+# reports needs no database or seed (only `make fonts`); money last: its 32 processes leave the machine busy
+PARTS = ("hall", "apply", "imports", "reports", "money")
 
 
 def progress(msg: str) -> None:
@@ -97,6 +99,7 @@ def main() -> None:
     parser.add_argument("--apply-warmup", type=int, default=20)
     parser.add_argument("--apply-iterations", type=int, default=300)
     parser.add_argument("--import-repeats", type=int, default=11)
+    parser.add_argument("--reports", type=int, default=300, help="growth reports rendered for throughput and sizes")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the seed is complete")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each hall query")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the main hall scenario")
@@ -180,6 +183,18 @@ def main() -> None:
         import_results = imports.run(repeats=args.import_repeats, progress=progress)
         nopyc_results = imports.run_without_bytecode(["tasks"], repeats=3, progress=progress)
         notes.append(f"Load average after the imports: {report.load()}")
+    if "reports" in parts:
+        from bench import reports
+
+        print(f"[reports] growth report PDFs: {args.reports} reports, cold imports × {args.import_repeats // 2 + 1}",
+              flush=True)
+        quiet = wait_for_quiet(max_load, args.max_wait)
+        notes.append(f"Reports: {quiet}")
+        reports_section = reports.render_markdown(
+            reports.run(args.reports, args.import_repeats // 2 + 1, progress=progress), when, quiet)
+        print("\n" + reports_section, flush=True)
+        if not args.no_docs:  # its own section of docs/BENCHMARKS.md: written even by a partial run (no seed needed)
+            print(f"reports section written to {reports.write_doc(reports_section)}")
     money_section = ""
     if "money" in parts:
         from bench import money

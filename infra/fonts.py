@@ -257,6 +257,10 @@ def build(out: Path = DEFAULT_OUT, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # "FFTM NOT subset; dropped" is what we want
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--force", action="store_true", help="build even if fonts.json says they are up to date")

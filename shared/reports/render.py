@@ -244,18 +244,22 @@ class _Canvas:
     def __init__(self, pdf: FPDF, fonts: FontSet) -> None:
         self.pdf = pdf
         self.fonts = fonts
-        self._chars: dict[str, tuple[str, float]] = {}  # char → (font family, advance in 1/1000 em)
+        self._family: dict[str, str] = {}  # char → the font family that draws it
+        self._advance = _Advances(self)  # char → advance in 1/1000 em (looked up in C by map())
         self.y = MARGIN
 
     def _char(self, c: str) -> tuple[str, float]:
-        found = self._chars.get(c)
-        if found is None:
-            fam = self.fonts.family_of(ord(c)) or PRIMARY
+        fam = self._family.get(c)
+        if fam is None:
+            fam = self._family[c] = self.fonts.family_of(ord(c)) or PRIMARY
             self.fonts.install(self.pdf, fam)  # a fallback font joins the document when first needed
-            found = self._chars[c] = (fam, self.fonts.template(fam).widths[ord(c)])
-        return found
+        return fam, self.fonts.template(fam).widths[ord(c)]
 
     def _runs(self, text: str) -> list[tuple[str, str]]:
+        families = self._family
+        first = families.get(text[0]) or self._char(text[0])[0]
+        if first == PRIMARY and all(families.get(c) == PRIMARY or self._char(c)[0] == PRIMARY for c in text):
+            return [(PRIMARY, text)]  # nearly every string
         runs: list[tuple[str, str]] = []
         for c in text:
             fam = self._char(c)[0]
@@ -266,7 +270,7 @@ class _Canvas:
         return runs
 
     def width(self, text: str, size: float) -> float:
-        return sum(self._char(c)[1] for c in text) * size / 1000 * PT
+        return sum(map(self._advance.__getitem__, text)) * size / 1000 * PT
 
     def text(self, x: float, y: float, text: str, size: float, color: tuple[int, int, int] = INK, *,
              bold: bool = False, align: str = "L") -> float:
@@ -290,18 +294,20 @@ class _Canvas:
 
     def _draw_runs(self, x: float, y: float, text: str, size: float) -> None:
         pdf = self.pdf
-        for fam, run in self._runs(text):
+        runs = self._runs(text)
+        for fam, run in runs:
             pdf.set_font(fam, size=size)
             pdf.text(x, y, run)
-            x += self.width(run, size)
+            if len(runs) > 1:
+                x += self.width(run, size)
 
     def fit(self, text: str, width: float, size: float) -> str:
         if self.width(text, size) <= width:
             return text
-        limit = width / (size / 1000 * PT) - self._char(ELLIPSIS)[1]
+        limit = width / (size / 1000 * PT) - self._advance[ELLIPSIS]
         used = 0.0
         for i, c in enumerate(text):
-            used += self._char(c)[1]
+            used += self._advance[c]
             if used > limit:
                 return text[:i] + ELLIPSIS
         return text
@@ -314,7 +320,7 @@ class _Canvas:
         for para in text.split("\n"):
             line, used = "", 0.0
             for c in para:
-                cw = self._char(c)[1]
+                cw = self._advance[c]
                 if used + cw <= limit or not line or c in CLOSING:
                     line += c
                     used += cw
@@ -351,6 +357,18 @@ class _Canvas:
         self.pdf.rect(MARGIN, self.y + 0.6, 1.2, 4.6, style="F")
         self.text(MARGIN + 3.5, self.y + 4.6, title, 12.5, INK, bold=True)
         self.y += 9
+
+
+class _Advances(dict):
+    """char → advance width (1/1000 em) of the font that draws it, filled on first use."""
+
+    def __init__(self, canvas: _Canvas) -> None:
+        super().__init__()
+        self._canvas = canvas
+
+    def __missing__(self, c: str) -> float:
+        value = self[c] = self._canvas._char(c)[1]
+        return value
 
 
 def _qr_png(url: str) -> bytes:
