@@ -248,7 +248,7 @@ class FontSet:
 
     def family_of(self, codepoint: int) -> str | None:
         """The font that draws this character, in fallback order; None if none does."""
-        if self.primary.covers(codepoint) or codepoint in (0x0A, 0x0D):
+        if self.primary.covers(codepoint) or codepoint == 0x0A:  # a line break: the renderer wraps on it
             return PRIMARY
         for family in (REST, LATIN):
             if self.template(family).covers(codepoint):

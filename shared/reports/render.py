@@ -99,7 +99,7 @@ class _Budget:
     def take(self, text: str, max_chars: int | None = None, *, one_line: bool = True) -> str:
         """The part of `text` that is shown: sanitized, at most `max_chars`, and cut with … where its next new
         character would overspend the budget."""
-        text = self.fonts.sanitize(text)
+        text = self.fonts.sanitize(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
         if one_line:
             text = " ".join(text.split())
         if max_chars is not None and len(text) > max_chars:

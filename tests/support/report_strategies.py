@@ -53,7 +53,7 @@ CHARS = st.one_of(
     st.characters(min_codepoint=0x0300, max_codepoint=0x036F),  # combining marks
     st.characters(min_codepoint=0xE000, max_codepoint=0xE0FF),  # private use
     st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3),  # hangul
-    st.sampled_from(" \n，。！？“”《》—…·★"),
+    st.sampled_from(" \n\r\t，。！？“”《》—…·★"),
 )
 
 

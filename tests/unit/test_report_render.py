@@ -88,6 +88,14 @@ def test_rare_characters_use_the_fallback_fonts_and_come_out_intact():
     assert "小明 ok ????" in pdftotext(result.pdf)
 
 
+def test_windows_line_breaks_and_tabs_in_user_text():
+    data = busy_month(tasks=2)
+    letter = data.mentor_letters[0].model_copy(update={"text": "第一段\r\n第二段\t结尾\r第三段"})
+    _, result = _render(finalize(data.model_copy(update={"mentor_letters": (letter,)})))
+    text = pdftotext(result.pdf)
+    assert "第一段\n第二段 结尾\n第三段" in text
+
+
 def test_latin_fallback_font_draws_what_the_cjk_fonts_lack():
     fonts = get_fonts()
     assert fonts.family_of(ord("ʃ")) == LATIN  # IPA: DejaVu has it, Noto CJK does not
