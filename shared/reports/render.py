@@ -10,9 +10,10 @@ Three properties the tests hold it to:
   reads the clock or a random source.
 - **At most 100 KB**: what dominates the size is the outline of each distinct character (a Chinese glyph costs
   ~100–250 bytes compressed), so the text shown is governed by a glyph budget: strings are admitted in a fixed
-  priority order (labels, name, numbers, skills, badges, tasks, suggestions, comments, letters) and a string that
-  would need new glyphs past the budget is cut with "…". Field lengths are capped too (MAX_* below); the full texts
-  stay in the signed data and on the resume card page. Charts and the QR code are vector paths (a few KB).
+  priority order (labels, name and title, numbers, level, skills, badges, tasks, challenges, suggestions, comments,
+  letters) and a string that would need new glyphs past the budget is cut with "…". Shown lengths are capped too
+  (MAX_* below); the full texts stay in the signed data and on the resume card page. Charts are vector paths, the
+  QR code one small 1-bit image placed on every page (a few KB together).
 - **No missing glyphs**: every character is drawn by a font that has it (shared/reports/fonts.py: primary, rest,
   Latin), switching font per run of characters; what no font has is dropped or shown as "?".
 
@@ -21,6 +22,7 @@ Drawing is native (lines, polygons, rectangles): no plotting library, nothing he
 
 from __future__ import annotations
 
+import calendar
 import io
 import math
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ MAX_COMMENTS = 6
 COMMENT_CHARS = 80
 MAX_LETTERS = 2
 LETTER_CHARS = 160
+MAX_PARAGRAPHS = 4  # line breaks kept in a letter excerpt
 MAX_BADGES = 16
 MAX_CHALLENGES = 8
 MAX_RADAR_AXES = 8
@@ -102,6 +105,10 @@ class _Budget:
         text = self.fonts.sanitize(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
         if one_line:
             text = " ".join(text.split())
+        else:  # paragraphs kept, blank lines dropped, at most MAX_PARAGRAPHS of them
+            paras = [" ".join(p.split()) for p in text.split("\n")]
+            paras = [p for p in paras if p]
+            text = "\n".join([*paras[: MAX_PARAGRAPHS - 1], " ".join(paras[MAX_PARAGRAPHS - 1:])])
         if max_chars is not None and len(text) > max_chars:
             text = text[: max_chars - 1] + ELLIPSIS
             self.trimmed += 1
@@ -232,8 +239,7 @@ def _view(d: ReportData, b: _Budget) -> _View:
 
 
 def _days_in_month(year: int, month: int) -> int:
-    nxt = datetime(year + month // 12, month % 12 + 1, 1)
-    return (nxt - datetime(year, month, 1)).days
+    return calendar.monthrange(year, month)[1]
 
 
 # --- drawing ------------------------------------------------------------------------------------------------------
