@@ -96,3 +96,17 @@ def test_font_dir_comes_from_the_settings(monkeypatch, tmp_path: Path):
         monkeypatch.delenv("REPORT_FONT_DIR")
         reset_settings()
     assert font_dir() == Path(__file__).parents[2] / "build" / "fonts"
+
+
+def test_primary_font_covers_all_of_gb2312_and_the_rest_font_what_it_lacks():
+    from infra.fonts import gb2312_codepoints
+
+    fonts = get_fonts()
+    gb = gb2312_codepoints()
+    assert len(gb) == 7445
+    missing = [chr(cp) for cp in gb if not fonts.primary.covers(cp)]
+    # a handful of GB2312 symbols (e.g. row 1-9 punctuation variants) may be missing from Noto: the fallbacks have them
+    assert all(fonts.family_of(ord(c)) is not None for c in missing), missing
+    hanzi = [cp for cp in gb if 0x4E00 <= cp <= 0x9FFF]
+    assert len(hanzi) == 6763 and all(fonts.primary.covers(cp) for cp in hanzi)
+    assert not set(fonts.template(REST).cmap) & set(fonts.primary.cmap)  # no character in both
