@@ -1,8 +1,8 @@
 """The monthly growth report as a PDF (fpdf2): `render_report(data, code=…, verify_url=…) -> bytes`.
 
-Page 1 is the month at a glance (headline numbers, level progress, the skill radar and the monthly bars); the next
-pages list the work (tasks, merchants' comments), badges and title, challenges, mentor letters and the growth
-suggestions with the rule behind each. Every page carries the verification code and a QR code of the verify URL.
+Page 1 is the month at a glance (headline numbers, level progress, the skill radar and the monthly bars, and the
+growth suggestions with the rule behind each when they fit); the next pages list the work (tasks, merchants'
+comments), badges and title, challenges and mentor letters. Every page carries the verification code and a QR code of the verify URL.
 
 Three properties the tests hold it to:
 - **Deterministic**: the same data, code and URL give the same bytes — the creation date is the data's `as_of`, the
@@ -556,7 +556,7 @@ def _skills(cv: _Canvas, v: _View) -> None:
             cv.text(MARGIN, top + 12 + 6 * i, f"{name}  {total}（本月 +{month}）", 9, INK)
     if v.bars:
         _bars(cv, v, MARGIN + 100, top + 10, CONTENT_W - 102, 46)
-    cv.y = top + 78
+    cv.y = top + 73
 
 
 def _tasks(cv: _Canvas, d: ReportData, v: _View) -> None:
@@ -663,7 +663,18 @@ def _letters(cv: _Canvas, v: _View) -> None:
         cv.y += 2
 
 
+def _suggestions_height(cv: _Canvas, v: _View) -> float:
+    """The height `_suggestions` will take, in mm (to place them on page 1 when they fit there)."""
+    h = 13.0  # the section title and the gap above it
+    for text, basis in v.suggestions:
+        h += len(cv.wrap(text, CONTENT_W - 5, 9.5)) * 9.5 * 1.45 * PT
+        h += len(cv.wrap(f"依据：{basis}", CONTENT_W - 5, 7.5)) * 7.5 * 1.45 * PT + 1.5
+    return h
+
+
 def _suggestions(cv: _Canvas, v: _View) -> None:
+    if not v.suggestions:
+        return
     cv.section("成长建议")
     for i, (text, basis) in enumerate(v.suggestions, start=1):
         cv.ensure(12)
@@ -707,6 +718,10 @@ def render(data: ReportData, *, code: str, verify_url: str, glyph_budget: int = 
     _tiles(cv, data)
     _level(cv, data, view)
     _skills(cv, view)
+    # the suggestions are the month's takeaway: on page 1 when they fit below the charts, else last
+    on_first_page = cv.y + _suggestions_height(cv, view) <= FOOTER_TOP
+    if on_first_page:
+        _suggestions(cv, view)
     pdf.add_page()
     cv.y = MARGIN
     _tasks(cv, data, view)
@@ -714,7 +729,8 @@ def render(data: ReportData, *, code: str, verify_url: str, glyph_budget: int = 
     _badges(cv, view)
     _challenges(cv, view)
     _letters(cv, view)
-    _suggestions(cv, view)
+    if not on_first_page:
+        _suggestions(cv, view)
 
     qr = _qr_png(verify_url)
     pages = pdf.pages_count
