@@ -135,7 +135,7 @@ def run(reports: int = 300, repeats: int = 7, progress: Callable[[str], None] = 
     firsts = _cold(max(3, repeats // 2), True, progress)
 
     data = mix(reports)
-    from tests.unit.test_report_render import _worst_case
+    from tests.support.reports import worst_case
 
     seal = sign(canonical_bytes(data[0]))
     render(data[0], code=seal.code, verify_url=verify_url(BASE, seal.code))  # parse the fonts (warm instance)
@@ -156,7 +156,7 @@ def run(reports: int = 300, repeats: int = 7, progress: Callable[[str], None] = 
         pages[result.pages] = pages.get(result.pages, 0) + 1
         fallback += len(result.fonts) > 1
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    worst = _worst_case()
+    worst = worst_case()
     ws = sign(canonical_bytes(worst))
     worst_result = render(worst, code=ws.code, verify_url=verify_url(BASE, ws.code))
     return ReportsResult(

@@ -2,7 +2,8 @@
 
 Page 1 is the month at a glance (headline numbers, level progress, the skill radar and the monthly bars, and the
 growth suggestions with the rule behind each when they fit); the next pages list the work (tasks, merchants'
-comments), badges and title, challenges and mentor letters. Every page carries the verification code and a QR code of the verify URL.
+comments), badges and title, challenges and mentor letters. Every page carries the verification code and a QR
+code of the verify URL.
 
 Three properties the tests hold it to:
 - **Deterministic**: the same data, code and URL give the same bytes — the creation date is the data's `as_of`, the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date
 
@@ -123,3 +124,36 @@ def quiet_month(month: str = "2026-10") -> ReportData:
         level=LevelProgress(current="C", next="B", requirements=(
             Requirement(key="completed_tasks", label="完成任务", current=0, required=3),
             Requirement(key="average_rating", label="平均评分", current=0, required=400, scale=100)))))
+
+
+def worst_case() -> ReportData:
+    """Every field at its documented maximum, written with the most expensive glyphs there are."""
+    from shared.reports.fonts import get_fonts
+    from tests.support.report_strategies import HANZI
+
+    fonts = get_fonts()
+    costly = sorted(HANZI, key=lambda c: (-fonts.cost(ord(c)), c))
+    it = itertools.cycle(costly)
+
+    def t(n: int) -> str:
+        return "".join(next(it) for _ in range(n))
+
+    months = [f"2025-{m:02d}" for m in range(11, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    return finalize(ReportData(
+        developer=Developer(id=2**62, display_name=t(40)), month="2026-10", as_of=date(2026, 10, 31),
+        tasks=tuple(CompletedTask(task_id=i, title=t(100), merchant=t(40), completed_on=date(2026, 10, 1 + i % 31),
+                                  reward_fen=10**12, earned_fen=10**12, rating=1 + i % 5, comment=t(500),
+                                  categories=tuple(t(24) for _ in range(8))) for i in range(500)),
+        earnings=Earnings(reward_fen=10**12, commission_fen=10**12, net_fen=10**12, bonus_fen=10**12),
+        ratings=RatingSummary(count=500, average_x100=300, stars=(100, 100, 100, 100, 100)),
+        skills=tuple(SkillCategory(key=f"k{i}", name=t(12), points_total=10**9, points_month=10**9 - i,
+                                   history=tuple(MonthPoints(month=m, points=10**9) for m in months))
+                     for i in range(12)),
+        level=LevelProgress(current="A", previous="B", next="S"), title=t(12),
+        badges=tuple(Badge(key=f"b{i}", name=t(12), earned_on=date(2026, 10, 1), new_this_month=True)
+                     for i in range(50)),
+        challenges=tuple(ChallengeResult(key=f"c{i}", name=t(24), status="in_progress", points=10**9, reward=t(30))
+                         for i in range(30)),
+        mentor_letters=tuple(MentorLetter(mentor_name=t(30), challenge=t(40), written_on=date(2026, 10, 2),
+                                          text=t(2000)) for _ in range(10)),
+    ))

@@ -9,11 +9,9 @@ tests/unit/test_report_render.py` and look at the PNGs before committing them.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,25 +19,16 @@ from hypothesis import HealthCheck, given, settings
 
 from shared.reports.fonts import LATIN, PRIMARY, REST, get_fonts
 from shared.reports.model import (
-    Badge,
-    ChallengeResult,
-    CompletedTask,
     Developer,
-    Earnings,
-    LevelProgress,
-    MentorLetter,
-    MonthPoints,
-    RatingSummary,
     ReportData,
-    SkillCategory,
     canonical_bytes,
     finalize,
 )
 from shared.reports.render import _Canvas, render, render_report
 from shared.reports.signing import display_code, sign, verify_url
 from tests.support.pdf import difference, page_count, pdftotext, render_page
-from tests.support.report_strategies import HANZI, report_data
-from tests.support.reports import COMMENTS, busy_month, quiet_month
+from tests.support.report_strategies import report_data
+from tests.support.reports import COMMENTS, busy_month, quiet_month, worst_case
 
 DATA = Path(__file__).parent / "data"
 BASE = "https://codelink.example.cn"
@@ -198,38 +187,8 @@ def test_no_missing_glyph_boxes():
     assert tofu_big > 0.05 and tofu_mean > 10 * max(mean, 0.5), (tofu_mean, tofu_big)
 
 
-def _worst_case() -> ReportData:
-    """Every field at its documented maximum, written with the most expensive glyphs there are."""
-    fonts = get_fonts()
-    costly = sorted(HANZI, key=lambda c: (-fonts.cost(ord(c)), c))
-    it = itertools.cycle(costly)
-
-    def t(n: int) -> str:
-        return "".join(next(it) for _ in range(n))
-
-    months = [f"2025-{m:02d}" for m in range(11, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
-    return finalize(ReportData(
-        developer=Developer(id=2**62, display_name=t(40)), month="2026-10", as_of=date(2026, 10, 31),
-        tasks=tuple(CompletedTask(task_id=i, title=t(100), merchant=t(40), completed_on=date(2026, 10, 1 + i % 31),
-                                  reward_fen=10**12, earned_fen=10**12, rating=1 + i % 5, comment=t(500),
-                                  categories=tuple(t(24) for _ in range(8))) for i in range(500)),
-        earnings=Earnings(reward_fen=10**12, commission_fen=10**12, net_fen=10**12, bonus_fen=10**12),
-        ratings=RatingSummary(count=500, average_x100=300, stars=(100, 100, 100, 100, 100)),
-        skills=tuple(SkillCategory(key=f"k{i}", name=t(12), points_total=10**9, points_month=10**9 - i,
-                                   history=tuple(MonthPoints(month=m, points=10**9) for m in months))
-                     for i in range(12)),
-        level=LevelProgress(current="A", previous="B", next="S"), title=t(12),
-        badges=tuple(Badge(key=f"b{i}", name=t(12), earned_on=date(2026, 10, 1), new_this_month=True)
-                     for i in range(50)),
-        challenges=tuple(ChallengeResult(key=f"c{i}", name=t(24), status="in_progress", points=10**9, reward=t(30))
-                         for i in range(30)),
-        mentor_letters=tuple(MentorLetter(mentor_name=t(30), challenge=t(40), written_on=date(2026, 10, 2),
-                                          text=t(2000)) for _ in range(10)),
-    ))
-
-
 def test_worst_case_within_the_documented_limits_is_at_most_100_kb():
-    _, result = _render(_worst_case())
+    _, result = _render(worst_case())
     assert result.trimmed > 0  # the glyph budget had to cut
     assert len(result.pdf) <= LIMIT, len(result.pdf)
 
