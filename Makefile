@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: dev test test-fast lint typecheck invoke demo migrate package deploy-check deploy-migrate smoke bench admin \
-	openapi events-doc ledger-check clean
+	openapi events-doc ledger-check clean fonts
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,17 +15,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
+## The growth-report fonts (build/fonts, generated from Debian's fonts-noto-cjk and fonts-dejavu-core; see
+## docs/REPORTS.md). Quick when up to date; ~45 s the first time. poppler-utils reads PDFs back in the tests.
+FONT_PACKAGES := fonts-noto-cjk fonts-dejavu-core poppler-utils
+fonts: $(STAMP)
+	@bash infra/setup/ensure-apt.sh $(FONT_PACKAGES)
+	$(PY) -m infra.fonts
+
 ## Run the whole platform locally: PostgreSQL, fakes, functions behind http://127.0.0.1:9000, timers, jobs, demo data.
 dev: $(STAMP)
 	$(PY) -m infra.local.dev
 
 ## All tests (unit, integration, e2e) plus lint and type-check (Python 3.10 target). CI runs this.
-test: $(STAMP)
+test: $(STAMP) fonts
 	$(PY) -m ruff check .
 	$(PY) -m mypy shared functions infra
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) fonts
 	$(PY) -m pytest -q tests/unit
 
 lint: $(STAMP)
@@ -45,7 +52,7 @@ migrate: $(STAMP)
 
 ## Build what serverless.yml deploys: build/code.zip and build/layers/*.zip (cp310 manylinux wheels, bytecode);
 ## prints each layer's size against the limit and fails above the 45 MiB budget.
-package: $(STAMP)
+package: $(STAMP) fonts
 	$(PY) -m infra.package
 
 ## Verify offline what can be: manifests <-> code, layers, production settings (this shell's, or ENV_FILE=prod.env).
@@ -61,7 +68,7 @@ smoke: $(STAMP)
 	$(PY) -m infra.deploy.smoke $(foreach u,$(URLS),--url $(u)) $(SMOKE_ARGS)
 
 ## Benchmarks (seeds 1,000,000 tasks once); results go to docs/BENCHMARKS.md.
-bench: $(STAMP)
+bench: $(STAMP) fonts
 	$(PY) -m bench.run
 
 ## Give a user the admin role: make admin PHONE=13800000000

@@ -1,7 +1,7 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply, every function's import
-time, the off-platform detector, the lottery draw over 1,000,000 tickets and the money paths (the detector and the
-lottery need no seed and no database: `--only detector` / `--only lottery` run them alone); print a table and write it
-into docs/BENCHMARKS.md.
+time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs and the money paths
+(the detector, the lottery and the reports need no seed and no database: `--only detector` / `--only lottery` /
+`--only reports` run them alone); print a table and write it into docs/BENCHMARKS.md.
 
     python -m bench.run                      # everything (≈ 5 min on 2 cores once seeded; the seed adds ≈ 1.5 min)
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
@@ -26,7 +26,8 @@ from sqlalchemy import text
 
 LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
 # money last: its 32 processes leave the machine busy
-PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "money")
+# reports, detector and lottery need no database or seed (reports only `make fonts`)
+PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "money")
 
 
 def progress(msg: str) -> None:
@@ -105,6 +106,7 @@ def main() -> None:
     parser.add_argument("--lottery-tickets", type=int, default=1_000_000, help="tickets in the lottery draw")
     parser.add_argument("--lottery-repeats", type=int, default=3)
     parser.add_argument("--detector-repeat", type=int, default=50, help="passes over the labelled chat messages")
+    parser.add_argument("--reports", type=int, default=300, help="growth reports rendered for throughput and sizes")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the seed is complete")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each hall query")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the main hall scenario")
@@ -217,6 +219,18 @@ def main() -> None:
         notes.append(f"Events: {wait_for_quiet(max_load, args.max_wait)}")
         events_section = events.render(events.run_handlers(progress=progress), events.run_lag(progress=progress))
         notes.append(f"Load average after events: {report.load()}")
+    if "reports" in parts:
+        from bench import reports
+
+        print(f"[reports] growth report PDFs: {args.reports} reports, cold imports × {args.import_repeats // 2 + 1}",
+              flush=True)
+        quiet = wait_for_quiet(max_load, args.max_wait)
+        notes.append(f"Reports: {quiet}")
+        reports_section = reports.render_markdown(
+            reports.run(args.reports, args.import_repeats // 2 + 1, progress=progress), when, quiet)
+        print("\n" + reports_section, flush=True)
+        if not args.no_docs:  # its own section of docs/BENCHMARKS.md: written even by a partial run (no seed needed)
+            print(f"reports section written to {reports.write_doc(reports_section)}")
     money_section = ""
     if "money" in parts:
         from bench import money

@@ -12,7 +12,7 @@ Outputs, under build/:
             folder (AWS Lambda's layout) would not be importable.
     codelink-core     requirements.txt, for every function.
     codelink-reports  requirements-reports.txt minus what core already holds (in core's versions, so the two
-                      layers mounted together never disagree), plus infra/fonts -> fonts/ (/opt/fonts).
+                      layers mounted together never disagree), plus build/fonts (`make fonts`) -> fonts/ (/opt/fonts).
   A function lists its layers in serverless.yml; tests/unit/test_deploy_manifest.py and test_layers.py keep the
   lists, the imports and this table in step.
 
@@ -67,7 +67,9 @@ UNZIPPED_LIMIT = 500 * MIB
 CODE_DIRS = ("functions", "shared")
 # The `migrate` function's runner and the SQL it applies.
 CODE_EXTRA = ("infra/__init__.py", "infra/migrate.py", "infra/migrations")
-FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".LICENSE.txt")
+# What `make fonts` writes into build/fonts: the fonts, their licences and fonts.json (the build manifest
+# shared/reports/fonts.py checks).
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".txt", "fonts.json")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ LAYERS: dict[str, LayerSpec] = {
                        "tencentcloud.sms.v20210111.sms_client", "tencentcloud.scf.v20180416.scf_client"),
     ),
     "codelink-reports": LayerSpec(
-        "codelink-reports", ROOT / "requirements-reports.txt", data=(("fonts", ROOT / "infra" / "fonts"),),
+        "codelink-reports", ROOT / "requirements-reports.txt", data=(("fonts", ROOT / "build" / "fonts"),),
         on_top_of="codelink-core", smoke_imports=("fpdf", "boto3", "segno", "PIL.Image", "fontTools.subset"),
     ),
 }

@@ -46,6 +46,8 @@ DEPLOYER_VARIABLES = ("TENCENT_SECRET_ID", "TENCENT_SECRET_KEY")
 RESERVED_PREFIXES = ("SCF_", "QCLOUD_", "TENCENTCLOUD_")
 # Regions that serve the SMS API (sms.tencentcloudapi.com, API 2021-01-11).
 SMS_REGIONS = ("ap-guangzhou", "ap-beijing", "ap-nanjing")
+# Ed25519 private key (base64 of the 32-byte seed) that signs growth reports in development and tests only.
+_DEV_REPORT_SIGNING_KEY = "YE8iEBfxsWHrUOg4BfZVcEqdrrnfCWBGquoUpb8fKZ4="
 
 
 class Settings(BaseSettings):
@@ -116,6 +118,13 @@ class Settings(BaseSettings):
     # --- COS (boto3, S3 API; the reports layer). Credentials: the execution role's, as above. ---
     cos_endpoint: str = "https://cos.ap-guangzhou.myqcloud.com"
     cos_bucket: str = ""
+
+    # --- Growth reports (shared/reports) ---
+    # Where the built report fonts are (`make fonts` → build/fonts; in SCF the reports layer, e.g. /opt/fonts).
+    report_font_dir: str | None = Field(
+        None, description="directory of the report fonts; unset = /opt/fonts (the reports layer) or build/fonts")
+    # Ed25519 key that signs the canonical report data: base64 of the 32-byte private seed (or a PKCS#8 PEM).
+    report_signing_key: str = _DEV_REPORT_SIGNING_KEY
 
     @model_validator(mode="before")
     @classmethod
@@ -207,6 +216,8 @@ PRODUCTION_RULES: dict[str, Rule] = {
     "wechatpay_notify_url": Rule(kind="url", why="may be empty (derived from PUBLIC_BASE_URL)"),
     "cos_endpoint": Rule(kind="url"),
     "cos_bucket": Rule(why="no function uses COS yet; the reports feature will make it required"),
+    "report_font_dir": Rule(why="unset means /opt/fonts, where the reports layer mounts them"),
+    "report_signing_key": Rule(required=True, kind="secret", min_length=44),
 }
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}

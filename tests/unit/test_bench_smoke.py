@@ -71,3 +71,21 @@ def test_detector_bench_runs_small_and_renders():
     assert 0 < result.flagged_share < 1
     text = detector.render(result)
     assert "messages per second" in text and "| one chat message" in text
+def test_reports_section_markdown_and_its_own_markers(tmp_path, monkeypatch):
+    from bench import reports
+
+    result = reports.ReportsResult(
+        reports=10, cpu_s=0.4, wall_s=0.5, render_ms_p50=40.0, render_ms_p99=60.0, sizes=[60_000] * 9 + [70_000],
+        worst_case_bytes=85_000, worst_case_trimmed=100, pages={2: 3, 3: 7}, fallback_share=0.3, import_cpu_ms=250.0,
+        import_wall_ms=260.0, import_modules=580, first_cpu_ms=450.0, first_wall_ms=500.0, repeats=3,
+        load_before="0.1", load_after="0.2")
+    assert result.per_core == 25.0
+    text = reports.render_markdown(result, "now")
+    assert "**25.0**" in text and "under the goal, above the floor" in text and "250 ms" in text
+    doc = tmp_path / "BENCHMARKS.md"
+    doc.write_text(f"# Benchmarks\n\nprose\n\n{report.START}\nold\n{report.END}\n")
+    monkeypatch.setattr(reports, "DOC", doc)
+    reports.write_doc("first\n")
+    reports.write_doc("second\n")
+    written = doc.read_text()
+    assert "second" in written and "first" not in written and "prose" in written and "old" in written

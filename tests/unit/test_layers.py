@@ -89,13 +89,13 @@ def test_strip_tests_leaves_no_tests_or_test_data(tmp_path: Path) -> None:
 def test_fonts_are_copied_into_the_reports_layer_and_nothing_else(tmp_path: Path) -> None:
     source = tmp_path / "fonts-src"
     source.mkdir()
-    for name in ("NotoSansSC-Regular.ttf", "NotoSansSC-Regular.ttf.LICENSE.txt", "Han.otf", "README.md"):
+    for name in ("NotoSansSC-GB2312.ttf", "OFL-NotoSansCJK.txt", "Han.otf", "fonts.json", "README.md", "x.json"):
         (source / name).write_bytes(b"\0")
     spec = LAYERS["codelink-reports"].__class__("r", Path("r.txt"), data=(("fonts", source),))
     layer = tmp_path / "layer"
-    assert copy_layer_data(spec, layer) == 3
+    assert copy_layer_data(spec, layer) == 4
     assert sorted(p.name for p in (layer / "fonts").iterdir()) == [
-        "Han.otf", "NotoSansSC-Regular.ttf", "NotoSansSC-Regular.ttf.LICENSE.txt"]
+        "Han.otf", "NotoSansSC-GB2312.ttf", "OFL-NotoSansCJK.txt", "fonts.json"]
 
 
 def test_the_code_package_holds_the_migrate_function_and_its_migrations(tmp_path: Path) -> None:
