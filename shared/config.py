@@ -47,7 +47,7 @@ RESERVED_PREFIXES = ("SCF_", "QCLOUD_", "TENCENTCLOUD_")
 # Regions that serve the SMS API (sms.tencentcloudapi.com, API 2021-01-11).
 SMS_REGIONS = ("ap-guangzhou", "ap-beijing", "ap-nanjing")
 # Ed25519 private key (base64 of the 32-byte seed) that signs growth reports in development and tests only.
-_DEV_REPORT_SIGNING_KEY = "YE8iEBfxsWHrUOg4BfZVcEqdrrnfCWBGquoUpb8fKZ4="
+DEV_REPORT_SIGNING_KEY = "YE8iEBfxsWHrUOg4BfZVcEqdrrnfCWBGquoUpb8fKZ4="
 
 
 class Settings(BaseSettings):
@@ -123,8 +123,10 @@ class Settings(BaseSettings):
     # Where the built report fonts are (`make fonts` → build/fonts; in SCF the reports layer, e.g. /opt/fonts).
     report_font_dir: str | None = Field(
         None, description="directory of the report fonts; unset = /opt/fonts (the reports layer) or build/fonts")
-    # Ed25519 key that signs the canonical report data: base64 of the 32-byte private seed (or a PKCS#8 PEM).
-    report_signing_key: str = _DEV_REPORT_SIGNING_KEY
+    # Ed25519 key that signs the canonical report data: base64 of the 32-byte private seed (or a PKCS#8 PEM). Only the
+    # functions that issue reports get it (least privilege: serverless.yml lists it for them alone); unset, development
+    # and tests sign with the development key and production refuses to sign (shared/reports/signing.py).
+    report_signing_key: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -217,7 +219,8 @@ PRODUCTION_RULES: dict[str, Rule] = {
     "cos_endpoint": Rule(kind="url"),
     "cos_bucket": Rule(why="no function uses COS yet; the reports feature will make it required"),
     "report_font_dir": Rule(why="unset means /opt/fonts, where the reports layer mounts them"),
-    "report_signing_key": Rule(required=True, kind="secret", min_length=44),
+    "report_signing_key": Rule(kind="secret", min_length=44,
+                               why="only the report functions get it; signing refuses to run without it in production"),
 }
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -277,6 +280,8 @@ def general_problems(settings: Settings) -> list[str]:
         problems.append(f"JOBS_KICK must be 'scf' or 'off', got {settings.jobs_kick!r}")
     if bool(settings.wechatpay_public_key) != bool(settings.wechatpay_public_key_id):
         problems.append("WECHATPAY_PUBLIC_KEY and WECHATPAY_PUBLIC_KEY_ID are set together or not at all")
+    if settings.environment == "production" and settings.report_signing_key == DEV_REPORT_SIGNING_KEY:
+        problems.append("REPORT_SIGNING_KEY is the development key; set the deployment's own Ed25519 key")
     if len(settings.wechatpay_apiv3_key.encode()) != 32:
         problems.append("WECHATPAY_APIV3_KEY must be 32 bytes")
     return problems

@@ -1,12 +1,12 @@
 """What a monthly growth report says: `ReportData`, and its canonical serialisation — the bytes that get signed.
 
 The integrator fills a `ReportData` from the database (tasks, ledger, ratings, growth tables) for one developer and
-one Asia/Shanghai month, calls `finalize` to add the growth suggestions (shared/reports/suggestions.py), and hands it
+one Asia/Shanghai month, calls `shared.reports.suggestions.finalize` to add the growth suggestions, and hands it
 to the renderer and the signer. Nothing here does I/O.
 
 Rules the model keeps so that "the same data" is well defined and the signature is stable:
 - no floats anywhere: money in fen, ratings as whole stars, averages as hundredths (`average_x100` = 4.67 → 467);
-- every list is ordered by a documented key (`finalize` sorts; `canonical_bytes` does not reorder anything);
+- every list is ordered by a documented key (`suggestions.finalize` sorts; `canonical_bytes` does not reorder anything);
 - text is stored as given (the renderer shortens and sanitizes what it shows, never what is signed);
 - dates are ISO dates, the month is "YYYY-MM"; no timestamps of generation (the report would change every run).
 
@@ -216,20 +216,6 @@ class ReportData(_Frozen):
     def key(self) -> str:
         """What identifies the report: one per developer and month ("so far" reports replace each other)."""
         return f"{self.developer.id}:{self.month}"
-
-
-def finalize(data: ReportData) -> ReportData:
-    """The report in canonical order, with the growth suggestions derived from it. Idempotent."""
-    from shared.reports.suggestions import derive
-
-    ordered = data.model_copy(update={
-        "tasks": tuple(sorted(data.tasks, key=lambda t: (t.completed_on, t.task_id))),
-        "skills": tuple(sorted(data.skills, key=lambda s: (-s.points_total, s.key))),
-        "badges": tuple(sorted(data.badges, key=lambda b: (b.earned_on, b.key))),
-        "challenges": tuple(sorted(data.challenges, key=lambda c: (c.finished_on or date.max, c.key))),
-        "mentor_letters": tuple(sorted(data.mentor_letters, key=lambda m: (m.written_on, m.mentor_name))),
-    })
-    return ordered.model_copy(update={"suggestions": tuple(derive(ordered))})
 
 
 def to_jsonable(data: ReportData) -> dict:

@@ -23,10 +23,14 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+if TYPE_CHECKING:
+    from shared.config import Settings
 
 DOMAIN = b"codelink/growth-report/v1\n"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols: no 0 O 1 I L
@@ -75,10 +79,15 @@ def _key_from_setting(value: str) -> Ed25519PrivateKey:
     return load_private_key(value)
 
 
-def signing_key() -> Ed25519PrivateKey:
-    from shared.config import get_settings
+def signing_key(settings: Settings | None = None) -> Ed25519PrivateKey:
+    from shared.config import DEV_REPORT_SIGNING_KEY, get_settings
 
-    return _key_from_setting(get_settings().report_signing_key)
+    settings = settings or get_settings()
+    if settings.report_signing_key:
+        return _key_from_setting(settings.report_signing_key)
+    if settings.environment == "production":
+        raise RuntimeError("REPORT_SIGNING_KEY is not set: this function cannot sign growth reports")
+    return _key_from_setting(DEV_REPORT_SIGNING_KEY)
 
 
 def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:

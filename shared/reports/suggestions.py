@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from shared.reports.model import ReportData, Suggestion
 
@@ -184,3 +185,15 @@ def derive(data: ReportData, rules: SuggestionRules = DEFAULT_RULES) -> list[Sug
         if len(out) >= rules.max_suggestions:
             break
     return out
+
+
+def finalize(data: ReportData) -> ReportData:
+    """The report in canonical order, with the growth suggestions derived from it. Idempotent."""
+    ordered = data.model_copy(update={
+        "tasks": tuple(sorted(data.tasks, key=lambda t: (t.completed_on, t.task_id))),
+        "skills": tuple(sorted(data.skills, key=lambda s: (-s.points_total, s.key))),
+        "badges": tuple(sorted(data.badges, key=lambda b: (b.earned_on, b.key))),
+        "challenges": tuple(sorted(data.challenges, key=lambda c: (c.finished_on or date.max, c.key))),
+        "mentor_letters": tuple(sorted(data.mentor_letters, key=lambda m: (m.written_on, m.mentor_name))),
+    })
+    return ordered.model_copy(update={"suggestions": tuple(derive(ordered))})

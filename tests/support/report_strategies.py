@@ -25,8 +25,8 @@ from shared.reports.model import (
     ReportData,
     Requirement,
     SkillCategory,
-    finalize,
 )
+from shared.reports.suggestions import finalize
 
 
 def _gb2312_hanzi() -> list[str]:

@@ -20,8 +20,8 @@ from shared.reports.model import (
     ReportData,
     Requirement,
     SkillCategory,
-    finalize,
 )
+from shared.reports.suggestions import finalize
 
 TITLES = ("微信小程序商城首页改版", "Django 后台接口性能优化", "Vue3 管理后台权限模块", "数据报表自动导出脚本",
           "Flutter 打卡应用修复闪退", "Spring Boot 订单服务重构", "爬虫数据清洗与入库", "React 官网响应式适配",

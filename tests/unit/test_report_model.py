@@ -16,10 +16,10 @@ from shared.reports.model import (
     ReportData,
     SkillCategory,
     canonical_bytes,
-    finalize,
     from_canonical,
     previous_month,
 )
+from shared.reports.suggestions import finalize
 from tests.support.report_strategies import report_data
 from tests.support.reports import busy_month, quiet_month
 

@@ -22,10 +22,10 @@ from shared.reports.model import (
     Developer,
     ReportData,
     canonical_bytes,
-    finalize,
 )
 from shared.reports.render import _Canvas, render, render_report
 from shared.reports.signing import display_code, sign, verify_url
+from shared.reports.suggestions import finalize
 from tests.support.pdf import difference, page_count, pdftotext, render_page
 from tests.support.report_strategies import report_data
 from tests.support.reports import COMMENTS, busy_month, quiet_month, worst_case

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.reports.model import canonical_bytes, finalize
+from shared.reports.model import canonical_bytes
 from shared.reports.signing import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -29,6 +29,7 @@ from shared.reports.signing import (
     verify_signature,
     verify_url,
 )
+from shared.reports.suggestions import finalize
 from tests.support.reports import busy_month
 
 
@@ -123,12 +124,26 @@ def test_key_loading():
 
 
 def test_production_refuses_the_development_signing_key():
-    from pydantic import ValidationError
 
-    from shared.config import Settings
+    from shared.config import DEV_REPORT_SIGNING_KEY, Settings, production_problems
 
-    production = dict(environment="production", token_secret="x" * 40, database_url="postgresql://db/codelink")
-    with pytest.raises(ValidationError, match="REPORT_SIGNING_KEY"):
-        Settings(**production)
+    production = Settings.model_construct(**{**Settings().model_dump(), "environment": "production"})
+    assert not [p for p in production_problems(production) if "REPORT_SIGNING_KEY" in p]  # unset: not this function's
+    with_dev_key = production.model_copy(update={"report_signing_key": DEV_REPORT_SIGNING_KEY})
+    assert [p for p in production_problems(with_dev_key) if "REPORT_SIGNING_KEY" in p]
+    short = production.model_copy(update={"report_signing_key": "c2hvcnQ="})
+    assert [p for p in production_problems(short) if "REPORT_SIGNING_KEY" in p]
     seed = base64.b64encode(bytes(range(32))).decode()
-    assert Settings(**production, report_signing_key=seed).report_signing_key == seed
+    assert not [p for p in production_problems(production.model_copy(update={"report_signing_key": seed}))
+                if "REPORT_SIGNING_KEY" in p]
+
+
+def test_production_without_a_signing_key_refuses_to_sign():
+    from shared.config import Settings
+    from shared.reports import signing
+
+    production = Settings.model_construct(**{**Settings().model_dump(), "environment": "production"})
+    with pytest.raises(RuntimeError, match="REPORT_SIGNING_KEY"):
+        signing.signing_key(production)
+    seed = base64.b64encode(bytes(range(32))).decode()
+    assert signing.public_key_bytes(signing.signing_key(production.model_copy(update={"report_signing_key": seed})))

@@ -17,9 +17,8 @@ from shared.reports.model import (
     ReportData,
     Requirement,
     SkillCategory,
-    finalize,
 )
-from shared.reports.suggestions import DEFAULT_RULES, RULES, SuggestionRules, derive, stars
+from shared.reports.suggestions import DEFAULT_RULES, RULES, SuggestionRules, derive, finalize, stars
 from tests.support.report_strategies import report_data
 from tests.support.reports import quiet_month
 
