@@ -28,10 +28,15 @@ async function control(base: string, path: string, body: unknown): Promise<any> 
   return res.data
 }
 
+// The fake WeChat's openid of the development user, kept so the subscribe consent can reach the fake too (on a phone
+// WeChat itself records what the user accepted).
+const DEV_OPENID = 'codelink.dev.openid'
+
 /** A wx.login code. In a development build a name picks which (fake) WeChat user logs in. */
 export async function loginCode(devUser?: string): Promise<string> {
   if (devUser && devControls) {
     const answer = await control(FAKE_WECHAT_BASE, '/_fake/wechat/login-code', { user: devUser })
+    Taro.setStorageSync(DEV_OPENID, answer.openid)
     return answer.code as string
   }
   if (inBrowser) throw new PlatformUnavailable('请在微信中打开 CodeLink 小程序登录')
@@ -93,7 +98,12 @@ export async function requestSubscribe(templateIds: string[]): Promise<string[]>
       confirmText: '允许',
       cancelText: '暂不'
     })
-    return confirm ? templateIds : []
+    if (!confirm) return []
+    const openid = devControls ? Taro.getStorageSync(DEV_OPENID) : ''
+    if (openid) {
+      for (const id of templateIds) await control(FAKE_WECHAT_BASE, '/_fake/wechat/subscribe', { openid, template_id: id, count: 1 })
+    }
+    return templateIds
   }
   const result = (await Taro.requestSubscribeMessage({ tmplIds: templateIds } as any)) as unknown as Record<string, string>
   return templateIds.filter((id) => result[id] === 'accept')
