@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MINIPROGRAM = ROOT / "miniprogram"
 SHOTS = ROOT / "build" / "miniprogram-e2e"
 CHROMIUM = Path("/usr/bin/chromium")
+NODE = shutil.which("node")
 
 
 def _missing() -> str | None:
@@ -35,7 +36,7 @@ def _missing() -> str | None:
         return "the H5 build is missing: run `make miniprogram` (make test does)"
     if not (MINIPROGRAM / "node_modules" / "playwright-core").is_dir():
         return "miniprogram/node_modules is missing: run `make miniprogram` (npm ci)"
-    if shutil.which("node") is None:
+    if NODE is None:
         return "node is not installed"
     if not CHROMIUM.exists():
         return "Chromium is missing: bash infra/setup/ensure-apt.sh chromium fonts-noto-cjk (make test does)"
@@ -51,8 +52,8 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
     fakes = platform.fakes
     with H5Server(H5_DIST, gateway=platform.gateway.base_url, wechat=fakes["wechat"].base_url,
                   wechatpay=fakes["wechatpay"].base_url) as h5:
-        proc = subprocess.run(
-            ["node", "e2e/story.mjs", "--base", h5.base_url, "--gateway", platform.gateway.base_url,
+        proc = subprocess.run(  # noqa: S603 - our own script, arguments we build
+            [str(NODE), "e2e/story.mjs", "--base", h5.base_url, "--gateway", platform.gateway.base_url,
              "--sms", fakes["sms"].base_url, "--admin-phone", "13600000002", "--out", str(SHOTS),
              "--chromium", str(CHROMIUM)],
             cwd=MINIPROGRAM, capture_output=True, text=True, timeout=300, check=False)

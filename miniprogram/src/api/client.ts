@@ -140,7 +140,7 @@ export class ApiClient {
       return { res, hadToken: Boolean(token) }
     }
     let { res, hadToken } = await attempt()
-    if (res.status === 401 && hadToken && this.options.refresh && !path.startsWith('/auth/')) {
+    if (res.status === 401 && hadToken && this.options.refresh) {
       if (await this.options.refresh()) ({ res, hadToken } = await attempt())
     }
     if (res.status >= 200 && res.status < 300) return res.data as T
