@@ -15,6 +15,11 @@ export default defineAppConfig({
     selectedColor: '#1f6feb',
     backgroundColor: '#ffffff',
     borderStyle: 'black',
-    list: TABS.map((t) => ({ pagePath: PAGES[t.page], text: t.text }))
+    list: TABS.map((t) => ({
+      pagePath: PAGES[t.page],
+      text: t.text,
+      iconPath: `assets/tab/${t.page}.png`,
+      selectedIconPath: `assets/tab/${t.page}-active.png`
+    }))
   }
 })

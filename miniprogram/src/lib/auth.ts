@@ -21,14 +21,10 @@ export async function logout(): Promise<void> {
   setSession(null)
 }
 
-/** True when signed in; otherwise opens the login page (which comes back here) and returns false. */
+/** True when signed in; otherwise opens the login page, which comes back here (the page reloads when shown). */
 export function requireLogin(): boolean {
   if (getSession()) return true
-  const current = Taro.getCurrentInstance().router
-  const back = current ? `/${current.path.replace(/^\//, '').split('?')[0]}` : ''
-  const query = current?.params ? Object.entries(current.params).filter(([k]) => k !== '$taroTimestamp' && k !== 'stamp')
-    .map(([k, v]) => `${k}=${v}`).join('&') : ''
-  void Taro.navigateTo({ url: `/pages/login/index?back=${encodeURIComponent(back + (query ? `?${query}` : ''))}` })
+  void Taro.navigateTo({ url: '/pages/login/index' })
   return false
 }
 

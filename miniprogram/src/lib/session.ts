@@ -34,3 +34,8 @@ export function updateUser(user: Schemas['UserOut']): void {
 export function hasRole(role: 'developer' | 'merchant' | 'admin'): boolean {
   return Boolean(getSession()?.user.roles.includes(role))
 }
+
+/** Read at call time (loaders run again when a page is shown after the login page). */
+export function isSignedIn(): boolean {
+  return getSession() !== null
+}

@@ -6,7 +6,7 @@ import { useAction, useNow } from '@/lib/hooks'
 import { usePaged } from '@/lib/paged'
 import { countdown, dateTime } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
-import { hasRole } from '@/lib/session'
+import { hasRole, isSignedIn } from '@/lib/session'
 import { go } from '@/lib/navigate'
 
 const WAITING = ['submitted']
@@ -48,7 +48,7 @@ export default function Applications() {
   const signedIn = useSignedIn()
   const developer = hasRole('developer')
   const now = useNow()
-  const list = usePaged((cursor) => (signedIn && developer ? api.get('/applications/mine', { query: { cursor } })
+  const list = usePaged((cursor) => (isSignedIn() && hasRole('developer') ? api.get('/applications/mine', { query: { cursor } })
     : Promise.resolve({ items: [], next_cursor: null })))
 
   if (signedIn && !developer) {

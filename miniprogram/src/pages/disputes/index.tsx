@@ -4,11 +4,12 @@ import { Loaded, Tag } from '@/components/ui'
 import { useLoad } from '@/lib/hooks'
 import { dateTime, yuan } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
+import { isSignedIn } from '@/lib/session'
 import { go } from '@/lib/navigate'
 
 export default function Disputes() {
-  const signedIn = useSignedIn()
-  const list = useLoad(() => (signedIn ? api.get('/disputes') : Promise.resolve({ items: [] })))
+  useSignedIn()
+  const list = useLoad(() => (isSignedIn() ? api.get('/disputes') : Promise.resolve({ items: [] })))
   return (
     <View className='page'>
       <Loaded state={list} empty={(l) => (l.items.length ? null : '没有纠纷')}>

@@ -8,9 +8,9 @@ import { useAction } from '@/lib/hooks'
 import { wechatLogin } from '@/lib/auth'
 import { devControls } from '@/platform/wechat'
 
+/** Back to the page that asked for a login (it reloads when shown), or to 「我的」. */
 function goBack() {
-  const back = Taro.getCurrentInstance().router?.params?.back
-  if (back) void Taro.redirectTo({ url: decodeURIComponent(back) }).catch(() => Taro.switchTab({ url: '/pages/me/index' }))
+  if (Taro.getCurrentPages().length > 1) void Taro.navigateBack()
   else void Taro.switchTab({ url: '/pages/me/index' })
 }
 

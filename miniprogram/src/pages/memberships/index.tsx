@@ -7,15 +7,15 @@ import { Btn, Chip, ErrorText, Loaded, Section, Tag } from '@/components/ui'
 import { pollUntil, useAction, useLoad } from '@/lib/hooks'
 import { dateOnly, yuan } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
-import { getSession } from '@/lib/session'
+import { getSession, isSignedIn } from '@/lib/session'
 import { requestPayment } from '@/platform/wechat'
 
 const MONTHS = [1, 3, 12]
 type Plan = 'enterprise' | 'growth' | 'premium'
 
 export default function Memberships() {
-  const signedIn = useSignedIn()
-  const subs = useLoad(() => (signedIn ? api.get('/billing/subscriptions') : Promise.reject(new Error('请先登录'))))
+  useSignedIn()
+  const subs = useLoad(() => (isSignedIn() ? api.get('/billing/subscriptions') : Promise.reject(new Error('请先登录'))))
   const [months, setMonths] = useState(1)
   const buy = useAction()
   const roles = getSession()?.user.roles ?? []

@@ -8,6 +8,7 @@ import { useAction } from '@/lib/hooks'
 import { usePaged } from '@/lib/paged'
 import { dateTime } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
+import { isSignedIn } from '@/lib/session'
 import { requestSubscribe } from '@/platform/wechat'
 import { go } from '@/lib/navigate'
 
@@ -20,11 +21,11 @@ function open(n: Schemas['NotificationOut']) {
 }
 
 export default function Notifications() {
-  const signedIn = useSignedIn()
+  useSignedIn()
   const [unread, setUnread] = useState(0)
   const [consents, setConsents] = useState<Record<string, number> | null>(null)
   const list = usePaged(async (cursor) => {
-    if (!signedIn) return { items: [], next_cursor: null }
+    if (!isSignedIn()) return { items: [], next_cursor: null }
     const inbox = await api.get('/notifications', { query: { cursor } })
     setUnread(inbox.unread)
     return inbox

@@ -7,6 +7,7 @@ import { pollUntil, useAction, useLoad } from '@/lib/hooks'
 import { usePaged } from '@/lib/paged'
 import { dateTime, yuan } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
+import { isSignedIn } from '@/lib/session'
 import { confirmTransfer } from '@/platform/wechat'
 import { go } from '@/lib/navigate'
 
@@ -44,9 +45,9 @@ function Payout({ payout, onChanged }: { payout: Schemas['PayoutOut']; onChanged
 }
 
 export default function Payouts() {
-  const signedIn = useSignedIn()
-  const balance = useLoad(() => (signedIn ? api.get('/payouts/balance') : Promise.reject(new Error('请先登录'))))
-  const list = usePaged((cursor) => (signedIn ? api.get('/payouts', { query: { cursor } }) : Promise.resolve({ items: [], next_cursor: null })))
+  useSignedIn()
+  const balance = useLoad(() => (isSignedIn() ? api.get('/payouts/balance') : Promise.reject(new Error('请先登录'))))
+  const list = usePaged((cursor) => (isSignedIn() ? api.get('/payouts', { query: { cursor } }) : Promise.resolve({ items: [], next_cursor: null })))
   const withdraw = useAction()
   const reload = () => { void balance.reload(); void list.reload() }
 

@@ -1,5 +1,6 @@
 // The resume card editor: what merchants see when I apply, and what the public card shows (public_fields).
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
+import { useDidShow } from '@tarojs/taro'
 import { Input, Picker, Text, Textarea, View } from '@tarojs/components'
 import { api, ApiError, type Schemas } from '@/api'
 import { Btn, Chip, ErrorText, Field, Loading, Section } from '@/components/ui'
@@ -7,7 +8,7 @@ import { errorText, useAction } from '@/lib/hooks'
 import { useSkills } from '@/lib/skills'
 import { toggle } from '@/lib/hall'
 import { useSignedIn, refreshMe } from '@/lib/auth'
-import { getSession } from '@/lib/session'
+import { getSession, isSignedIn } from '@/lib/session'
 
 type Form = Schemas['DeveloperProfileIn']
 type PublicField = NonNullable<Form['public_fields']>[number]
@@ -33,7 +34,7 @@ function fromProfile(p: Schemas['DeveloperProfileOut']): Form {
 }
 
 export default function Resume() {
-  const signedIn = useSignedIn()
+  useSignedIn()
   const { categories } = useSkills()
   const [form, setForm] = useState<Form | null>(null)
   const [loadError, setLoadError] = useState<string | null>(null)
@@ -44,14 +45,14 @@ export default function Resume() {
   const [card, setCard] = useState<Schemas['ResumeCardOut'] | null>(null)
   const save = useAction()
 
-  useEffect(() => {
-    if (!signedIn) return
+  useDidShow(() => {
+    if (form || !isSignedIn()) return
     api.get('/profiles/developer').then((p) => setForm(fromProfile(p))).catch((err) => {
       if (err instanceof ApiError && err.status === 404) setForm(EMPTY) // no card yet: start one
       else setLoadError(errorText(err))
     })
     api.get('/profiles/developer/real-name').then((r) => setMaskedName(r.real_name_masked ?? null)).catch(() => undefined)
-  }, [signedIn])
+  })
 
   if (!form) return <View className='page'>{loadError ? <ErrorText error={loadError} /> : <Loading />}</View>
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch })

@@ -6,17 +6,17 @@ import { Btn, ErrorText, Field, Loaded, Section, Tag } from '@/components/ui'
 import { useAction, useLoad, useNumberParam } from '@/lib/hooks'
 import { dateTime, percent, yuan } from '@/lib/format'
 import { useSkills } from '@/lib/skills'
-import { getSession, hasRole } from '@/lib/session'
+import { getSession, hasRole, isSignedIn } from '@/lib/session'
 import { useSignedIn } from '@/lib/auth'
 import { go } from '@/lib/navigate'
 
 export default function TaskDetail() {
   const id = useNumberParam('id')
   const { name } = useSkills()
-  const signedIn = useSignedIn()
-  const task = useLoad(() => (signedIn ? api.get('/tasks/{task_id}', { path: { task_id: id } }) : Promise.reject(new Error('请先登录'))), [id])
+  useSignedIn()
+  const task = useLoad(() => (isSignedIn() ? api.get('/tasks/{task_id}', { path: { task_id: id } }) : Promise.reject(new Error('请先登录'))), [id])
   const developer = hasRole('developer')
-  const quota = useLoad(() => (signedIn && developer ? api.get('/applications/quota') : Promise.resolve(null)), [])
+  const quota = useLoad(() => (isSignedIn() && hasRole('developer') ? api.get('/applications/quota') : Promise.resolve(null)), [])
   const [note, setNote] = useState('')
   const [applied, setApplied] = useState(false)
   const apply = useAction()

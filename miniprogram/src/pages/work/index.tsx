@@ -7,7 +7,7 @@ import { Btn, Chip, ErrorText, Field, Loaded, Section, Tag } from '@/components/
 import { useAction, useLoad, useNumberParam } from '@/lib/hooks'
 import { dateTime, stars, yuan } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
-import { getSession } from '@/lib/session'
+import { getSession, isSignedIn } from '@/lib/session'
 import { go } from '@/lib/navigate'
 
 const DECISIONS: Record<string, string> = { accepted: '已验收', revision_requested: '要求修改', auto_accepted: '超时自动验收' }
@@ -90,9 +90,9 @@ function Rate({ taskId, onDone }: { taskId: number; onDone: () => void }) {
 
 export default function Work() {
   const taskId = useNumberParam('task_id')
-  const signedIn = useSignedIn()
+  useSignedIn()
   const state = useLoad(async () => {
-    if (!signedIn) throw new Error('请先登录')
+    if (!isSignedIn()) throw new Error('请先登录')
     const [task, work] = await Promise.all([
       api.get('/tasks/{task_id}', { path: { task_id: taskId } }),
       api.get('/work/{task_id}', { path: { task_id: taskId } })

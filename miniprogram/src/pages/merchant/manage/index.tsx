@@ -9,6 +9,7 @@ import { Btn, Chip, ErrorText, Loaded, Section, Tag } from '@/components/ui'
 import { pollUntil, useAction, useLoad, useNow, useNumberParam } from '@/lib/hooks'
 import { countdown, dateTime, percent, yuan } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
+import { isSignedIn } from '@/lib/session'
 import { useSkills } from '@/lib/skills'
 import { requestPayment } from '@/platform/wechat'
 import { go } from '@/lib/navigate'
@@ -190,8 +191,8 @@ function Cancel({ task, onDone }: { task: Task; onDone: () => void }) {
 
 export default function Manage() {
   const id = useNumberParam('id')
-  const signedIn = useSignedIn()
-  const task = useLoad(() => (signedIn ? api.get('/tasks/{task_id}', { path: { task_id: id } }) : Promise.reject(new Error('请先登录'))), [id])
+  useSignedIn()
+  const task = useLoad(() => (isSignedIn() ? api.get('/tasks/{task_id}', { path: { task_id: id } }) : Promise.reject(new Error('请先登录'))), [id])
   const reload = () => void task.reload()
 
   return (

@@ -1,28 +1,30 @@
 // The merchant profile: creating it makes the user a merchant. Shows the rating and the 48-hour response rate.
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
+import { useDidShow } from '@tarojs/taro'
 import { Input, Textarea, View } from '@tarojs/components'
 import { api, ApiError, type Schemas } from '@/api'
 import { Btn, ErrorText, Field, Loading, Section } from '@/components/ui'
 import { errorText, useAction } from '@/lib/hooks'
 import { percent } from '@/lib/format'
 import { refreshMe, useSignedIn } from '@/lib/auth'
+import { isSignedIn } from '@/lib/session'
 import { go } from '@/lib/navigate'
 
 export default function MerchantProfile() {
-  const signedIn = useSignedIn()
+  useSignedIn()
   const [form, setForm] = useState<Schemas['MerchantProfileIn'] | null>(null)
   const [profile, setProfile] = useState<Schemas['MerchantProfileOut'] | null>(null)
   const [loadError, setLoadError] = useState<string | null>(null)
   const save = useAction()
 
-  useEffect(() => {
-    if (!signedIn) return
+  useDidShow(() => {
+    if (form || !isSignedIn()) return
     api.get('/profiles/merchant').then((p) => { setProfile(p); setForm({ name: p.name, company: p.company, description: p.description }) })
       .catch((err) => {
         if (err instanceof ApiError && err.status === 404) setForm({ name: '', company: '', description: '' })
         else setLoadError(errorText(err))
       })
-  }, [signedIn])
+  })
 
   if (!form) return <View className='page'>{loadError ? <ErrorText error={loadError} /> : <Loading />}</View>
   return (

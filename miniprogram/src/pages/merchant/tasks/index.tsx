@@ -6,6 +6,7 @@ import { Btn, Chip, Loaded, Tag } from '@/components/ui'
 import { usePaged } from '@/lib/paged'
 import { dateOnly, yuan } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
+import { isSignedIn } from '@/lib/session'
 import { go } from '@/lib/navigate'
 
 const FILTERS: { value: string | null; label: string }[] = [
@@ -15,9 +16,9 @@ const FILTERS: { value: string | null; label: string }[] = [
 ]
 
 export default function MerchantTasks() {
-  const signedIn = useSignedIn()
+  useSignedIn()
   const [status, setStatus] = useState<string | null>(null)
-  const list = usePaged((cursor) => (signedIn ? api.get('/tasks/mine', { query: { status, cursor } }) : Promise.resolve({ items: [], next_cursor: null })), [status])
+  const list = usePaged((cursor) => (isSignedIn() ? api.get('/tasks/mine', { query: { status, cursor } }) : Promise.resolve({ items: [], next_cursor: null })), [status])
   return (
     <View className='page'>
       <Btn id='publish-new' onTap={() => go('publish')}>发布新任务</Btn>
