@@ -1,10 +1,10 @@
-import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Unit tests of the client's pure parts (formatting, the hall query, the publish form, the typed API client, the
 // build constants, navigation). Pages are exercised end to end in a real browser by tests/e2e/test_miniprogram.py.
 export default defineConfig({
-  resolve: { alias: { '@': path.resolve(__dirname, 'src') } },
+  resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   define: {
     API_BASE: JSON.stringify('/api'),
     DEV_CONTROLS: 'false',

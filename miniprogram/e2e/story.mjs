@@ -30,6 +30,7 @@ for (const name of ['base', 'gateway', 'sms']) {
   if (!opt[name]) throw new Error(`--${name} is required`)
 }
 const TIMEOUT = Number(opt.timeout)
+const PLATFORM_TASKS = 24 // open tasks besides the merchant's: more than one hall page (20)
 const run = String(Date.now() % 1e8).padStart(8, '0')
 fs.mkdirSync(opt.out, { recursive: true })
 for (const f of fs.readdirSync(opt.out)) if (f.endsWith('.png')) fs.rmSync(path.join(opt.out, f))
@@ -148,6 +149,16 @@ try {
   say(`3. 运营审核通过任务 #${taskId}（管理后台的工作，这里走 API）`)
   const admin = await adminToken()
   await http('POST', `${opt.gateway}/admin/tasks/${taskId}/approve`, { reason: '端到端测试审核通过' }, admin)
+  // More open tasks than one hall page holds (20), so the developer's hall has to scroll for the rest: platform
+  // tasks, funded from the platform budget, are open at once.
+  await http('POST', `${opt.gateway}/payments/admin/budget/topup`, { amount_fen: 10_000_000, reference: `E2E${run}` }, admin)
+  const deadline = new Date(Date.now() + 10 * 86400_000).toISOString()
+  for (let i = 1; i <= PLATFORM_TASKS; i++) {
+    await http('POST', `${opt.gateway}/payments/admin/platform-tasks`, {
+      title: `平台练手任务 ${i}`, description: '平台出资的练手任务：按说明实现一个小功能并附测试。', skill_tags: ['python'],
+      difficulty: 1 + (i % 5), reward_fen: 10_000 + i * 100, deadline
+    }, admin)
+  }
 
   say('4. 商家微信支付托管赏金 + 置顶费（开发构建：模拟微信支付确认付款）')
   await reloadUntil(m, '#pay-escrow')
@@ -169,8 +180,22 @@ try {
   await see(d, '#card-preview')
   await shot(d, 'resume-card')
 
-  say('6. 开发者在任务大厅按技能筛选，找到任务并一键投递')
+  say(`6. 开发者在任务大厅下拉加载（游标分页），再按技能筛选，找到任务并一键投递`)
   await open(d, 'pages/hall/index')
+  const cards = d.locator('.card[id^=task-]:visible')
+  await see(d, '.card[id^=task-]')
+  const firstPage = await cards.count()
+  if (firstPage !== 20) throw new Error(`the hall's first page shows ${firstPage} tasks, expected 20`)
+  await shot(d, 'hall-first-page')
+  // Scroll like a finger would: the last card into view, then on past it (Taro scrolls the page's own container).
+  await cards.last().scrollIntoViewIfNeeded()
+  await cards.last().hover()
+  await d.mouse.wheel(0, 3000)
+  await see(d, '.state', '没有更多了')
+  const all = await cards.count()
+  if (all !== PLATFORM_TASKS + 1) throw new Error(`after scrolling the hall shows ${all} tasks, expected ${PLATFORM_TASKS + 1}`)
+  result.hall_scrolled = all
+  await shot(d, 'hall-scrolled')
   await tap(d, 'toggle-filters')
   await tap(d, 'filter-skill-miniprogram')
   await tap(d, 'apply-filters')
@@ -212,6 +237,9 @@ try {
   await open(d, 'pages/applications/index')
   await see(d, `#deliver-${taskId}`)
   await tap(d, `deliver-${taskId}`)
+  await tap(d, 'submit-delivery') // nothing written yet: the API refuses, and the page shows its Chinese message
+  result.error_shown = (await (await see(d, '.error-text:visible')).textContent()).trim()
+  await shot(d, 'delivery-refused')
   await fill(d, 'delivery-content', '登录页已完成，含单元测试。')
   await fill(d, 'delivery-link-title', '代码仓库')
   await fill(d, 'delivery-link-url', 'https://git.example.com/e2e')

@@ -9,6 +9,7 @@ ports. The H5 server (infra/local/h5.py) puts the build, the API and the fakes' 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -61,6 +62,8 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["steps"][-1].startswith("16.")
     assert "剩 47 小时" in result["countdown"]  # the 48-hour guarantee, counted down in the browser
+    assert re.search(r"[\u4e00-\u9fff]", result["error_shown"]), result["error_shown"]  # the API's Chinese message
+    assert result["hall_scrolled"] == 25  # 20 on the first page, the other 5 by scrolling (the keyset cursor)
 
     task_id, app_id, payout_id = result["task_id"], result["application_id"], result["payout_id"]
     with db.connect() as conn:

@@ -21,7 +21,7 @@ export function TaskCard({ task, skillName, onTap }: {
       </View>
       <View className='gap' />
       <View className='between muted'>
-        <Text>{task.merchant_name} · 48h 响应率 {percent(task.merchant_response_rate)}</Text>
+        <Text>{task.merchant_name || '平台任务'} · 48h 响应率 {percent(task.merchant_response_rate)}</Text>
         <Text>截止 {dateOnly(task.deadline)} · {task.applications_count} 人投递</Text>
       </View>
     </View>
