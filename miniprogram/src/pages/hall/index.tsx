@@ -5,9 +5,10 @@ import { Input, Text, View } from '@tarojs/components'
 import { api, type Schemas } from '@/api'
 import { Btn, Chip, Empty, ErrorText, Field, Loading, Section } from '@/components/ui'
 import { TaskCard } from '@/components/TaskCard'
+import { SkillPicker } from '@/components/SkillPicker'
 import { errorText } from '@/lib/hooks'
 import { useSkills } from '@/lib/skills'
-import { activeFilterCount, DEADLINE_WINDOWS, DEFAULT_FILTERS, hallQuery, mergePage, SORTS, toggle, type HallFilters } from '@/lib/hall'
+import { activeFilterCount, DEADLINE_WINDOWS, DEFAULT_FILTERS, hallQuery, mergePage, SORTS, type HallFilters } from '@/lib/hall'
 import { go } from '@/lib/navigate'
 
 export default function Hall() {
@@ -65,17 +66,7 @@ export default function Hall() {
       {showFilters ? (
         <Section title='筛选'>
           <Field label='技能'>
-            {categories.map((c) => (
-              <View key={c.slug}>
-                <Text className='muted'>{c.name}</Text>
-                <View className='chips'>
-                  {c.skills.map((s) => (
-                    <Chip key={s.slug} id={`filter-skill-${s.slug}`} label={s.name} active={draft.tags.includes(s.slug)}
-                      onTap={() => setDraft({ ...draft, tags: toggle(draft.tags, s.slug) })} />
-                  ))}
-                </View>
-              </View>
-            ))}
+            <SkillPicker categories={categories} selected={draft.tags} idPrefix='filter-skill' onChange={(tags) => setDraft({ ...draft, tags })} />
             <View className='chips'>
               <Chip label='含任一技能' active={draft.tagMode === 'any'} onTap={() => setDraft({ ...draft, tagMode: 'any' })} />
               <Chip id='tag-mode-all' label='包含全部技能' active={draft.tagMode === 'all'} onTap={() => setDraft({ ...draft, tagMode: 'all' })} />

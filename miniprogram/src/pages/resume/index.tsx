@@ -6,6 +6,7 @@ import { api, ApiError, type Schemas } from '@/api'
 import { Btn, Chip, ErrorText, Field, Loading, Section } from '@/components/ui'
 import { errorText, useAction } from '@/lib/hooks'
 import { useSkills } from '@/lib/skills'
+import { SkillPicker } from '@/components/SkillPicker'
 import { toggle } from '@/lib/hall'
 import { useSignedIn, refreshMe } from '@/lib/auth'
 import { getSession, isSignedIn } from '@/lib/session'
@@ -79,17 +80,7 @@ export default function Resume() {
         </Field>
       </Section>
       <Section title='技能'>
-        {categories.map((c) => (
-          <View key={c.slug}>
-            <Text className='muted'>{c.name}</Text>
-            <View className='chips'>
-              {c.skills.map((s) => (
-                <Chip key={s.slug} id={`skill-${s.slug}`} label={s.name} active={form.skills.includes(s.slug)}
-                  onTap={() => set({ skills: toggle(form.skills, s.slug) })} />
-              ))}
-            </View>
-          </View>
-        ))}
+        <SkillPicker categories={categories} selected={form.skills} idPrefix='skill' onChange={(skills) => set({ skills })} />
       </Section>
       <Section title='链接'>
         {(form.links ?? []).map((l, i) => (

@@ -1,12 +1,12 @@
 // Publish a task: skills from the taxonomy, difficulty, reward, deadline, optional milestones and promotion. The
 // promotion is paid together with the escrow on the next page.
 import { useState } from 'react'
-import { Input, Picker, Text, Textarea, View } from '@tarojs/components'
+import { Input, Picker, Textarea, View } from '@tarojs/components'
 import { api } from '@/api'
 import { Btn, Chip, ErrorText, Field, Section } from '@/components/ui'
 import { useAction, useLoad } from '@/lib/hooks'
 import { useSkills } from '@/lib/skills'
-import { toggle } from '@/lib/hall'
+import { SkillPicker } from '@/components/SkillPicker'
 import { beijingDayAfter, yuan } from '@/lib/format'
 import { toTaskCreate, type PublishDraft } from '@/lib/publish'
 import { useSignedIn } from '@/lib/auth'
@@ -60,17 +60,7 @@ export default function Publish() {
         </Field>
       </Section>
       <Section title='技能标签'>
-        {categories.map((c) => (
-          <View key={c.slug}>
-            <Text className='muted'>{c.name}</Text>
-            <View className='chips'>
-              {c.skills.map((s) => (
-                <Chip key={s.slug} id={`publish-skill-${s.slug}`} label={s.name} active={draft.skills.includes(s.slug)}
-                  onTap={() => set({ skills: toggle(draft.skills, s.slug) })} />
-              ))}
-            </View>
-          </View>
-        ))}
+        <SkillPicker categories={categories} selected={draft.skills} idPrefix='publish-skill' onChange={(skills) => set({ skills })} />
       </Section>
       <Section title='分里程碑（可选）'>
         <View className='chips'>
