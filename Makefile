@@ -18,6 +18,10 @@ MINI_SOURCES := $(shell find miniprogram/src miniprogram/config -type f ! -name 
 	docs/openapi.json
 H5_BUILD := miniprogram/dist/h5/index.html
 WEAPP_BUILD := miniprogram/dist/weapp/app.json
+# The weapp build has the gateway's port in it: rebuild it when CODELINK_PORT_BASE changes (the file changes only then).
+WEAPP_ENV := build/miniprogram-weapp.env
+$(shell mkdir -p build; echo "CODELINK_PORT_BASE=$(CODELINK_PORT_BASE)" | cmp -s - $(WEAPP_ENV) \
+	|| echo "CODELINK_PORT_BASE=$(CODELINK_PORT_BASE)" > $(WEAPP_ENV))
 
 $(NPM_STAMP): miniprogram/package-lock.json miniprogram/package.json
 	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
@@ -33,7 +37,7 @@ $(H5_BUILD): $(NPM_STAMP) $(MINI_SOURCES)
 		|| (tail -n 40 ../build/miniprogram-h5.log; exit 1)
 	@test -f $@
 
-$(WEAPP_BUILD): $(NPM_STAMP) $(MINI_SOURCES)
+$(WEAPP_BUILD): $(NPM_STAMP) $(MINI_SOURCES) $(WEAPP_ENV)
 	@mkdir -p build
 	@echo "building the mini-program (weapp; log: build/miniprogram-weapp.log)"
 	@cd miniprogram && CODELINK_DEV_CONTROLS=1 npm run -s build:weapp > ../build/miniprogram-weapp.log 2>&1 \
