@@ -60,7 +60,7 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
             cwd=MINIPROGRAM, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, f"browser story failed:\n{proc.stderr[-6000:]}"
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["steps"][-1].startswith("16.")
+    assert result["steps"][-1].startswith("17.")
     assert "剩 47 小时" in result["countdown"]  # the 48-hour guarantee, counted down in the browser
     assert re.search(r"[\u4e00-\u9fff]", result["error_shown"]), result["error_shown"]  # the API's Chinese message
     assert result["hall_scrolled"] == 25  # 20 on the first page, the other 5 by scrolling (the keyset cursor)
@@ -73,6 +73,8 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         assert one("SELECT status FROM tasks WHERE id = :t", t=task_id) == "completed"
         developer = one("SELECT developer_id FROM applications WHERE id = :a AND task_id = :t", a=app_id, t=task_id)
         assert one("SELECT status FROM applications WHERE id = :a", a=app_id) == "accepted"
+        assert conn.execute(text("SELECT status, reject_reason FROM applications WHERE id = :a"),
+                            {"a": result["rejected_application_id"]}).one() == ("rejected", "技能方向不太匹配，感谢投递")
         assert one("SELECT count(*) FROM deliveries WHERE task_id = :t", t=task_id) == 2  # a revision, then accepted
         assert one("SELECT count(*) FROM ratings WHERE task_id = :t AND stars = 5", t=task_id) == 2
         assert one("SELECT count(*) FROM promotions WHERE task_id = :t AND days = 1", t=task_id) == 1
@@ -89,6 +91,7 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         assert one("SELECT count(*) FROM subscribe_consents WHERE user_id = :u", u=developer) == 3
         openid = one("SELECT openid FROM users WHERE id = :u", u=developer)
         assert one("SELECT count(*) FROM merchant_profiles WHERE user_id = :u", u=merchant) == 1
+        assert one("SELECT count(*) FROM memberships WHERE user_id = :u AND plan = 'enterprise'", u=merchant) == 1
         check = check_ledger(conn)
         assert check.ok, check.problems
     assert fakes["wechat"].messages(openid), "no subscribe message reached the developer"

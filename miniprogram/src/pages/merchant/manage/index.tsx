@@ -141,13 +141,13 @@ function Applicant({ app, now, onChanged }: { app: Schemas['ApplicationOut']; no
             await api.post('/applications/{application_id}/accept', { path })
             onChanged()
           }, '已录用')}>录用</Btn>
-          <Btn size='mini' kind='warn' onTap={() => setRejecting(!rejecting)}>拒绝</Btn>
+          <Btn id={`reject-${app.id}`} size='mini' kind='warn' onTap={() => setRejecting(!rejecting)}>拒绝</Btn>
         </View>
       ) : null}
       {rejecting ? (
         <View>
-          <Input className='input' value={reason} placeholder='拒绝理由（会告知开发者）' onInput={(e) => setReason(e.detail.value)} />
-          <Btn size='mini' kind='warn' busy={action.busy} onTap={() => action.run(async () => {
+          <Input id={`reject-reason-${app.id}`} className='input' value={reason} placeholder='拒绝理由（会告知开发者）' onInput={(e) => setReason(e.detail.value)} />
+          <Btn id={`confirm-reject-${app.id}`} size='mini' kind='warn' busy={action.busy} onTap={() => action.run(async () => {
             await api.post('/applications/{application_id}/reject', { path, body: { reason: reason.trim() } })
             setRejecting(false)
             onChanged()
