@@ -60,7 +60,7 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
             cwd=MINIPROGRAM, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, f"browser story failed:\n{proc.stderr[-6000:]}"
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["steps"][-1].startswith("17.")
+    assert result["steps"][-1].startswith("22.")
     assert "剩 47 小时" in result["countdown"]  # the 48-hour guarantee, counted down in the browser
     assert re.search(r"[\u4e00-\u9fff]", result["error_shown"]), result["error_shown"]  # the API's Chinese message
     assert result["hall_scrolled"] == 25  # 20 on the first page, the other 5 by scrolling (the keyset cursor)
@@ -92,6 +92,13 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         openid = one("SELECT openid FROM users WHERE id = :u", u=developer)
         assert one("SELECT count(*) FROM merchant_profiles WHERE user_id = :u", u=merchant) == 1
         assert one("SELECT count(*) FROM memberships WHERE user_id = :u AND plan = 'enterprise'", u=merchant) == 1
+        # The second task went to a dispute, opened and argued in the browser, ruled half and half.
+        disputed = result["disputed_task_id"]
+        assert conn.execute(text("SELECT status, outcome FROM disputes WHERE id = :d AND task_id = :t"),
+                            {"d": result["dispute_id"], "t": disputed}).one() == ("ruled", "split")
+        assert one("SELECT count(*) FROM dispute_entries WHERE dispute_id = :d AND links::text LIKE '%example.com%'",
+                   d=result["dispute_id"]) == 2  # the merchant's and the developer's evidence, with their links
+        assert one("SELECT coalesce(sum(amount_fen), 0) FROM refunds WHERE task_id = :t", t=disputed) == 40_000
         check = check_ledger(conn)
         assert check.ok, check.problems
     assert fakes["wechat"].messages(openid), "no subscribe message reached the developer"

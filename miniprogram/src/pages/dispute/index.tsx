@@ -21,7 +21,7 @@ function EvidenceForm({ submitLabel, onSubmit, id }: { submitLabel: string; id: 
         <Textarea id={`${id}-text`} className='textarea' value={text} maxlength={2000} placeholder='发生了什么、你的诉求' onInput={(e) => setText(e.detail.value)} />
       </Field>
       <Field label='证据链接（选填）' hint='截图、聊天记录或代码的链接'>
-        <Input className='input' value={url} placeholder='https://…' onInput={(e) => setUrl(e.detail.value)} />
+        <Input id={`${id}-link`} className='input' value={url} placeholder='https://…' onInput={(e) => setUrl(e.detail.value)} />
       </Field>
       <Btn id={`${id}-submit`} kind='warn' busy={action.busy} onTap={() => action.run(async () => {
         await onSubmit(text.trim(), url.trim() ? [{ title: '证据', url: url.trim() }] : [])

@@ -14,7 +14,7 @@ export default function Disputes() {
     <View className='page'>
       <Loaded state={list} empty={(l) => (l.items.length ? null : '没有纠纷')}>
         {(l) => l.items.map((d) => (
-          <View key={d.id} className='card' onClick={() => go('dispute', { id: d.id })}>
+          <View key={d.id} className='card' id={`dispute-${d.id}`} onClick={() => go('dispute', { id: d.id })}>
             <View className='between'><Text className='title'>{d.task_title}</Text><Tag>{d.status_name}</Tag></View>
             <View className='muted'>冻结 {yuan(d.escrow_fen)} · {dateTime(d.created_at)}</View>
           </View>
