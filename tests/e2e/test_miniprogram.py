@@ -73,8 +73,9 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         assert one("SELECT status FROM tasks WHERE id = :t", t=task_id) == "completed"
         developer = one("SELECT developer_id FROM applications WHERE id = :a AND task_id = :t", a=app_id, t=task_id)
         assert one("SELECT status FROM applications WHERE id = :a", a=app_id) == "accepted"
-        assert conn.execute(text("SELECT status, reject_reason FROM applications WHERE id = :a"),
-                            {"a": result["rejected_application_id"]}).one() == ("rejected", "技能方向不太匹配，感谢投递")
+        rejected = conn.execute(text("SELECT status, reject_reason FROM applications WHERE id = :a"),
+                                {"a": result["rejected_application_id"]}).one()
+        assert tuple(rejected) == ("rejected", "技能方向不太匹配，感谢投递")
         assert one("SELECT count(*) FROM deliveries WHERE task_id = :t", t=task_id) == 2  # a revision, then accepted
         assert one("SELECT count(*) FROM ratings WHERE task_id = :t AND stars = 5", t=task_id) == 2
         assert one("SELECT count(*) FROM promotions WHERE task_id = :t AND days = 1", t=task_id) == 1
