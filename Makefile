@@ -1,5 +1,6 @@
 # CodeLink — every command a developer needs. `make dev` runs the platform, `make test` runs the tests; both set up
-# everything on a fresh machine (only Python 3.10+ needed).
+# everything on a fresh machine (Python 3.10+ and Node 20 from the machine; Python packages from requirements*.txt,
+# npm packages from miniprogram/package-lock.json, Chromium and CJK fonts from Debian).
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,54 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: dev test test-fast lint typecheck invoke demo migrate package deploy-check deploy-migrate smoke bench admin \
-	openapi events-doc ledger-check clean fonts
+	openapi events-doc ledger-check clean fonts miniprogram miniprogram-test miniprogram-api
+
+# --- the mini-program (miniprogram/: Taro 4, weapp + h5) ---
+NPM_STAMP := miniprogram/node_modules/.installed
+# Everything a build reads; src/api/schema.d.ts is generated from docs/openapi.json by the build itself.
+MINI_SOURCES := $(shell find miniprogram/src miniprogram/config -type f ! -name schema.d.ts 2>/dev/null) \
+	miniprogram/package.json miniprogram/babel.config.js miniprogram/tsconfig.json miniprogram/project.config.json \
+	docs/openapi.json
+H5_BUILD := miniprogram/dist/h5/index.html
+WEAPP_BUILD := miniprogram/dist/weapp/app.json
+# The weapp build has the gateway's port in it: rebuild it when CODELINK_PORT_BASE changes (the file changes only then).
+WEAPP_ENV := build/miniprogram-weapp.env
+$(shell mkdir -p build; echo "CODELINK_PORT_BASE=$(CODELINK_PORT_BASE)" | cmp -s - $(WEAPP_ENV) \
+	|| echo "CODELINK_PORT_BASE=$(CODELINK_PORT_BASE)" > $(WEAPP_ENV))
+
+$(NPM_STAMP): miniprogram/package-lock.json miniprogram/package.json
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Development builds: login, payment and transfer confirmation go through the local fakes' controls. The H5 build
+# calls the API on its own origin (/api, see infra/local/h5.py); the weapp build calls the local gateway on
+# CODELINK_PORT_BASE (WeChat DevTools: 不校验合法域名).
+$(H5_BUILD): $(NPM_STAMP) $(MINI_SOURCES)
+	@mkdir -p build
+	@echo "building the mini-program (h5; log: build/miniprogram-h5.log)"
+	@cd miniprogram && CODELINK_DEV_CONTROLS=1 npm run -s build:h5 > ../build/miniprogram-h5.log 2>&1 \
+		|| (tail -n 40 ../build/miniprogram-h5.log; exit 1)
+	@test -f $@
+
+$(WEAPP_BUILD): $(NPM_STAMP) $(MINI_SOURCES) $(WEAPP_ENV)
+	@mkdir -p build
+	@echo "building the mini-program (weapp; log: build/miniprogram-weapp.log)"
+	@cd miniprogram && CODELINK_DEV_CONTROLS=1 npm run -s build:weapp > ../build/miniprogram-weapp.log 2>&1 \
+		|| (tail -n 40 ../build/miniprogram-weapp.log; exit 1)
+	@test -f $@
+
+## Build the mini-program for both targets: miniprogram/dist/h5 and miniprogram/dist/weapp (open it in WeChat DevTools).
+miniprogram: $(H5_BUILD) $(WEAPP_BUILD)
+
+## Regenerate the client's API types from docs/openapi.json.
+miniprogram-api: $(NPM_STAMP)
+	cd miniprogram && npm run -s api
+
+## The client's own checks: type-check against docs/openapi.json, vitest unit tests, both builds compiling, and what
+## the browser story (tests/e2e/test_miniprogram.py) needs from Debian.
+miniprogram-test: miniprogram
+	bash infra/setup/ensure-apt.sh chromium fonts-noto-cjk
+	cd miniprogram && npm run -s typecheck && npx vitest run
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,11 +71,11 @@ fonts: $(STAMP)
 	$(PY) -m infra.fonts
 
 ## Run the whole platform locally: PostgreSQL, fakes, functions behind http://127.0.0.1:9000, timers, jobs, demo data.
-dev: $(STAMP)
+dev: $(STAMP) $(H5_BUILD)
 	$(PY) -m infra.local.dev
 
-## All tests (unit, integration, e2e) plus lint and type-check (Python 3.10 target). CI runs this.
-test: $(STAMP) fonts
+## All tests (unit, integration, e2e incl. the mini-program in Chromium) plus lint and type-checks. CI runs this.
+test: $(STAMP) fonts miniprogram-test
 	$(PY) -m ruff check .
 	$(PY) -m mypy shared functions infra
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -84,7 +132,7 @@ events-doc: $(STAMP)
 	$(PY) -m shared.events doc
 
 clean:
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache miniprogram/dist
 
 ## Verify every ledger invariant and print the totals.
 ledger-check: $(STAMP)

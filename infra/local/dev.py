@@ -2,7 +2,8 @@
 
 PostgreSQL (embedded under .data/pg, or DATABASE_URL), migrations, the loopback fakes of WeChat, Tencent SMS, SCF and
 WeChat Pay on fixed ports, every function behind the local gateway on http://127.0.0.1:9000, timers firing on their
-serverless.yml schedules, the jobs worker kicked through the SCF fake after each commit, and demo data on first run.
+serverless.yml schedules, the jobs worker kicked through the SCF fake after each commit, demo data on first run, and
+the H5 build of the mini-program (built by `make dev` when stale) on http://127.0.0.1:9100.
 Ctrl-C stops everything; data survives a restart.
 """
 
@@ -16,7 +17,7 @@ import threading
 from infra.local.client import dev_ports
 from infra.local.platform import LocalPlatform
 
-PORTS = dev_ports()  # 9000, 9101–9104 unless CODELINK_PORT_BASE moves them
+PORTS = dev_ports()  # 9000, 9100–9104 unless CODELINK_PORT_BASE moves them
 
 
 def main() -> None:
@@ -27,6 +28,7 @@ def main() -> None:
                              wechatpay_port=PORTS["wechatpay"]).start()
     from infra.local.client import LocalClient
     from infra.local.gateway import Timers
+    from infra.local.h5 import H5_DIST, H5Server
     from infra.local.manifest import load_manifest
     from infra.local.seed import already_seeded, seed
 
@@ -36,19 +38,29 @@ def main() -> None:
     if not already_seeded(client):
         log.info("seeding demo data (first run)…")
         log.info("seeded: %s", seed(client))
+    h5 = None
+    h5_line = "mini-program (H5)     not built: `make miniprogram` builds it (make dev does when Node is there)"
+    if (H5_DIST / "index.html").is_file():
+        h5 = H5Server(H5_DIST, gateway=platform.gateway.base_url, wechat=platform.fakes["wechat"].base_url,
+                      wechatpay=platform.fakes["wechatpay"].base_url, port=PORTS["h5"])
+        h5.start()
+        h5_line = f"mini-program (H5)     {h5.base_url}   open it in a browser (375 px wide, like a phone)"
     log.info("""
   CodeLink is running.
+    %(h5_line)s
     API (Function URLs)   http://127.0.0.1:%(gateway)d   (GET /openapi.json, /tasks, …)
     fake WeChat           http://127.0.0.1:%(wechat)d   POST /_fake/wechat/login-code {"user": "alice"} → wx.login code
     fake Tencent SMS      http://127.0.0.1:%(sms)d   codes also appear in this log
     fake WeChat Pay       http://127.0.0.1:%(wechatpay)d   POST /_fake/wechatpay/pay {"out_trade_no": …}
     admin                 SMS login with 13800000000 (make admin PHONE=… for others)
-  Ctrl-C to stop.""", PORTS)
+  Ctrl-C to stop.""", PORTS | {"h5_line": h5_line})
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop
         stop.wait()
     log.info("stopping…")
+    if h5 is not None:
+        h5.stop()
     timers.stop()
     platform.stop()
 

@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '我的投递', enablePullDownRefresh: true, onReachBottomDistance: 120 })

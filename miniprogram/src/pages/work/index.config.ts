@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '交付与验收', enablePullDownRefresh: true })

@@ -1,0 +1,107 @@
+"""The mini-program in a browser: the H5 build of miniprogram/ played by Playwright (Node) in Debian's Chromium as a
+merchant and a developer (two browser contexts), against the platform this test session started on ephemeral
+ports. The H5 server (infra/local/h5.py) puts the build, the API and the fakes' dev controls on one origin.
+
+`make test` installs the client (npm ci), builds it and Chromium before pytest runs; run alone, this test needs
+`make miniprogram` first. Screenshots of every step land in build/miniprogram-e2e/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from infra.local.h5 import H5_DIST, H5Server
+from shared.auth.service import make_admin
+from shared.ledger.check import check_ledger
+from shared.uow import run
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+MINIPROGRAM = ROOT / "miniprogram"
+SHOTS = ROOT / "build" / "miniprogram-e2e"
+CHROMIUM = Path("/usr/bin/chromium")
+NODE = shutil.which("node")
+
+
+def _missing() -> str | None:
+    if not (H5_DIST / "index.html").is_file():
+        return "the H5 build is missing: run `make miniprogram` (make test does)"
+    if not (MINIPROGRAM / "node_modules" / "playwright-core").is_dir():
+        return "miniprogram/node_modules is missing: run `make miniprogram` (npm ci)"
+    if NODE is None:
+        return "node is not installed"
+    if not CHROMIUM.exists():
+        return "Chromium is missing: bash infra/setup/ensure-apt.sh chromium fonts-noto-cjk (make test does)"
+    return None
+
+
+def test_the_whole_story_in_the_browser(client, platform, db, clock):
+    problem = _missing()
+    if problem:
+        pytest.fail(problem)
+    clock.set(datetime.now(timezone.utc))  # the fakes sign with the wall clock, as WeChat does
+    run(lambda uow: make_admin(uow, "+8613600000002"))
+    fakes = platform.fakes
+    with H5Server(H5_DIST, gateway=platform.gateway.base_url, wechat=fakes["wechat"].base_url,
+                  wechatpay=fakes["wechatpay"].base_url) as h5:
+        proc = subprocess.run(  # noqa: S603 - our own script, arguments we build
+            [str(NODE), "e2e/story.mjs", "--base", h5.base_url, "--gateway", platform.gateway.base_url,
+             "--sms", fakes["sms"].base_url, "--admin-phone", "13600000002", "--out", str(SHOTS),
+             "--chromium", str(CHROMIUM)],
+            cwd=MINIPROGRAM, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, f"browser story failed:\n{proc.stderr[-6000:]}"
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["steps"][-1].startswith("22.")
+    assert "剩 47 小时" in result["countdown"]  # the 48-hour guarantee, counted down in the browser
+    assert re.search(r"[\u4e00-\u9fff]", result["error_shown"]), result["error_shown"]  # the API's Chinese message
+    assert result["hall_scrolled"] == 25  # 20 on the first page, the other 5 by scrolling (the keyset cursor)
+
+    task_id, app_id, payout_id = result["task_id"], result["application_id"], result["payout_id"]
+    with db.connect() as conn:
+        def one(sql: str, **params: object) -> object:
+            return conn.execute(text(sql), params).scalar_one()
+
+        assert one("SELECT status FROM tasks WHERE id = :t", t=task_id) == "completed"
+        developer = one("SELECT developer_id FROM applications WHERE id = :a AND task_id = :t", a=app_id, t=task_id)
+        assert one("SELECT status FROM applications WHERE id = :a", a=app_id) == "accepted"
+        rejected = conn.execute(text("SELECT status, reject_reason FROM applications WHERE id = :a"),
+                                {"a": result["rejected_application_id"]}).one()
+        assert tuple(rejected) == ("rejected", "技能方向不太匹配，感谢投递")
+        assert one("SELECT count(*) FROM deliveries WHERE task_id = :t", t=task_id) == 2  # a revision, then accepted
+        assert one("SELECT count(*) FROM ratings WHERE task_id = :t AND stars = 5", t=task_id) == 2
+        assert one("SELECT count(*) FROM promotions WHERE task_id = :t AND days = 1", t=task_id) == 1
+        reward, merchant = conn.execute(text("SELECT reward_fen, merchant_id FROM tasks WHERE id = :t"),
+                                        {"t": task_id}).one()
+        assert reward == 250_000
+        assert one("SELECT count(*) FROM payment_orders WHERE task_id = :t AND state = 'paid'"
+                   " AND amount_fen = :a", t=task_id, a=reward + 3_000) == 1  # escrow + one day of promotion
+        state, amount, payee = conn.execute(text("SELECT state, amount_fen, developer_id FROM payouts WHERE id = :p"),
+                                            {"p": payout_id}).one()
+        assert (state, payee) == ("paid", developer)
+        assert amount == 212_500  # ¥2,500 less the standard 15 % commission
+        # The consent given in the browser was recorded for every template, and WeChat (the fake) got pushes.
+        assert one("SELECT count(*) FROM subscribe_consents WHERE user_id = :u", u=developer) == 3
+        openid = one("SELECT openid FROM users WHERE id = :u", u=developer)
+        assert one("SELECT count(*) FROM merchant_profiles WHERE user_id = :u", u=merchant) == 1
+        assert one("SELECT count(*) FROM memberships WHERE user_id = :u AND plan = 'enterprise'", u=merchant) == 1
+        # The second task went to a dispute, opened and argued in the browser, ruled half and half.
+        disputed = result["disputed_task_id"]
+        assert conn.execute(text("SELECT status, outcome FROM disputes WHERE id = :d AND task_id = :t"),
+                            {"d": result["dispute_id"], "t": disputed}).one() == ("ruled", "split")
+        assert one("SELECT count(*) FROM dispute_entries WHERE dispute_id = :d AND links::text LIKE '%example.com%'",
+                   d=result["dispute_id"]) == 2  # the merchant's and the developer's evidence, with their links
+        assert one("SELECT coalesce(sum(amount_fen), 0) FROM refunds WHERE task_id = :t", t=disputed) == 40_000
+        check = check_ledger(conn)
+        assert check.ok, check.problems
+    assert fakes["wechat"].messages(openid), "no subscribe message reached the developer"
+    shots = sorted(p.name for p in SHOTS.glob("*.png"))
+    assert len(shots) >= 20 and not any(name.startswith("failed") for name in shots), shots
