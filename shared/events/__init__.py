@@ -645,6 +645,164 @@ class ReconciliationRecorded(Event):
     actor_id: int | None = None
 
 
+# ===================================================================================================== growth
+# Contracts between the growth areas (issue 8/9/10/12 work): pinned here first so that the areas that publish and the
+# areas that subscribe can be built at the same time. Amounts may be negative only in compensating entries (reversals);
+# `ref` is the business key a grant is idempotent on; `reason` is the Chinese explanation the user sees.
+
+
+class XpGranted(Event):
+    """Experience from rated tasks, challenges and mentor reviews (growth); leaderboards rank by XP of a period."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), None
+    user_id: int
+    amount: int
+    source: str  # task / challenge / mentor_review / adjustment
+    ref: str
+    reason: str
+    backfill: bool = False  # granted by a replay: no notification
+
+
+class SkillPointsGranted(Event):
+    """Skill points per skill tag of a completed and rated task (growth): the skill graph and the per-skill boards."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), None
+    user_id: int
+    skills: tuple[dict[str, Any], ...]  # ({"skill": "python", "category": "backend", "points": 8}, …)
+    ref: str
+    reason: str
+    task_id: int | None = None
+    backfill: bool = False
+
+
+class LevelChanged(Event):
+    """A developer's level (S/A/B/C) went up or down, with the reasons it was decided on (growth)."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), None
+    user_id: int
+    old_level: str | None
+    new_level: str | None
+    direction: str  # promoted / demoted
+    reasons: tuple[str, ...] = ()
+
+
+class PointsGranted(Event):
+    """成长积分 credited or debited (growth's points ledger). `requested` is what the source asked for; `delta` what
+    was credited after the daily cap of its source class (challenge points: 200 a day; paid work: no cap)."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), "actor_id"
+    user_id: int
+    delta: int
+    requested: int
+    source_class: str  # challenge / checkin / compensation / invitation / community / work / admin / reversal
+    ref: str
+    reason: str
+    actor_id: int | None = None  # an operator's grant or deduction
+
+
+class BadgeGranted(Event):
+    """A badge (or a title: a badge wearable as a title) was granted (badges)."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), None
+    user_id: int
+    badge_key: str
+    badge_name: str
+    wearable: bool = False
+    backfill: bool = False
+    ref: str = ""
+
+
+class BadgeRevoked(Event):
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), None
+    user_id: int
+    badge_key: str
+    reason: str
+
+
+class RankReached(Event):
+    """A user entered the top `rank` of a board for a period (leaderboards; badges of the "rank reached" kind)."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), None
+    user_id: int
+    board: str  # weekly / monthly / all_time / skill:<key>
+    period: str  # 2026-W49 / 2026-12 / all
+    rank: int
+
+
+# ===================================================================================================== challenges
+
+
+class CheckedIn(Event):
+    """A developer checked in for an Asia/Shanghai day (challenges' check-in). `streak` after this check-in."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), "user_id"
+    user_id: int
+    day: str  # YYYY-MM-DD, Asia/Shanghai
+    streak: int
+    total: int
+    freezes_used: int = 0
+
+
+class ChallengeCompleted(Event):
+    """A challenge window was completed; its rewards are granted by the areas that own them (points and XP: growth;
+    badge and title: badges; lottery entries: challenges; unlocks: growth/reports; cash: payouts through the ledger)."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), None
+    user_id: int
+    challenge_key: str
+    challenge_name: str
+    window: str  # the window's key, e.g. "reg:w1", "2026-W49", "2026-12"
+    points: int = 0
+    xp: int = 0
+    badge_key: str | None = None
+    title_key: str | None = None
+    lottery_entries: int = 0
+    unlocks: tuple[str, ...] = ()  # skill_graph / resume
+    cash_fen: int = 0
+    backfill: bool = False
+
+
+class PostPublished(Event):
+    entity, entity_key, user_keys, actor_key = "post", "post_id", ("author_id",), "author_id"
+    post_id: int
+    author_id: int
+
+
+class InvitationCredited(Event):
+    """An invitee bound a phone and completed the profile: the inviter gets the credit (challenges)."""
+
+    entity, entity_key, user_keys, actor_key = "invitation", "invitation_id", ("inviter_id", "invitee_id"), None
+    invitation_id: int
+    inviter_id: int
+    invitee_id: int
+
+
+class MentorReviewGiven(Event):
+    entity, entity_key, actor_key = "mentor_enrolment", "enrolment_id", "mentor_id"
+    user_keys = ("mentor_id", "developer_id")
+    enrolment_id: int
+    mentor_id: int
+    developer_id: int
+    score: int  # 0–100
+    accepted: bool
+    letter: bool = False
+
+
+# ===================================================================================================== trust
+
+
+class OffPlatformContactFlagged(Event):
+    """A chat message carried contact details or an off-platform payment attempt (chat): masked for the receiver,
+    counted against the sender's credit profile."""
+
+    entity, entity_key, user_keys, actor_key = "chat_message", "message_id", ("sender_id",), "sender_id"
+    message_id: int
+    conversation_id: int
+    task_id: int
+    sender_id: int
+    kinds: tuple[str, ...]
+
+
 # ===================================================================================================== operators
 
 
