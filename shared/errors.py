@@ -76,3 +76,9 @@ class MethodNotAllowed(AppError):
 
 class PayloadTooLarge(AppError):
     status, code, message = 413, "PAYLOAD_TOO_LARGE", "请求体过大"
+
+
+class UnsupportedMediaType(AppError):
+    """A request body that does not say it is JSON (wx.request and WeChat Pay both send application/json)."""
+
+    status, code, message = 415, "UNSUPPORTED_MEDIA_TYPE", "请求体须为 JSON（Content-Type: application/json）"

@@ -1,9 +1,11 @@
 """A small router for SCF Function URL events.
 
 A handler only parses, calls a use case, and shapes the answer. The router owns the rest, the same for every
-function: matching method and path, JSON parsing (400), validation into pydantic models (422 naming the field, in
-Chinese), authentication (401) and roles (403), the AppError → status mapping, and a 500 with no stack trace for bugs.
-The route table doubles as the source of the OpenAPI document (shared/http/openapi.py).
+function: matching method and path, the JSON content type (415), JSON parsing (400), strict validation into pydantic
+models (422 naming the field, in Chinese: an integer is an integer, "100" is not), authentication (401) and roles
+(403), the AppError → status mapping, 503 when the database is unavailable, and a 500 with no stack trace for bugs.
+The route table doubles as the source of the OpenAPI document (shared/http/openapi.py); `pipeline(route)` names the
+router's own steps a route goes through, so the document and its test know which statuses the router can answer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,7 +28,9 @@ from shared.errors import (
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     Unauthorized,
+    UnsupportedMediaType,
     ValidationFailed,
 )
 from shared.http.messages import translate
@@ -35,6 +39,10 @@ log = logging.getLogger("codelink.http")
 
 _PARAM = re.compile(r"\{(\w+)(?::(int|str))?\}")
 MAX_BODY_BYTES = 256 * 1024
+BIGINT_MAX = 2**63 - 1  # every integer column is at most a bigint
+# application/json, or a structured +json type; parameters (charset) allowed. wx.request sends application/json by
+# default, WeChat Pay's notifications are application/json.
+_JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 
 
 @dataclass
@@ -161,7 +169,13 @@ class Router:
         method = str(event.get("httpMethod") or "GET").upper()
         path = str(event.get("path") or "/")
         try:
-            response = self._dispatch(event, method, path)
+            try:
+                response = self._dispatch(event, method, path)
+            except Exception as exc:
+                if not _database_unavailable(exc):
+                    raise
+                log.warning("database unavailable on %s %s: %s", method, path, exc)
+                _unavailable(exc)
         except AppError as err:
             response = Response(err.status, err.to_body())
         except Exception:
@@ -182,29 +196,81 @@ class Router:
                 return route, {k: route.converters[k](v) for k, v in m.groupdict().items()}
         if path_matched:
             raise MethodNotAllowed()
-        raise NotFound("NOT_FOUND", "接口不存在")
+        _no_route()
 
     def _dispatch(self, event: dict[str, Any], method: str, path: str) -> Response:
+        # Keep in step with pipeline(route) below: it tells the OpenAPI document which of these steps a route takes.
         route, params = self._match(method, path)
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-        raw = _raw_body(event)
         query = _query(event)
-        request = Request(method, path, params, query, headers, raw, headers.get("x-scf-remote-addr", ""))
+        request = Request(method, path, params, query, headers, b"", headers.get("x-scf-remote-addr", ""))
         if route.auth:
             request.principal = _authenticate(headers, required=route.auth is True)
         if route.roles or (route.auth is True and request.principal is not None):
             # Every authenticated request checks the account: a ban takes effect on the next request.
             _check_roles(request, route.roles)
         kwargs: dict[str, Any] = {}
-        if route.body is not None:
-            kwargs["body"] = _validate_body(route.body, raw)
+        if takes_body(route):
+            # Only routes that take a body read it: a GET with a body, or a body on POST /…/withdraw, is ignored.
+            request.raw_body = _raw_body(event)
+            _require_json(headers, request.raw_body)
+            if route.body is not None and not route.raw_body:
+                kwargs["body"] = _validate_body(route.body, request.raw_body)
         if route.query is not None:
-            _check_text(query, ())
-            kwargs["query"] = _validate(route.query, query, "query")
+            kwargs["query"] = _validate_query(route.query, query)
         result = route.handler(request, **kwargs)
         if isinstance(result, Response):
             return result
         return Response(route.status, result)
+
+
+def takes_body(route: Route) -> bool:
+    return route.body is not None or route.raw_body
+
+
+def pipeline(route: Route) -> list[Callable[..., Any]]:
+    """The router's own steps `route` goes through, each a function whose raises are the statuses the router may
+    answer for it (read by shared/http/raising.py for the OpenAPI document and its test)."""
+    steps: list[Callable[..., Any]] = [_unavailable]  # every route reads the database (roles, use cases)
+    if route.converters:
+        steps.append(_no_route)  # /tasks/-1, a 19-digit id or an empty segment matches no route
+    if route.auth:
+        steps.append(_authenticate)
+    if route.roles or route.auth is True:
+        steps.append(_check_roles)
+    if takes_body(route):
+        steps += [_raw_body, _require_json]
+        if route.body is not None and not route.raw_body:
+            steps.append(_validate_body)
+    if route.query is not None:
+        steps.append(_validate_query)
+    return steps
+
+
+def _no_route() -> NoReturn:
+    raise NotFound("NOT_FOUND", "接口不存在")
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """PostgreSQL down, out of connections, a statement or lock timeout, a serialization failure still failing after
+    the unit of work's retries: the request may succeed if the client tries again (503), it is not a bug (500)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    return isinstance(exc, OperationalError | PoolTimeout)
+
+
+def _unavailable(exc: BaseException | None = None) -> NoReturn:
+    raise ServiceUnavailable("DATABASE_UNAVAILABLE", "服务繁忙，请稍后再试") from exc
+
+
+def _require_json(headers: dict[str, str], raw: bytes) -> None:
+    """A body must say it is JSON. An empty body needs no content type (it reads as {})."""
+    if not raw.strip():
+        return
+    media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not _JSON_MEDIA.match(media):
+        raise UnsupportedMediaType()
 
 
 def _raw_body(event: dict[str, Any]) -> bytes:
@@ -236,21 +302,40 @@ def _query(event: dict[str, Any]) -> dict[str, str]:
 
 
 def _validate_body(model: type[BaseModel], raw: bytes) -> BaseModel:
-    if not raw.strip():
-        data: Any = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-            raise BadRequest("MALFORMED_JSON", "请求体不是合法的 JSON") from exc
+    """Strict validation of a JSON object: types as JSON writes them, no coercion ("100" is not an integer, 100.0
+    is not either, "true" is not a boolean)."""
+    try:
+        text = raw.decode("utf-8") if raw.strip() else "{}"
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
+        raise BadRequest("MALFORMED_JSON", "请求体不是合法的 JSON") from exc
     if not isinstance(data, dict):
         raise BadRequest("MALFORMED_JSON", "请求体应为 JSON 对象")
-    _check_text(data, ())
-    return _validate(model, data, "body")
+    _check_values(data, ())
+    try:
+        # Parsed twice: json.loads above for the checks, pydantic's strict JSON mode here (which, unlike its
+        # Python mode, reads ISO 8601 strings as dates and times while refusing every other coercion).
+        return model.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise ValidationFailed(translate(exc.errors(include_url=False))) from None
 
 
-def _check_text(value: Any, loc: tuple[Any, ...]) -> None:
-    """Refuse strings PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates): a 422, not a 500.
+def _validate_query(model: type[BaseModel], query: dict[str, str]) -> BaseModel:
+    """Query values are strings by nature: lax validation converts them ("20" → 20), then the converted values get
+    the same range checks as a body's."""
+    _check_values(query, ())
+    value = _validate(model, query, "query")
+    _check_values(value.model_dump(), ())
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN / Infinity: Python's json reads them, JSON does not have them
+
+
+def _check_values(value: Any, loc: tuple[Any, ...]) -> None:
+    """Refuse values PostgreSQL cannot store: strings with NUL or lone surrogates, integers beyond a bigint, floats
+    that are not finite. A 422 naming the field, not a 500 from the database.
     Iterative, so JSON nested as deep as the parser allows cannot overflow the stack here."""
     stack: list[tuple[Any, tuple[Any, ...]]] = [(value, loc)]
     while stack:
@@ -258,6 +343,14 @@ def _check_text(value: Any, loc: tuple[Any, ...]) -> None:
         if isinstance(item, str):
             if "\x00" in item or not _encodable(item):
                 raise ValidationFailed([{"field": ".".join(map(str, where)), "message": "含有不允许的字符"}])
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if not -BIGINT_MAX <= item <= BIGINT_MAX:
+                raise ValidationFailed([{"field": ".".join(map(str, where)), "message": "数值超出范围"}])
+        elif isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                raise ValidationFailed([{"field": ".".join(map(str, where)), "message": "应为有限的数值"}])
         elif isinstance(item, dict):
             for k, v in item.items():
                 stack.append((k, where))
