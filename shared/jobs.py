@@ -184,4 +184,8 @@ def retry_failed(uow: Any, job_id: int, *, admin_id: int) -> bool:
     if retried:
         uow.record("job", job_id, "retried", actor_id=admin_id)
         uow.kick_worker_after_commit()
+    elif uow.execute("SELECT 1 FROM jobs WHERE id = :id", {"id": job_id}).first() is None:
+        from shared.errors import NotFound
+
+        raise NotFound("JOB_NOT_FOUND", "后台任务不存在")
     return bool(retried)

@@ -33,21 +33,21 @@ class InvalidCursor(ValidationFailed):
 Kind = Callable[[Any], Any]
 
 
-def ID(value: Any) -> int:  # noqa: N802 - reads as a type in decode_cursor(cursor, ID)
+def ID(value: Any) -> int:  # upper case: reads as a type in decode_cursor(cursor, ID)
     """A row id: a JSON integer in 1..2^63-1 (not a bool, not a float, not a numeric string)."""
     if type(value) is not int or not 0 < value <= BIGINT_MAX:
         raise ValueError("not an id")
     return value
 
 
-def INT(value: Any) -> int:  # noqa: N802
+def INT(value: Any) -> int:
     """An integer sort key that fits a bigint column (an amount in fen)."""
     if type(value) is not int or not -BIGINT_MAX <= value <= BIGINT_MAX:
         raise ValueError("not a bigint")
     return value
 
 
-def TIME(value: Any) -> datetime:  # noqa: N802
+def TIME(value: Any) -> datetime:
     """A timestamptz sort key, written by encode_cursor as ISO 8601 with its offset."""
     if type(value) is not str or len(value) > 40:
         raise ValueError("not a timestamp")
@@ -59,7 +59,7 @@ def TIME(value: Any) -> datetime:  # noqa: N802
     return check_timestamp(moment)
 
 
-def DATE(value: Any) -> date:  # noqa: N802
+def DATE(value: Any) -> date:
     if type(value) is not str or len(value) != 10:
         raise ValueError("not a date")
     return date.fromisoformat(value)

@@ -78,7 +78,8 @@ def failed_jobs(req: Request) -> list[FailedJob]:
     return [FailedJob.model_validate(j) for j in run(jobs.failed_jobs)]
 
 
-@router.post("/admin/jobs/{job_id:int}/retry", summary="重新执行失败的后台任务", response=Count, roles=ADMIN)
+@router.post("/admin/jobs/{job_id:int}/retry", summary="重新执行失败的后台任务（不在失败状态的任务计数为 0）",
+             response=Count, roles=ADMIN, errors=("JOB_NOT_FOUND",))
 def retry_job(req: Request) -> Count:
     from shared import jobs
 

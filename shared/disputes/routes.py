@@ -25,7 +25,8 @@ def mine(req: Request) -> s.DisputeList:
 @router.get("/disputes/queue", summary="纠纷调解队列（含证据时间线与风险评估）", query=s.QueueQuery,
             response=s.DisputeList, roles=ADMIN)
 def admin_queue(req: Request, query: s.QueueQuery) -> s.DisputeList:
-    return s.DisputeList(items=run(lambda uow: service.queue(uow, query.status, query.limit)))
+    items, cursor = run(lambda uow: service.queue(uow, query.status, query.limit, query.cursor))
+    return s.DisputeList(items=items, next_cursor=cursor)
 
 
 @router.get("/disputes/{dispute_id:int}", summary="纠纷详情与证据时间线（仅双方与调解员）", response=s.DisputeOut,

@@ -177,7 +177,7 @@ class Router:
                 log.warning("database unavailable on %s %s: %s", method, path, exc)
                 _unavailable(exc)
         except AppError as err:
-            response = Response(err.status, err.to_body())
+            response = Response(err.status, err.to_body(), dict(err.headers))
         except Exception:
             # A bug: log it with the trace, tell the caller nothing about the internals.
             log.exception("unhandled error on %s %s", method, path)
@@ -186,16 +186,16 @@ class Router:
         return _shape(response)
 
     def _match(self, method: str, path: str) -> tuple[Route, dict[str, Any]]:
-        path_matched = False
+        allowed: set[str] = set()
         for route in self.routes:
             m = route.pattern.match(path)
             if m is None:
                 continue
-            path_matched = True
+            allowed.add(route.method)
             if route.method == method:
                 return route, {k: route.converters[k](v) for k, v in m.groupdict().items()}
-        if path_matched:
-            raise MethodNotAllowed()
+        if allowed:
+            raise MethodNotAllowed.allowing(allowed)
         _no_route()
 
     def _dispatch(self, event: dict[str, Any], method: str, path: str) -> Response:

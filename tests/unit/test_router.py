@@ -241,9 +241,10 @@ def test_eighteen_digit_ids_still_match():
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "POST", "HEAD", "OPTIONS"])
 def test_known_path_with_other_method_is_405(method):
-    status, body, _ = send(method, "/t/items/1")
+    status, body, headers = send(method, "/t/items/1")
     assert status == 405
     assert body["code"] == "METHOD_NOT_ALLOWED" and has_chinese(body["message"])
+    assert headers["Allow"] == "DELETE, GET"  # RFC 9110: a 405 says which methods the resource has
 
 
 def test_method_is_case_insensitive_and_defaults_to_get():
