@@ -25,7 +25,7 @@ class InvalidCursor(ValidationFailed):
     code = "INVALID_CURSOR"
 
     def __init__(self) -> None:
-        super().__init__([{"field": "cursor", "message": "分页游标无效，请从第一页重新加载"}],
+        super().__init__([{"field": "cursor", "message": "分页游标无效"}],
                          message="分页游标无效，请从第一页重新加载")
 
 
