@@ -49,13 +49,15 @@ def review_queue(req: Request) -> list[ts.TaskOut]:
 
 
 @router.post("/admin/tasks/{task_id:int}/approve", summary="审核通过", body=ts.ReviewDecision, response=ts.TaskOut,
-             roles=ADMIN, errors=("TASK_STATE_CONFLICT",))
+             roles=ADMIN, errors=("TASK_STATE_CONFLICT", "TASK_NOT_FOUND", "PLATFORM_BUDGET_INSUFFICIENT"))
 def approve(req: Request, body: ts.ReviewDecision) -> ts.TaskOut:
     return run(lambda uow: tasks.approve_task(uow, req.user_id, req.params["task_id"], body.reason))
 
 
 @router.post("/admin/tasks/{task_id:int}/reject", summary="审核驳回", body=ts.RejectTask, response=ts.TaskOut,
-             roles=ADMIN, errors=("TASK_STATE_CONFLICT",))
+             roles=ADMIN,
+             errors=("TASK_STATE_CONFLICT", "MILESTONE_NOT_FOUND", "TASK_NOT_FOUND", "REFUND_EXCEEDS_ESCROW",
+                     "REFUND_SOURCE_UNKNOWN"))
 def reject(req: Request, body: ts.RejectTask) -> ts.TaskOut:
     return run(lambda uow: tasks.reject_task(uow, req.user_id, req.params["task_id"], body.reason))
 

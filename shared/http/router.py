@@ -93,6 +93,10 @@ class Route:
     errors: tuple[str, ...]
     tags: tuple[str, ...]
     raw_body: bool
+    # Statuses the handler answers itself with a Response (not through an AppError), each with its Chinese meaning;
+    # and header parameters to document (not validated). Both only for the OpenAPI document (the WeChat Pay webhook).
+    answers: dict[int, str] = field(default_factory=dict)
+    headers: type[BaseModel] | None = None
     pattern: re.Pattern[str] = field(init=False)
     converters: dict[str, Callable[[str], Any]] = field(init=False)
 
@@ -138,11 +142,13 @@ class Router:
         roles: tuple[str, ...] = (),
         errors: tuple[str, ...] = (),
         raw_body: bool = False,
+        answers: dict[int, str] | None = None,
+        headers: type[BaseModel] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             self.routes.append(
                 Route(method.upper(), path, fn, summary, body, query, response, status, auth, roles, errors,
-                      self.tags, raw_body)
+                      self.tags, raw_body, dict(answers or {}), headers)
             )
             return fn
 
@@ -237,7 +243,9 @@ def pipeline(route: Route) -> list[Callable[..., Any]]:
     if route.auth:
         steps.append(_authenticate)
     if route.roles or route.auth is True:
-        steps.append(_check_roles)
+        steps.append(_check_account)
+    if route.roles:
+        steps.append(_require_role)
     if takes_body(route):
         steps += [_raw_body, _require_json]
         if route.body is not None and not route.raw_body:
@@ -394,6 +402,12 @@ def _authenticate(headers: dict[str, str], *, required: bool) -> Principal | Non
 
 def _check_roles(request: Request, roles: tuple[str, ...]) -> None:
     """The account must exist and be active, and hold one of `roles` (if any)."""
+    user_roles = _check_account(request)
+    if roles:
+        _require_role(user_roles, roles)
+
+
+def _check_account(request: Request) -> list[str]:
     if request.principal is None:
         raise Unauthorized()
     from shared.auth.roles import lookup_roles
@@ -404,7 +418,11 @@ def _check_roles(request: Request, roles: tuple[str, ...]) -> None:
     user_roles, status = found
     if status != "active":
         raise Forbidden("ACCOUNT_BANNED", "账号已被停用")
-    if roles and not set(roles) & set(user_roles):
+    return list(user_roles)
+
+
+def _require_role(user_roles: list[str], roles: tuple[str, ...]) -> None:
+    if not set(roles) & set(user_roles):
         names = {"developer": "开发者", "merchant": "商家", "admin": "管理员"}
         raise Forbidden("ROLE_REQUIRED", f"需要{'或'.join(names.get(r, r) for r in roles)}身份")
 
