@@ -241,7 +241,8 @@ def _fits(value: Any, schema: dict[str, Any]) -> bool:
     if "enum" in schema and value not in schema["enum"]:
         return False
     if isinstance(value, list):
-        items = schema.get("items") or next((o.get("items") for o in schema.get("anyOf", []) if "items" in o), {})
+        options = [o["items"] for o in schema.get("anyOf", []) if "items" in o]
+        items: dict[str, Any] = schema.get("items") or (options[0] if options else {})
         if "$ref" in items or items.get("type") == "object":
             return False  # a list of models: build it from their schema
         if not all(_fits(v, items) for v in value):
