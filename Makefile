@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-fast lint typecheck invoke demo migrate package bench admin openapi ledger-check clean
+.PHONY: dev test test-fast lint typecheck invoke demo migrate package bench admin openapi fuzz ledger-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: $(STAMP)
 ## Give a user the admin role: make admin PHONE=13800000000
 admin: $(STAMP)
 	$(PY) -m infra.admin_cli $(PHONE)
+
+## Fuzz the running platform from its OpenAPI document (schemathesis; every operation, as developer, merchant and
+## admin). Starts its own platform on CODELINK_PORT_BASE's ports: FUZZ_ARGS="--ephemeral --max-examples 100 --seed 1".
+fuzz: $(STAMP)
+	$(PY) -m infra.local.fuzz $(FUZZ_ARGS)
 
 ## Regenerate docs/openapi.json from the route definitions.
 openapi: $(STAMP)

@@ -200,7 +200,10 @@ def _operation(route: Route, defs: dict[str, Any], errors: ErrorTable) -> dict[s
         op["parameters"] = params
     if route.body is not None:
         body_schema = _schema(route.body, defs, mode="validation")
-        op["requestBody"] = {"required": not route.raw_body, "description": "JSON 请求体",
+        # An empty body reads as {}: the body is required only when {} would not do (the model has required fields).
+        needed = route.raw_body or bool(route.body.model_json_schema(mode="validation").get("required"))
+        op["requestBody"] = {"required": needed, "description": "JSON 请求体（可省略时按 {} 处理）" if not needed
+                             else "JSON 请求体",
                              "content": {"application/json": {"schema": body_schema,
                                                               "example": example(body_schema, defs)}}}
     ok: dict[str, Any] = {"description": STATUS_TEXT.get(route.status, "成功")}

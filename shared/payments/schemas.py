@@ -133,7 +133,7 @@ class RefusedNotification(BaseModel):
 class EncryptedResource(BaseModel):
     algorithm: str = Field(description="加密算法，固定为 AEAD_AES_256_GCM", examples=["AEAD_AES_256_GCM"])
     ciphertext: str = Field(description="Base64 编码的密文（用 APIv3 密钥解密）",
-                            examples=["sGwXp1tq…Base64…"])
+                            examples=["sGwXp1tqBase64Ciphertext=="])
     associated_data: str = Field("", description="附加数据", examples=["transaction"])
     original_type: str = Field(description="加密前的对象类型", examples=["transaction"])
     nonce: str = Field(description="加密使用的随机串", examples=["fdasflkja484w"])
@@ -153,7 +153,7 @@ class NotifyHeaders(BaseModel):
     wechatpay_timestamp: str = Field(alias="Wechatpay-Timestamp", examples=["1764036000"],
                                      description="签名时间戳（秒），与当前时间相差须在 5 分钟内")
     wechatpay_nonce: str = Field(alias="Wechatpay-Nonce", description="签名随机串", examples=["fdasflkja484w"])
-    wechatpay_signature: str = Field(alias="Wechatpay-Signature", examples=["cVJ1ZJ…Base64…"],
+    wechatpay_signature: str = Field(alias="Wechatpay-Signature", examples=["cVJ1ZJBase64Signature=="],
                                      description="对“时间戳\\n随机串\\n请求体\\n”的签名（Base64）")
     wechatpay_serial: str = Field(alias="Wechatpay-Serial", description="验签所用的微信支付公钥 ID 或平台证书序列号",
                                   examples=["PUB_KEY_ID_0114232134912410000000000000"])

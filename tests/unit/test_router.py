@@ -652,6 +652,7 @@ def test_routes_without_a_body_ignore_one():
     ({"flag": 1}, "flag", "应为布尔值"),
     ({"ratio": "0.5"}, "ratio", "应为数字"),
     ({"day": 20200101}, "day", "应为日期"),
+    ({"at": 1764036000}, "at", "应为日期时间"),
 ])
 def test_body_types_are_strict(payload, field, message):
     status, body, _ = send("POST", "/t/typed", payload)
@@ -781,3 +782,9 @@ def test_random_requests_never_500(method, path, body, query, authorization, b64
         payload = json.loads(answer["body"])
         if answer["statusCode"] >= 400:
             assert isinstance(payload["code"], str) and has_chinese(payload["message"])
+
+
+@pytest.mark.parametrize("value", ["0.5", "1764036000", "1764036000.5", "tomorrow", "2026-12-20"])
+def test_a_timestamp_is_iso_8601_not_unix_seconds(value):
+    status, body, _ = send("POST", "/t/typed", {"at": value})
+    assert status == 422 and body["errors"][0]["field"] == "at", body
