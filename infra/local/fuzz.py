@@ -14,6 +14,7 @@ same thing with small bounds in `make test`.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import random
@@ -65,8 +66,18 @@ class FuzzReport:
         return "\n".join(lines)
 
 
-def prepare(client: object) -> dict[str, str]:
-    """A small world through the API (tasks open and funded, an application, a delivery), and a token per role."""
+@dataclass
+class World:
+    """What the fuzzer starts from: a token per role, and ids that exist (so part of the generated requests reach the
+    use cases instead of stopping at 404)."""
+
+    tokens: dict[str, str]
+    known: dict[str, list[int | str]]
+
+
+def prepare(client: object) -> World:
+    """A small world through the API — open funded tasks, applications, a delivered task, an accepted one (so a payout),
+    a dispute — and a token per role."""
     from infra.local.client import LocalClient
     from infra.local.seed import seed
     from shared.admin.service import make_admin
@@ -78,23 +89,63 @@ def prepare(client: object) -> dict[str, str]:
     developer = client.wx_login("dev-阿杰")
     run(lambda uow: make_admin(uow, "+86" + FUZZ_ADMIN_PHONE))  # the seed's admin just had its one SMS a minute
     admin = client.sms_login(FUZZ_ADMIN_PHONE)
-    mine = client.expect(200, "GET", "/tasks/mine", token=merchant.token).body["items"]
-    if mine:
-        applied = client.expect(201, "POST", "/applications", {"task_id": mine[0]["id"]}, developer.token).body
-        client.expect(200, "POST", f"/applications/{applied['id']}/accept", None, merchant.token)
-        client.expect(201, "POST", f"/work/{mine[0]['id']}/deliveries", {"content": "已完成，请验收。"},
-                      developer.token)
-    return {"developer": developer.token, "merchant": merchant.token, "admin": admin.token}
+    mine = [t["id"] for t in client.expect(200, "GET", "/tasks/mine", token=merchant.token).body["items"]]
+    applications = []
+    for index, task_id in enumerate(mine[:3]):
+        applied = client.expect(201, "POST", "/applications", {"task_id": task_id}, developer.token).body
+        applications.append(applied["id"])
+        if index < 2:  # two assigned and delivered: one is disputed, one accepted (escrow released → a payout)
+            client.expect(200, "POST", f"/applications/{applied['id']}/accept", None, merchant.token)
+            client.expect(201, "POST", f"/work/{task_id}/deliveries", {"content": "已完成，请验收。"}, developer.token)
+    disputes = []
+    if len(mine) >= 2:
+        opened = {"task_id": mine[0], "reason": "交付与需求不符，多次沟通无果。"}
+        disputes.append(client.expect(201, "POST", "/disputes", opened, merchant.token).body["id"])
+        client.expect(200, "POST", f"/work/{mine[1]}/accept", {"note": "很好"}, merchant.token)
+    payouts = client.wait_for(lambda: [p["id"] for p in client.call("GET", "/payouts", token=developer.token)
+                                       .body["items"]], "the accepted task's payout", timeout=20) if disputes else []
+    orders = [o["out_trade_no"] for t in mine
+              for o in client.expect(200, "GET", f"/payments/tasks/{t}/funding", token=merchant.token).body["orders"]]
+    notifications = [n["id"] for who in (developer, merchant)
+                     for n in client.expect(200, "GET", "/notifications", token=who.token).body["items"]]
+    skills = [s["slug"] for c in client.expect(200, "GET", "/profiles/skills").body for s in c["skills"]]
+    rules = list(client.expect(200, "GET", "/admin/rules", token=admin.token).body)
+    tasks = sorted({*mine, *(t["id"] for t in client.expect(200, "GET", "/tasks", query={"limit": 50}).body["items"])})
+    return World(
+        tokens={"developer": developer.token, "merchant": merchant.token, "admin": admin.token},
+        known={"task_id": tasks, "application_id": applications, "dispute_id": disputes, "payout_id": payouts,
+               "out_trade_no": orders, "notification_id": notifications, "skill": skills, "key": rules,
+               "user_id": [developer.user_id, merchant.user_id]},
+    )
 
 
-def run_role(base_url: str, role: str, token: str, *, max_examples: int, seed: int, phases: tuple[str, ...] = PHASES,
-             workers: int = 1, report_dir: Path | None = None) -> RoleRun:
+def config(world: World) -> str:
+    """schemathesis.toml: half the time a path parameter, a task_id in a body or query, or a skill tag is one that
+    exists (schemathesis "dictionaries"); the other half it is generated."""
+    lines = []
+    for name, values in world.known.items():
+        if values:
+            lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values, ensure_ascii=False)}", ""]
+    bindings = {f"path.{name}": name for name in world.known if name not in ("skill",)}
+    bindings.update({"body.task_id": "task_id", "query.task_id": "task_id", "body.skill_tags[*]": "skill",
+                     "body.skills[*]": "skill"})
+    lines.append("[parameters]")
+    for key, name in bindings.items():
+        if world.known.get(name):
+            lines.append(f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}')
+    return "\n".join(lines) + "\n"
+
+
+def run_role(base_url: str, role: str, world: World, *, max_examples: int, seed: int,
+             phases: tuple[str, ...] = PHASES, workers: int = 1, report_dir: Path | None = None) -> RoleRun:
     """One schemathesis run as `role`; the JUnit report counts operations and test cases."""
     report_dir = report_dir or Path(tempfile.mkdtemp(prefix=f"fuzz-{role}-"))
     junit = report_dir / f"{role}.xml"
+    settings = report_dir / "schemathesis.toml"
+    settings.write_text(config(world), encoding="utf-8")
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", f"{base_url}/openapi.json", "--url", base_url,
-        "--header", f"Authorization: Bearer {token}",
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(settings), "run", f"{base_url}/openapi.json",
+        "--url", base_url, "--header", f"Authorization: Bearer {world.tokens[role]}",
         "--checks", ",".join(CHECKS), "--phases", ",".join(phases), "--mode", "all",
         "--max-examples", str(max_examples), "--seed", str(seed), "--workers", str(workers),
         "--suppress-health-check", "all", "--request-timeout", "30", "--no-color",
@@ -119,9 +170,9 @@ def run_role(base_url: str, role: str, token: str, *, max_examples: int, seed: i
     return run
 
 
-def fuzz(base_url: str, tokens: dict[str, str], *, max_examples: int, seed: int, phases: tuple[str, ...] = PHASES,
+def fuzz(base_url: str, world: World, *, max_examples: int, seed: int, phases: tuple[str, ...] = PHASES,
          workers: int = 1) -> FuzzReport:
-    return FuzzReport([run_role(base_url, role, tokens[role], max_examples=max_examples, seed=seed, phases=phases,
+    return FuzzReport([run_role(base_url, role, world, max_examples=max_examples, seed=seed, phases=phases,
                                 workers=workers) for role in ROLES])
 
 
@@ -148,12 +199,12 @@ def main(argv: list[str] | None = None) -> int:
         f = platform.fakes
         client = LocalClient(gateway=platform.gateway.base_url, wechat=f["wechat"].base_url, sms=f["sms"].base_url,
                              wechatpay=f["wechatpay"].base_url)
-        tokens = prepare(client)
+        world = prepare(client)
         seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
         log.info("fuzzing %s as %s, %d examples per operation, seed %d", platform.gateway.base_url,
                  "/".join(ROLES), args.max_examples, seed)
         started = time.monotonic()
-        report = fuzz(platform.gateway.base_url, tokens, max_examples=args.max_examples, seed=seed,
+        report = fuzz(platform.gateway.base_url, world, max_examples=args.max_examples, seed=seed,
                       phases=tuple(args.phases.split(",")), workers=args.workers)
         for run in report.runs:
             if run.failures or run.returncode:

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_fuzzer_finds_nothing(client, platform):
-    tokens = prepare(client)
-    report = fuzz(platform.gateway.base_url, tokens, max_examples=3, seed=20261125, phases=("examples", "fuzzing"))
+    world = prepare(client)
+    assert all(world.known[name] for name in ("task_id", "application_id", "dispute_id", "payout_id", "skill"))
+    report = fuzz(platform.gateway.base_url, world, max_examples=3, seed=20261125, phases=("examples", "fuzzing"))
     problems = [f"{run.role}: {failure}" for run in report.runs for failure in run.failures]
     crashed = [f"{run.role}: exit {run.returncode}\n{run.output[-5000:]}" for run in report.runs
                if run.returncode and not run.failures]
