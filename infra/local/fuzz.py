@@ -48,6 +48,7 @@ class RoleRun:
     operations: int = 0
     cases: int = 0
     failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # schemathesis's (e.g. operations that only saw 401/403)
     output: str = ""
 
 
@@ -63,6 +64,8 @@ class FuzzReport:
         lines = [f"{'role':<10} {'operations':>10} {'test cases':>10} {'failures':>8} {'seconds':>8}"]
         for r in self.runs:
             lines.append(f"{r.role:<10} {r.operations:>10} {r.cases:>10} {len(r.failures):>8} {r.seconds:>8.1f}")
+        for r in self.runs:
+            lines += [f"  {r.role}: {w}" for w in r.warnings]
         return "\n".join(lines)
 
 
@@ -167,6 +170,9 @@ def run_role(base_url: str, role: str, world: World, *, max_examples: int, seed:
     match = re.search(r"Test cases:\s*(\d+)\s+generated", run.output)
     if match:
         run.cases = int(match.group(1))
+    warnings = re.search(r"\nWarnings:\n(.*?)\n(?:Test cases|Reports):", run.output, re.S)
+    if warnings:
+        run.warnings = [line.strip() for line in warnings.group(1).splitlines() if line.strip()]
     return run
 
 
