@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: dev test test-fast lint typecheck invoke demo migrate package deploy-check deploy-migrate smoke bench admin \
-	openapi events-doc ledger-check clean fonts miniprogram miniprogram-test miniprogram-api
+	openapi fuzz events-doc ledger-check clean fonts miniprogram miniprogram-test miniprogram-api
 
 # --- the mini-program (miniprogram/: Taro 4, weapp + h5) ---
 NPM_STAMP := miniprogram/node_modules/.installed
@@ -122,6 +122,11 @@ bench: $(STAMP) fonts
 ## Give a user the admin role: make admin PHONE=13800000000
 admin: $(STAMP)
 	$(PY) -m infra.admin_cli $(PHONE)
+
+## Fuzz the running platform from its OpenAPI document (schemathesis; every operation, as developer, merchant and
+## admin). Starts its own platform on CODELINK_PORT_BASE's ports: FUZZ_ARGS="--ephemeral --max-examples 100 --seed 1".
+fuzz: $(STAMP)
+	$(PY) -m infra.local.fuzz $(FUZZ_ARGS)
 
 ## Regenerate docs/openapi.json from the route definitions.
 openapi: $(STAMP)

@@ -17,6 +17,7 @@ class AppError(Exception):
         self.code = code or type(self).code
         self.message = message or type(self).message
         self.details = details
+        self.headers: dict[str, str] = {}  # response headers that belong with the error (Allow on a 405)
         super().__init__(f"{self.code}: {self.message}")
 
     def to_body(self) -> dict[str, Any]:
@@ -73,6 +74,18 @@ class ServiceUnavailable(AppError):
 class MethodNotAllowed(AppError):
     status, code, message = 405, "METHOD_NOT_ALLOWED", "不支持该请求方法"
 
+    @classmethod
+    def allowing(cls, methods: set[str]) -> MethodNotAllowed:
+        err = cls()
+        err.headers["Allow"] = ", ".join(sorted(methods))  # RFC 9110 15.5.6: a 405 names the methods that work
+        return err
+
 
 class PayloadTooLarge(AppError):
     status, code, message = 413, "PAYLOAD_TOO_LARGE", "请求体过大"
+
+
+class UnsupportedMediaType(AppError):
+    """A request body that does not say it is JSON (wx.request and WeChat Pay both send application/json)."""
+
+    status, code, message = 415, "UNSUPPORTED_MEDIA_TYPE", "请求体须为 JSON（Content-Type: application/json）"

@@ -200,4 +200,8 @@ def retry_failed(uow: Any, job_id: int, *, admin_id: int) -> bool:
 
         uow.publish(AdminAudited(admin_id=admin_id, action="job.retry", entity_name="job", entity_id=job_id))
         uow.kick_worker_after_commit()
+    elif uow.execute("SELECT 1 FROM jobs WHERE id = :id", {"id": job_id}).first() is None:
+        from shared.errors import NotFound
+
+        raise NotFound("JOB_NOT_FOUND", "后台任务不存在")
     return bool(retried)

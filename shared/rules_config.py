@@ -86,10 +86,11 @@ def set_rule(uow: UnitOfWork, key: str, value: Any, *, admin_id: int) -> Rules:
     if key not in Rules.model_fields:
         raise NotFound("UNKNOWN_RULE", f"没有名为 {key} 的配置项")
     previous = load_rules(uow)
-    current = previous.model_dump()
+    current = previous.model_dump(mode="json")
     current[key] = value
     try:
-        rules = Rules.model_validate(current)
+        # Strict, as request bodies are (shared/http/router.py): "3" is not a number of revisions, "true" not a flag.
+        rules = Rules.model_validate_json(json.dumps(current), strict=True)
     except ValidationError as exc:
         raise ValidationFailed(translate(exc.errors(include_url=False))) from None
     uow.execute(

@@ -40,8 +40,18 @@ log = logging.getLogger("codelink.local")
 NOT_FOUND = {"code": "NOT_FOUND", "message": "接口不存在"}
 FUNCTION_ERROR = {"code": "FUNCTION_ERROR", "message": "函数执行出错"}
 BAD_ANSWER = {"code": "BAD_GATEWAY", "message": "函数返回格式有误"}
+BAD_LENGTH = {"code": "BAD_REQUEST", "message": "请求头 Content-Length 无效"}
+LENGTH_REQUIRED = {"code": "LENGTH_REQUIRED", "message": "请求须带 Content-Length（不支持分块传输）"}
+TOO_LARGE = {"code": "PAYLOAD_TOO_LARGE", "message": "请求体超过 6 MB"}
+READ_TIMEOUT = {"code": "REQUEST_TIMEOUT", "message": "请求体接收超时"}
+NOT_ALLOWED = {"code": "METHOD_NOT_ALLOWED", "message": "不支持该请求方法"}
 # SCF caps a synchronous request event and its response at 6 MB [cloud.tencent.com/document/product/583/11637]
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
+_PROTOCOL_ERRORS = {414: "请求地址过长", 431: "请求头过大", 505: "不支持该 HTTP 版本"}
+# Methods a Function URL passes to a function; anything else (TRACE, CONNECT, made-up ones) is a 405 here.
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# Seconds a client may take to send its request line, headers and body, and to keep an idle connection open.
+READ_TIMEOUT_SECONDS = 30.0
 # Headers that describe the connection, not the payload: the server sets them itself.
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 _FUNCTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -51,6 +61,33 @@ Invoke = Callable[[str, dict], Any]
 
 class InvalidAnswer(ValueError):
     """A function's answer cannot be turned into an HTTP response."""
+
+
+class BadFraming(Exception):
+    """The request's framing is broken (Content-Length, chunking, a body that never arrives): answer `status` with
+    `payload` and close the connection, since where this request ends and the next begins is unknown."""
+
+    def __init__(self, status: int, payload: dict[str, str]) -> None:
+        super().__init__(payload["message"])
+        self.status = status
+        self.payload = payload
+
+
+def content_length(values: list[str]) -> int:
+    """The body length from the Content-Length header(s): one non-negative decimal number (repeated identical values
+    are tolerated, RFC 9110 8.6). Raises BadFraming."""
+    if not values:
+        return 0
+    found = {v.strip() for value in values for v in value.split(",")}
+    if len(found) != 1:
+        raise BadFraming(400, BAD_LENGTH)
+    text = found.pop()
+    if not text.isdecimal() or not text.isascii() or len(text) > 15:
+        raise BadFraming(400, BAD_LENGTH)
+    length = int(text)
+    if length > SYNC_PAYLOAD_LIMIT:
+        raise BadFraming(413, TOO_LARGE)
+    return length
 
 
 # --- running functions ---
@@ -248,6 +285,7 @@ class LocalGateway(BackgroundHTTPServer):
         http_functions: Collection[str] | None = None,
         runner: FunctionRunner | None = None,
         openapi_module: str = "shared.http.openapi",
+        read_timeout: float = READ_TIMEOUT_SECONDS,
     ) -> None:
         if manifest is None and http_functions is None:
             manifest = load_manifest()
@@ -258,6 +296,7 @@ class LocalGateway(BackgroundHTTPServer):
             http_functions = manifest.http_functions
         self.http_functions = frozenset(http_functions)
         self.openapi_module = openapi_module
+        self.read_timeout = read_timeout
         super().__init__(host, port)
 
     # --- request handling (no sockets: tests can call it directly) ---
@@ -273,8 +312,6 @@ class LocalGateway(BackgroundHTTPServer):
         function = segments[0] if segments else ""
         if function not in self.http_functions:
             return _json(404, NOT_FOUND)
-        if len(body) > SYNC_PAYLOAD_LIMIT:
-            log.warning("%s %s: body of %d bytes is over SCF's 6 MB event limit", method, path, len(body))
         event = build_event(method, target, headers, body, client_ip)
         try:
             answer = self.runner.invoke(function, event)
@@ -308,21 +345,22 @@ class LocalGateway(BackgroundHTTPServer):
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Socket timeout for every read: a request line, headers or body that never arrive end the connection
+            # (the body with a 408) instead of holding a thread forever.
+            timeout = gateway.read_timeout
 
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
                 started = time.monotonic()
+                try:
+                    body = self._read_body()
+                except BadFraming as bad:
+                    self._answer(*_json(bad.status, bad.payload), close=True)
+                    log.info("%s %s -> %d: %s", self.command, self.path, bad.status, bad)
+                    return
                 status, headers, data = gateway.handle(
                     self.command, self.path, self.headers.items(), body, self.client_address[0]
                 )
-                self.send_response(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+                self._answer(status, headers, data)
                 log.info(
                     "%s %s -> %d (%.0f ms)",
                     self.command,
@@ -331,7 +369,54 @@ class LocalGateway(BackgroundHTTPServer):
                     (time.monotonic() - started) * 1000,
                 )
 
+            def _read_body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding"):
+                    raise BadFraming(411, LENGTH_REQUIRED)
+                length = content_length(self.headers.get_all("Content-Length") or [])
+                if not length:
+                    return b""
+                try:
+                    body = self.rfile.read(length)
+                except TimeoutError:
+                    raise BadFraming(408, READ_TIMEOUT) from None
+                if len(body) < length:  # the client closed the connection before sending all of it
+                    raise BadFraming(400, BAD_LENGTH)
+                return body
+
+            def _answer(self, status: int, headers: list[tuple[str, str]], data: bytes, close: bool = False) -> None:
+                try:
+                    self.send_response(status)
+                    for name, value in headers:
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    if close:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                except OSError:  # the client went away; nothing to answer
+                    self.close_connection = True
+
+            def _not_allowed(self) -> None:
+                # Drain nothing: a TRACE/CONNECT body is not ours to read; close the connection after answering.
+                status, headers, data = _json(405, NOT_ALLOWED)
+                self._answer(status, [*headers, ("Allow", ", ".join(ALLOWED_METHODS))], data, close=True)
+
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                # http.server's own refusals (a garbled request line, headers too long, HTTP/2.0) as JSON too.
+                text = _PROTOCOL_ERRORS.get(code, "请求格式有误")
+                status, headers, data = _json(code, {"code": "BAD_REQUEST", "message": text})
+                self._answer(status, headers, data, close=True)
+
+            def __getattr__(self, name: str) -> Any:
+                # BaseHTTPRequestHandler looks up do_<METHOD>; every method we do not serve (TRACE, CONNECT, made-up
+                # ones) gets a JSON 405 with Allow instead of http.server's HTML 501.
+                if name.startswith("do_"):
+                    return self._not_allowed
+                raise AttributeError(name)
 
             def log_message(self, format: str, *args: object) -> None:  # _serve logs instead
                 pass

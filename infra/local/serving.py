@@ -5,6 +5,16 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# socketserver's default listen backlog is 5: a burst of 100 connections (the mini-program's first screen, a load
+# test, the fuzzer) had most of them reset by the kernel before the accept loop could take them. The kernel caps
+# this at net.core.somaxconn.
+LISTEN_BACKLOG = 1024
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
 
 class BackgroundHTTPServer:
     """Subclasses return their request handler class from `handler_class()`; `start()` serves it on (host, port)
@@ -15,15 +25,14 @@ class BackgroundHTTPServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host = host
         self._port = port
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def start(self) -> str:
-        self._httpd = ThreadingHTTPServer((self._host, self._port), self.handler_class())
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((self._host, self._port), self.handler_class())
         # A short poll interval: shutdown() waits for the serving loop to notice, which is every poll.
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=self.thread_name, daemon=True)

@@ -124,6 +124,19 @@ class BillNotReady(WeChatPayError):
 # --------------------------------------------------------------------------------------------------- values
 
 
+def _amount(amount: Mapping[str, Any], key: str) -> int:
+    """An amount in fen as WeChat Pay writes it: a JSON integer, never negative. "50000" or 50000.9 is not one, and
+    is refused rather than coerced (a money amount is compared, posted and refunded as it is)."""
+    value = amount[key]
+    if type(value) is not int or value < 0:
+        raise ValueError(f"amount.{key} is not a whole number of fen: {value!r}")
+    return value
+
+
+def _optional_amount(amount: Mapping[str, Any], key: str) -> int | None:
+    return None if amount.get(key) is None else _amount(amount, key)
+
+
 def _parse_time(value: Any) -> datetime | None:
     """RFC 3339 as WeChat writes it ("2018-06-08T10:34:56+08:00"); None when absent."""
     if not value or not isinstance(value, str):
@@ -158,8 +171,8 @@ class Order:
             out_trade_no=data["out_trade_no"],
             state=data["trade_state"],
             state_desc=data.get("trade_state_desc", ""),
-            amount_fen=int(amount["total"]),
-            payer_total_fen=amount.get("payer_total"),
+            amount_fen=_amount(amount, "total"),
+            payer_total_fen=_optional_amount(amount, "payer_total"),
             transaction_id=data.get("transaction_id") or None,
             mchid=data.get("mchid", ""),
             appid=data.get("appid", ""),
@@ -199,9 +212,9 @@ class Refund:
             transaction_id=data.get("transaction_id", ""),
             # The API answers `status`, the notification `refund_status`.
             status=data.get("status") or data["refund_status"],
-            refund_fen=int(amount["refund"]),
-            total_fen=int(amount["total"]),
-            payer_refund_fen=amount.get("payer_refund"),
+            refund_fen=_amount(amount, "refund"),
+            total_fen=_amount(amount, "total"),
+            payer_refund_fen=_optional_amount(amount, "payer_refund"),
             user_received_account=data.get("user_received_account"),
             create_time=_parse_time(data.get("create_time")),
             success_time=_parse_time(data.get("success_time")),
@@ -235,7 +248,7 @@ class Transfer:
             transfer_bill_no=data.get("transfer_bill_no"),
             state=data["state"],
             package_info=data.get("package_info"),
-            amount_fen=data.get("transfer_amount"),
+            amount_fen=_optional_amount(data, "transfer_amount"),
             openid=data.get("openid"),
             fail_reason=data.get("fail_reason") or None,
             create_time=_parse_time(data.get("create_time")),
@@ -810,8 +823,13 @@ class WeChatPayGateway:
             raise DecryptError(400, "DECRYPT_ERROR", "resource does not decrypt with the APIv3 key") from exc
         if not isinstance(data, dict):
             raise DecryptError(400, "DECRYPT_ERROR", "decrypted resource is not a JSON object")
+        notification_id = envelope.get("id")
+        if not isinstance(notification_id, str) or not notification_id.strip():
+            # Duplicates are recognised by this id: without one, a notification would be taken for a duplicate of
+            # every other id-less one (or none would be), so it is refused like any malformed envelope.
+            raise MalformedNotification(400, "MALFORMED", "notification without an id")
         return Notification(
-            id=str(envelope.get("id", "")),
+            id=notification_id,
             event_type=str(envelope.get("event_type", "")),
             create_time=_parse_time(envelope.get("create_time")),
             resource_type=envelope["resource_type"],

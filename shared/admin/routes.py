@@ -62,7 +62,8 @@ def failed_jobs(req: Request) -> list[FailedJob]:
     return [FailedJob.model_validate(j) for j in run(jobs.failed_jobs)]
 
 
-@router.post("/admin/jobs/{job_id:int}/retry", summary="重新执行失败的后台任务", response=Count, roles=ADMIN)
+@router.post("/admin/jobs/{job_id:int}/retry", summary="重新执行失败的后台任务（不在失败状态的任务计数为 0）",
+             response=Count, roles=ADMIN, errors=("JOB_NOT_FOUND",))
 def retry_job(req: Request) -> Count:
     from shared import jobs
 
@@ -92,7 +93,7 @@ class ReplayIn(BaseModel):
 
 class ReplayOut(BaseModel):
     queued: int = Field(description="排队重放的事件数")
-    last_occurred_at: datetime | None
+    last_occurred_at: datetime | None = Field(description="本次排队的最后一个事件的发生时间（没有则为空）")
     truncated: bool = Field(description="达到单次上限：请从 last_occurred_at 起再次重放")
 
 

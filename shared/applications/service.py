@@ -22,7 +22,7 @@ from shared.events import (
     ApplicationWithdrawn,
     TaskAssigned,
 )
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import ID, decode_cursor, encode_cursor
 from shared.profiles.models import DeveloperProfile
 from shared.rules_config import load_rules
 from shared.uow import UnitOfWork
@@ -230,7 +230,7 @@ def applicants(uow: UnitOfWork, merchant_id: int, task_id: int, status: str | No
         sql += " AND status = :s"
         params["s"] = status
     if cursor:
-        (last,) = decode_cursor(cursor, 1)
+        (last,) = decode_cursor(cursor, ID)
         sql += " AND id > :c"
         params["c"] = int(last)
     ids = [r.id for r in uow.execute(sql + " ORDER BY id LIMIT :n", params).all()]
@@ -244,7 +244,7 @@ def my_applications(uow: UnitOfWork, developer_id: int, cursor: str | None, limi
     sql = ("SELECT a.id, t.title FROM applications a JOIN tasks t ON t.id = a.task_id WHERE a.developer_id = :d")
     params: dict = {"d": developer_id, "n": limit + 1}
     if cursor:
-        (last,) = decode_cursor(cursor, 1)
+        (last,) = decode_cursor(cursor, ID)
         sql += " AND a.id < :c"
         params["c"] = int(last)
     rows = uow.execute(sql + " ORDER BY a.id DESC LIMIT :n", params).all()

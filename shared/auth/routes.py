@@ -22,7 +22,7 @@ class Ok(BaseModel):
 
 
 @router.post("/auth/wechat", summary="微信登录（wx.login code 换取登录凭证）", body=s.WeChatLogin, response=s.TokenPair,
-             auth=False, errors=("WECHAT_CODE_INVALID", "ACCOUNT_BANNED"))
+             auth=False, errors=("WECHAT_CODE_INVALID", "ACCOUNT_BANNED", "WECHAT_UNAVAILABLE"))
 def wechat_login(req: Request, body: s.WeChatLogin) -> s.TokenPair:
     return run(lambda uow: service.login_with_wechat(uow, body.code))
 
@@ -41,25 +41,27 @@ def sms_login(req: Request, body: s.SmsLogin) -> s.TokenPair:
 
 
 @router.post("/auth/wechat/bind", summary="为短信注册的账号绑定微信（wx.login code）", body=s.WeChatLogin,
-             response=s.UserOut, errors=("WECHAT_TAKEN", "WECHAT_ALREADY_BOUND", "WECHAT_CODE_INVALID"))
+             response=s.UserOut,
+             errors=("WECHAT_TAKEN", "WECHAT_ALREADY_BOUND", "WECHAT_CODE_INVALID", "USER_NOT_FOUND",
+                     "WECHAT_UNAVAILABLE"))
 def bind_wechat(req: Request, body: s.WeChatLogin) -> s.UserOut:
     return run(lambda uow: service.user_out(service.bind_wechat(uow, req.user_id, body.code)))
 
 
 @router.post("/auth/phone/sms", summary="用短信验证码绑定手机号", body=s.SmsLogin, response=s.UserOut,
-             errors=("PHONE_TAKEN",))
+             errors=("PHONE_TAKEN", "USER_NOT_FOUND", "SMS_CODE_LOCKED"))
 def bind_phone_sms(req: Request, body: s.SmsLogin) -> s.UserOut:
     return run(lambda uow: service.user_out(service.bind_phone_with_sms(uow, req.user_id, body.phone, body.code)))
 
 
 @router.post("/auth/phone/wechat", summary="用微信手机号快速验证绑定手机号", body=s.PhoneByWeChat, response=s.UserOut,
-             errors=("PHONE_TAKEN",))
+             errors=("PHONE_TAKEN", "USER_NOT_FOUND", "WECHAT_UNAVAILABLE"))
 def bind_phone_wechat(req: Request, body: s.PhoneByWeChat) -> s.UserOut:
     return run(lambda uow: service.user_out(service.bind_phone_with_wechat(uow, req.user_id, body.code)))
 
 
 @router.post("/auth/refresh", summary="刷新登录凭证（轮换 refresh token）", body=s.RefreshRequest, response=s.TokenPair,
-             auth=False, errors=("TOKEN_REVOKED", "TOKEN_EXPIRED"))
+             auth=False, errors=("TOKEN_REVOKED", "TOKEN_EXPIRED", "ACCOUNT_BANNED", "INVALID_TOKEN"))
 def refresh(req: Request, body: s.RefreshRequest) -> s.TokenPair:
     return run(lambda uow: service.refresh(uow, body.refresh_token))
 
@@ -70,6 +72,6 @@ def logout(req: Request, body: s.RefreshRequest) -> Ok:
     return Ok()
 
 
-@router.get("/auth/me", summary="当前用户", response=s.UserOut)
+@router.get("/auth/me", summary="当前用户", response=s.UserOut, errors=("USER_NOT_FOUND",))
 def me(req: Request) -> s.UserOut:
     return run(lambda uow: service.user_out(service.get_user(uow, req.user_id)))

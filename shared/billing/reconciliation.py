@@ -388,18 +388,12 @@ _RUN_COLUMNS = ("id, bill_date, status, bill_lines, matched_lines, diff_count, b
 
 
 def list_runs(uow: UnitOfWork, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
-    from shared.pagination import decode_cursor, encode_cursor
+    from shared.pagination import DATE, decode_cursor, encode_cursor
 
     sql = f"SELECT {_RUN_COLUMNS} FROM reconciliation_runs"
     params: dict[str, Any] = {"n": limit + 1}
     if cursor:
-        (last,) = decode_cursor(cursor, 1)
-        try:
-            params["c"] = date.fromisoformat(str(last))
-        except ValueError:
-            from shared.errors import ValidationFailed
-
-            raise ValidationFailed.field("cursor", "分页游标无效") from None
+        (params["c"],) = decode_cursor(cursor, DATE)
         sql += " WHERE bill_date < :c"
     rows = [dict(r) for r in uow.execute(sql + " ORDER BY bill_date DESC LIMIT :n", params).mappings()]
     items = rows[:limit]

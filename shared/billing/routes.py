@@ -16,7 +16,6 @@ from shared.uow import UnitOfWork, run
 
 router = Router("billing")
 ADMIN = ("admin",)
-_BUY_ERRORS = ("OPENID_REQUIRED", "PAYMENT_UNAVAILABLE")
 
 
 @router.get("/billing/plans", summary="会员与置顶推荐价目表", response=s.PriceList, auth=False)
@@ -32,7 +31,9 @@ def plans(req: Request) -> s.PriceList:
 
 
 @router.post("/billing/subscriptions", summary="购买会员（返回 wx.requestPayment 参数）", body=s.SubscribeIn,
-             response=s.PaymentOrderOut, status=201, errors=("PLAN_ROLE_REQUIRED", *_BUY_ERRORS))
+             response=s.PaymentOrderOut, status=201,
+             errors=("PLAN_ROLE_REQUIRED", "OPENID_REQUIRED", "PAYMENT_UNAVAILABLE", "ORDER_NOT_FOUND",
+                     "ORDER_ALREADY_PAID", "ORDER_NOT_PAYABLE"))
 def subscribe(req: Request, body: s.SubscribeIn) -> s.PaymentOrderOut:
     return s.PaymentOrderOut(**orders.subscribe(req.user_id, body.plan, body.months))
 
@@ -44,7 +45,8 @@ def my_subscriptions(req: Request) -> s.SubscriptionsOut:
 
 @router.post("/billing/tasks/{task_id:int}/promotion", summary="购买任务置顶推荐（返回 wx.requestPayment 参数）",
              body=s.PromoteIn, response=s.PaymentOrderOut, status=201, roles=("merchant",),
-             errors=("TASK_NOT_FOUND", "NOT_TASK_OWNER", "TASK_NOT_OPEN", *_BUY_ERRORS))
+             errors=("TASK_NOT_FOUND", "NOT_TASK_OWNER", "TASK_NOT_OPEN", "OPENID_REQUIRED", "PAYMENT_UNAVAILABLE",
+                     "ORDER_NOT_FOUND", "ORDER_ALREADY_PAID", "ORDER_NOT_PAYABLE"))
 def promote(req: Request, body: s.PromoteIn) -> s.PaymentOrderOut:
     return s.PaymentOrderOut(**orders.promote(req.user_id, req.params["task_id"], body.days))
 
@@ -56,21 +58,21 @@ def promotion_status(req: Request) -> s.PromotionOut:
 
 
 @router.get("/billing/admin/reconciliation", summary="对账记录（按账单日期倒序）", query=s.RunsQuery,
-            response=s.RunList, roles=ADMIN)
+            response=s.RunList, roles=ADMIN, errors=("INVALID_CURSOR",))
 def reconciliation_runs(req: Request, query: s.RunsQuery) -> s.RunList:
     items, cursor = run(lambda uow: reconciliation.list_runs(uow, query.cursor, query.limit))
     return s.RunList(items=[s.ReconciliationRun(**i) for i in items], next_cursor=cursor)
 
 
 @router.get("/billing/admin/reconciliation/{bill_date}", summary="某日对账结果与差异明细", response=s.RunDetail,
-            roles=ADMIN, errors=("RECONCILIATION_NOT_FOUND",))
+            roles=ADMIN, errors=("RECONCILIATION_NOT_FOUND", "VALIDATION_FAILED"))
 def reconciliation_detail(req: Request) -> s.RunDetail:
     day = _bill_date(req.params["bill_date"])
     return s.RunDetail(**run(lambda uow: reconciliation.run_detail(uow, day)))
 
 
 @router.post("/billing/admin/reconciliation/{bill_date}/run", summary="重新对账某日（结果替换该日旧结果）",
-             response=s.RunDetail, roles=ADMIN)
+             response=s.RunDetail, roles=ADMIN, errors=("RECONCILIATION_NOT_FOUND", "VALIDATION_FAILED"))
 def reconcile(req: Request) -> s.RunDetail:
     day = _bill_date(req.params["bill_date"])
     if day >= clock.shanghai_date(clock.now()):

@@ -131,11 +131,11 @@ class ReconciliationRun(BaseModel):
     ours_paid_fen: int
     ours_refund_fen: int
     # The fund-flow bill (资金账单): its lines, money in and out of the basic account, the transfers it shows and ours.
-    fund_lines: int = 0
-    fund_income_fen: int = 0
-    fund_expense_fen: int = 0
-    bill_transfer_fen: int = 0
-    ours_transfer_fen: int = 0
+    fund_lines: int = Field(0, description="资金账单的明细行数")
+    fund_income_fen: int = Field(0, description="资金账单收入合计（分）")
+    fund_expense_fen: int = Field(0, description="资金账单支出合计（分）")
+    bill_transfer_fen: int = Field(0, description="资金账单中商家转账支出合计（分）")
+    ours_transfer_fen: int = Field(0, description="我方记录的已到账转账合计（分）")
     error: str | None
     runs: int
     started_at: datetime

@@ -23,9 +23,10 @@ def mine(req: Request) -> s.DisputeList:
 
 
 @router.get("/disputes/queue", summary="纠纷调解队列（含证据时间线与风险评估）", query=s.QueueQuery,
-            response=s.DisputeList, roles=ADMIN)
+            response=s.DisputeList, roles=ADMIN, errors=("INVALID_CURSOR",))
 def admin_queue(req: Request, query: s.QueueQuery) -> s.DisputeList:
-    return s.DisputeList(items=run(lambda uow: service.queue(uow, query.status, query.limit)))
+    items, cursor = run(lambda uow: service.queue(uow, query.status, query.limit, query.cursor))
+    return s.DisputeList(items=items, next_cursor=cursor)
 
 
 @router.get("/disputes/{dispute_id:int}", summary="纠纷详情与证据时间线（仅双方与调解员）", response=s.DisputeOut,
@@ -42,6 +43,8 @@ def evidence(req: Request, body: s.EvidenceIn) -> s.EntryOut:
 
 @router.post("/disputes/{dispute_id:int}/ruling", summary="裁决：全额退款、全额支付或按比例分配（由账本执行）",
              body=s.RulingIn, response=s.DisputeOut, roles=ADMIN,
-             errors=("DISPUTE_NOT_FOUND", "DISPUTE_CLOSED", "ESCROW_NOT_SETTLED"))
+             errors=("DISPUTE_NOT_FOUND", "DISPUTE_CLOSED", "ESCROW_NOT_SETTLED", "MILESTONE_NOT_FOUND",
+                     "TASK_NOT_FOUND", "ALREADY_RELEASED", "REFUND_EXCEEDS_ESCROW", "REFUND_SOURCE_UNKNOWN",
+                     "TASK_STATE_CONFLICT"))
 def ruling(req: Request, body: s.RulingIn) -> s.DisputeOut:
     return run(lambda uow: service.rule(uow, req.user_id, req.params["dispute_id"], body))

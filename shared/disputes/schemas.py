@@ -94,8 +94,11 @@ class DisputeOut(BaseModel):
 
 class DisputeList(BaseModel):
     items: list[DisputeOut]
+    next_cursor: str | None = Field(None, description="下一页游标（仅调解队列）；为 null 表示没有更多")
 
 
 class QueueQuery(BaseModel):
-    status: Literal["open", "ruled"] = "open"
-    limit: int = Field(50, ge=1, le=200)
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["open", "ruled"] = Field("open", description="open：待裁决；ruled：已裁决")
+    cursor: str | None = Field(None, max_length=200, description="分页游标：上一页的 next_cursor")
+    limit: int = Field(50, ge=1, le=200, description="每页条数")

@@ -129,11 +129,20 @@ def my_disputes(uow: UnitOfWork, user_id: int) -> list[s.DisputeOut]:
 # --------------------------------------------------------------------------------------------------- admin
 
 
-def queue(uow: UnitOfWork, status: str = "open", limit: int = 50) -> list[s.DisputeOut]:
-    """Disputes for the mediators, oldest first, each with its timeline and risk assessment."""
-    rows = uow.execute("SELECT id FROM disputes WHERE status = :s ORDER BY created_at, id LIMIT :n",
-                       {"s": status, "n": limit}).all()
-    return [_dispute_out(uow, r.id, with_risk=True) for r in rows]
+def queue(uow: UnitOfWork, status: str = "open", limit: int = 50, cursor: str | None = None
+          ) -> tuple[list[s.DisputeOut], str | None]:
+    """Disputes for the mediators, oldest first, each with its timeline and risk assessment; keyset pages on
+    (created_at, id)."""
+    from shared.pagination import ID, TIME, decode_cursor, encode_cursor
+
+    sql, params = "SELECT id, created_at FROM disputes WHERE status = :s", {"s": status, "n": limit + 1}
+    if cursor:
+        params["c"], params["i"] = decode_cursor(cursor, TIME, ID)
+        sql += " AND (created_at, id) > (:c, :i)"
+    rows = uow.execute(sql + " ORDER BY created_at, id LIMIT :n", params).all()
+    items = [_dispute_out(uow, r.id, with_risk=True) for r in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return items, encode_cursor(last.created_at, last.id) if last is not None else None
 
 
 def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s.DisputeOut:

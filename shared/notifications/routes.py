@@ -51,7 +51,7 @@ class Count(BaseModel):
     count: int
 
 
-@router.get("/notifications", summary="我的消息", query=InboxQuery, response=Inbox)
+@router.get("/notifications", summary="我的消息", query=InboxQuery, response=Inbox, errors=("INVALID_CURSOR",))
 def inbox(req: Request, query: InboxQuery) -> Inbox:
     def read(uow):
         items, cursor = service.inbox(uow, req.user_id, query.cursor, query.limit, query.unread_only)
@@ -61,7 +61,8 @@ def inbox(req: Request, query: InboxQuery) -> Inbox:
     return run(read)
 
 
-@router.post("/notifications/{notification_id:int}/read", summary="标记已读", response=Count)
+@router.post("/notifications/{notification_id:int}/read", summary="标记已读", response=Count,
+             errors=("NOTIFICATION_NOT_FOUND",))
 def read_one(req: Request) -> Count:
     run(lambda uow: service.mark_read(uow, req.user_id, req.params["notification_id"]))
     return Count(count=1)

@@ -11,8 +11,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from shared.config import get_settings
-from shared.errors import NotFound, ValidationFailed
-from shared.pagination import decode_cursor, encode_cursor
+from shared.errors import NotFound
+from shared.pagination import ID, decode_cursor, encode_cursor
 
 if TYPE_CHECKING:  # shared.uow calls add_notification: a runtime import back would be a cycle
     from shared.uow import UnitOfWork
@@ -55,9 +55,7 @@ def inbox(uow: UnitOfWork, user_id: int, cursor: str | None, limit: int, unread_
     if unread_only:
         sql += " AND read_at IS NULL"
     if cursor:
-        (last,) = decode_cursor(cursor, 1)
-        if type(last) is not int:  # a well-formed cursor that we did not make (a string, a float, a list...)
-            raise ValidationFailed.field("cursor", "分页游标无效")
+        (last,) = decode_cursor(cursor, ID)
         sql += " AND id < :c"
         params["c"] = last
     rows = uow.execute(sql + " ORDER BY id DESC LIMIT :n", params).mappings().all()

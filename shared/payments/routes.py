@@ -11,21 +11,27 @@ router = Router("payments")
 ADMIN = ("admin",)
 
 
-@router.post("/payments/notify", summary="微信支付通知（支付、退款、商家转账）", auth=False, raw_body=True)
+@router.post("/payments/notify", summary="微信支付通知（支付、退款、商家转账）", auth=False, raw_body=True,
+             body=s.WeChatPayNotification, headers=s.NotifyHeaders, response=s.NotifyAck,
+             answers={400: "通知内容无法解密、格式错误或与订单不符（微信支付将重试）", 401: "签名验证失败或通知已过期",
+                      404: "未知的订单、退款单或转账单（微信支付将重试）", 500: "系统繁忙（微信支付将重试）"})
 def notify(req: Request) -> Response:
+    """微信支付服务器调用：验签、解密后处理支付成功、退款结果与商家转账结果；小程序不调用。"""
     return webhook.handle(req.headers, req.raw_body)
 
 
 @router.post("/payments/tasks/{task_id:int}/fund", summary="托管赏金：下单并返回 wx.requestPayment 参数",
              body=s.FundIn, response=s.FundOut, roles=("merchant",),
              errors=("TASK_NOT_AWAITING_FUNDING", "NOT_TASK_OWNER", "PLATFORM_TASK", "OPENID_REQUIRED",
-                     "MILESTONE_ALREADY_FUNDED", "ORDER_ALREADY_PAID", "PAYMENT_UNAVAILABLE"))
+                     "MILESTONE_ALREADY_FUNDED", "ORDER_ALREADY_PAID", "PAYMENT_UNAVAILABLE", "MILESTONE_NOT_FOUND",
+                     "ORDER_NOT_FOUND", "TASK_NOT_FOUND", "ALREADY_FUNDED", "FUNDING_BUSY", "ORDER_NOT_PAYABLE",
+                     "PROMOTION_NOT_WITH_THIS_ORDER", "TASK_STATE_CONFLICT"))
 def fund(req: Request, body: s.FundIn) -> s.FundOut:
     return service.fund_task(req.user_id, req.params["task_id"], body)
 
 
 @router.get("/payments/tasks/{task_id:int}/funding", summary="任务的托管情况（里程碑、订单、退款）",
-            response=s.FundingOut)
+            response=s.FundingOut, errors=("TASK_NOT_FOUND",))
 def funding(req: Request) -> s.FundingOut:
     return run(lambda uow: service.task_funding(uow, req.user_id, req.params["task_id"]))
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -123,3 +124,41 @@ class RefusedNotification(BaseModel):
     attempts: int
     first_seen_at: datetime
     last_seen_at: datetime
+
+
+# --- POST /payments/notify, documented for the OpenAPI document only: the webhook reads the raw body itself
+# (the signature covers its exact bytes), so these are never used to validate.
+
+
+class EncryptedResource(BaseModel):
+    algorithm: str = Field(description="加密算法，固定为 AEAD_AES_256_GCM", examples=["AEAD_AES_256_GCM"])
+    ciphertext: str = Field(description="Base64 编码的密文（用 APIv3 密钥解密）",
+                            examples=["sGwXp1tqBase64Ciphertext=="])
+    associated_data: str = Field("", description="附加数据", examples=["transaction"])
+    original_type: str = Field(description="加密前的对象类型", examples=["transaction"])
+    nonce: str = Field(description="加密使用的随机串", examples=["fdasflkja484w"])
+
+
+class WeChatPayNotification(BaseModel):
+    id: str = Field(description="通知 ID（去重依据；缺少则拒收）", examples=["EV-2018022511223320873"])
+    create_time: str = Field(description="通知创建时间（RFC 3339）", examples=["2026-11-25T10:00:00+08:00"])
+    event_type: str = Field(description="通知类型：TRANSACTION.SUCCESS、REFUND.SUCCESS、MCHTRANSFER.BILL.FINISHED 等",
+                            examples=["TRANSACTION.SUCCESS"])
+    resource_type: str = Field(description="资源类型，固定为 encrypt-resource", examples=["encrypt-resource"])
+    summary: str = Field("", description="回调摘要", examples=["支付成功"])
+    resource: EncryptedResource = Field(description="加密的通知数据")
+
+
+class NotifyHeaders(BaseModel):
+    wechatpay_timestamp: str = Field(alias="Wechatpay-Timestamp", examples=["1764036000"],
+                                     description="签名时间戳（秒），与当前时间相差须在 5 分钟内")
+    wechatpay_nonce: str = Field(alias="Wechatpay-Nonce", description="签名随机串", examples=["fdasflkja484w"])
+    wechatpay_signature: str = Field(alias="Wechatpay-Signature", examples=["cVJ1ZJBase64Signature=="],
+                                     description="对“时间戳\\n随机串\\n请求体\\n”的签名（Base64）")
+    wechatpay_serial: str = Field(alias="Wechatpay-Serial", description="验签所用的微信支付公钥 ID 或平台证书序列号",
+                                  examples=["PUB_KEY_ID_0114232134912410000000000000"])
+
+
+class NotifyAck(BaseModel):
+    code: Literal["SUCCESS", "FAIL"] = Field(description="SUCCESS：已处理；FAIL：未处理，微信支付将稍后重试")
+    message: str | None = Field(None, description="未处理的原因")

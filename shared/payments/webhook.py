@@ -103,8 +103,10 @@ def dispatch(uow: UnitOfWork, notification: wxp.Notification) -> str:
             return settle_paid_order(uow, wxp.Order.from_resource(notification.resource), via="notify")
         if event.startswith("REFUND."):
             return apply_refund_status(uow, wxp.Refund.from_resource(notification.resource))
+        if event == "MCHTRANSFER.BILL.FINISHED":
+            wxp.Transfer.from_resource(notification.resource)  # the same strict reading (whole fen) before payouts
     except (KeyError, TypeError, ValueError) as exc:
-        raise Refused(400, "malformed_resource", f"通知内容缺少字段：{exc}") from None
+        raise Refused(400, "malformed_resource", f"通知内容缺少字段或格式有误：{exc}") from None
     if event == "MCHTRANSFER.BILL.FINISHED":
         # The payouts area owns transfers: its subscriber settles this one in this transaction (or refuses it).
         number = str(notification.resource.get("out_bill_no") or "")

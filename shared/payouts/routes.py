@@ -12,7 +12,7 @@ DEVELOPER = ("developer",)
 
 
 @router.get("/payouts", summary="我的收入与转账记录（含确认收款参数）", query=s.PayoutsQuery, response=s.PayoutList,
-            roles=DEVELOPER)
+            roles=DEVELOPER, errors=("INVALID_CURSOR",))
 def mine(req: Request, query: s.PayoutsQuery) -> s.PayoutList:
     items, cursor = run(lambda uow: service.my_payouts(uow, req.user_id, query.cursor, query.limit))
     return s.PayoutList(items=items, next_cursor=cursor)
@@ -25,7 +25,7 @@ def balance(req: Request) -> s.BalanceOut:
 
 
 @router.post("/payouts/withdraw", summary="提现：把可提现余额转到微信零钱", response=s.PayoutOut, status=201,
-             roles=DEVELOPER, errors=("NOTHING_TO_WITHDRAW",))
+             roles=DEVELOPER, errors=("NOTHING_TO_WITHDRAW", "PAYOUT_NOT_FOUND"))
 def withdraw(req: Request) -> s.PayoutOut:
     return run(lambda uow: service.withdraw(uow, req.user_id))
 

@@ -633,12 +633,12 @@ def get_payout(uow: UnitOfWork, user_id: int, payout_id: int) -> PayoutOut:
 
 
 def my_payouts(uow: UnitOfWork, user_id: int, cursor: str | None, limit: int) -> tuple[list[PayoutOut], str | None]:
-    from shared.pagination import decode_cursor, encode_cursor
+    from shared.pagination import ID, decode_cursor, encode_cursor
 
     sql = _PAYOUT_SELECT + " WHERE p.developer_id = :u"
     params: dict[str, Any] = {"u": user_id, "n": limit + 1}
     if cursor:
-        (last,) = decode_cursor(cursor, 1)
+        (last,) = decode_cursor(cursor, ID)
         sql += " AND p.id < :c"
         params["c"] = int(last)
     rows = uow.execute(sql + " ORDER BY p.id DESC LIMIT :n", params).all()

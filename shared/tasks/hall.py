@@ -19,17 +19,17 @@ from typing import Any
 from sqlalchemy import text
 
 from shared.applications.rules import response_rate
-from shared.errors import ValidationFailed
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import ID, INT, TIME, check_cursor, cursor_values, encode_cursor, literal
 from shared.tasks.schemas import HallPage, HallQuery, TaskCard
 
 # sort -> (key column, direction)
 _SORTS = {"newest": ("published_at", "DESC"), "reward": ("reward_fen", "DESC"), "deadline": ("deadline", "ASC")}
+_CURSOR_KEYS = {"newest": TIME, "reward": INT, "deadline": TIME}
 
 
 def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
     key, direction = _SORTS[q.sort]
-    promoted_segment, after = _decode(q.cursor)
+    promoted_segment, after = _decode(q.cursor, q.sort)
     where = ["t.status = 'open'", "t.deadline > :now", "t.difficulty BETWEEN :dmin AND :dmax"]
     params: dict[str, Any] = {"now": now, "dmin": q.difficulty_min, "dmax": q.difficulty_max, "limit": q.limit + 1}
     if q.tags:
@@ -52,7 +52,7 @@ def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
     if after is not None:
         op = "<" if direction == "DESC" else ">"
         keyset = f" AND (t.{key}, t.id) {op} (:ckey, :cid)"
-        params["ckey"], params["cid"] = after[0], int(after[1])
+        params["ckey"], params["cid"] = after
     order = f" ORDER BY t.{key} {direction}, t.id {direction} LIMIT :limit"
     ordinary = " AND (t.promoted_until IS NULL OR t.promoted_until <= :now)"
 
@@ -79,19 +79,19 @@ def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
-def _decode(cursor: str | None) -> tuple[bool, tuple[Any, Any] | None]:
+def _decode(cursor: str | None, sort: str) -> tuple[bool, tuple[Any, int] | None]:
     """(in the promoted segment?, the (key, id) to continue after). No cursor: the first page, which starts with the
-    promoted segment."""
+    promoted segment. The key must have the type of the sort's key (a time for newest/deadline, fen for reward): a
+    cursor of another sort, or a tampered one, is INVALID_CURSOR, never a database error."""
     if not cursor:
         return True, None
-    try:
-        values = decode_cursor(cursor, 3)
-    except ValidationFailed:
-        last_key, last_id = decode_cursor(cursor, 2)
-        return False, (last_key, last_id)
-    if values[0] != "p":
-        raise ValidationFailed.field("cursor", "分页游标无效")
-    return True, (values[1], values[2])
+    key = _CURSOR_KEYS[sort]
+    values = cursor_values(cursor)
+    if len(values) == 3:
+        _, last_key, last_id = check_cursor(values, literal("p"), key, ID)
+        return True, (last_key, last_id)
+    last_key, last_id = check_cursor(values, key, ID)
+    return False, (last_key, last_id)
 
 
 def browse(conn: Any, q: HallQuery, now: datetime) -> HallPage:

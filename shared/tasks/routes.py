@@ -12,7 +12,8 @@ from shared.uow import run
 router = Router("tasks")
 
 
-@router.get("/tasks", summary="任务大厅：筛选、排序、游标分页", query=s.HallQuery, response=s.HallPage, auth=False)
+@router.get("/tasks", summary="任务大厅：筛选、排序、游标分页", query=s.HallQuery, response=s.HallPage, auth=False,
+            errors=("INVALID_CURSOR",))
 def browse(req: Request, query: s.HallQuery) -> s.HallPage:
     # Read-only and hot: a plain autocommit connection, no ORM session, no BEGIN/ROLLBACK round trips.
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -37,30 +38,36 @@ def _signed_in(req: Request) -> int | None:
 
 
 @router.post("/tasks", summary="发布任务", body=s.TaskCreate, response=s.TaskOut, status=201, roles=("merchant",),
-             errors=("MERCHANT_PROFILE_REQUIRED",))
+             errors=("MERCHANT_PROFILE_REQUIRED", "ADMIN_REQUIRED", "PLATFORM_BUDGET_INSUFFICIENT",
+                     "TASK_STATE_CONFLICT", "CONTENT_CHECK_UNAVAILABLE", "TASK_NOT_FOUND"))
 def publish(req: Request, body: s.TaskCreate) -> s.TaskOut:
     return service.publish_task(req.user_id, body)
 
 
-@router.get("/tasks/mine", summary="我发布的任务", query=s.MyTasksQuery, response=s.TaskList, roles=("merchant",))
+@router.get("/tasks/mine", summary="我发布的任务", query=s.MyTasksQuery, response=s.TaskList, roles=("merchant",),
+            errors=("INVALID_CURSOR",))
 def mine(req: Request, query: s.MyTasksQuery) -> s.TaskList:
     items, cursor = run(lambda uow: service.my_tasks(uow, req.user_id, query.status, query.cursor, query.limit))
     return s.TaskList(items=items, next_cursor=cursor)
 
 
-@router.get("/tasks/{task_id:int}", summary="任务详情", response=s.TaskOut, auth="optional")
+@router.get("/tasks/{task_id:int}", summary="任务详情", response=s.TaskOut, auth="optional", errors=("TASK_NOT_FOUND",))
 def detail(req: Request) -> s.TaskOut:
     viewer = req.principal.user_id if req.principal else None
     return run(lambda uow: service.get_task(uow, req.params["task_id"], viewer))
 
 
 @router.patch("/tasks/{task_id:int}", summary="修改任务（招募中或审核中）", body=s.TaskUpdate, response=s.TaskOut,
-              roles=("merchant",), errors=("TASK_NOT_EDITABLE", "NOT_TASK_OWNER"))
+              roles=("merchant",),
+              errors=("TASK_NOT_EDITABLE", "NOT_TASK_OWNER", "TASK_NOT_FOUND", "REWARD_LOCKED", "TASK_STATE_CONFLICT",
+                      "CONTENT_CHECK_UNAVAILABLE", "TASK_CHANGED"))
 def edit(req: Request, body: s.TaskUpdate) -> s.TaskOut:
     return service.edit_task(req.user_id, req.params["task_id"], body)
 
 
 @router.post("/tasks/{task_id:int}/cancel", summary="取消任务", body=s.CancelTask, response=s.TaskOut,
-             roles=("merchant",), errors=("TASK_STATE_CONFLICT", "NOT_TASK_OWNER"))
+             roles=("merchant",),
+             errors=("TASK_STATE_CONFLICT", "NOT_TASK_OWNER", "MILESTONE_NOT_FOUND", "TASK_NOT_FOUND",
+                     "REFUND_EXCEEDS_ESCROW", "REFUND_SOURCE_UNKNOWN"))
 def cancel(req: Request, body: s.CancelTask) -> s.TaskOut:
     return run(lambda uow: service.cancel_task(uow, req.user_id, req.params["task_id"], body.reason))

@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.http.fields import Timestamp
 
 
 def _tags(value: object) -> object:
@@ -26,7 +28,7 @@ class TaskCreate(BaseModel):
     skill_tags: list[str] = Field(min_length=1, max_length=8)
     difficulty: int = Field(ge=1, le=5)
     reward_fen: int = Field(gt=0, description="赏金，单位：分")
-    deadline: AwareDatetime
+    deadline: Timestamp
     milestones: list[MilestoneIn] | None = Field(
         None, max_length=10, description="分里程碑（可选，2–10 个，赏金之和须等于 reward_fen；每个单独托管）")
     is_platform: bool = Field(False, description="平台任务（仅管理员；由平台预算托管）")
@@ -47,7 +49,7 @@ class TaskUpdate(BaseModel):
     skill_tags: list[str] | None = Field(None, min_length=1, max_length=8)
     difficulty: int | None = Field(None, ge=1, le=5)
     reward_fen: int | None = Field(None, gt=0)
-    deadline: AwareDatetime | None = None
+    deadline: Timestamp | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> TaskUpdate:
@@ -108,8 +110,8 @@ class HallQuery(BaseModel):
     difficulty_max: int = Field(5, ge=1, le=5)
     reward_min: int | None = Field(None, ge=0, description="最低赏金（分）")
     reward_max: int | None = Field(None, ge=0, description="最高赏金（分）")
-    deadline_after: AwareDatetime | None = None
-    deadline_before: AwareDatetime | None = None
+    deadline_after: Timestamp | None = None
+    deadline_before: Timestamp | None = None
     sort: Literal["newest", "reward", "deadline"] = "newest"
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=50)

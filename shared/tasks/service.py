@@ -277,13 +277,13 @@ def _may_see(uow: UnitOfWork, task: Task, viewer_id: int | None) -> bool:
 
 def my_tasks(uow: UnitOfWork, merchant_id: int, status: str | None, cursor: str | None, limit: int
              ) -> tuple[list[TaskOut], str | None]:
-    from shared.pagination import decode_cursor, encode_cursor
+    from shared.pagination import ID, decode_cursor, encode_cursor
 
     stmt = select(Task).where(Task.merchant_id == merchant_id)
     if status:
         stmt = stmt.where(Task.status == status)
     if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
+        (last_id,) = decode_cursor(cursor, ID)
         stmt = stmt.where(col(Task.id) < int(last_id))
     tasks = uow.session.exec(stmt.order_by(col(Task.id).desc()).limit(limit + 1)).all()
     merchant = uow.session.get(MerchantProfile, merchant_id)

@@ -222,6 +222,8 @@ def test_feedback_window_is_operator_tunable(world, clock):
     r = call("PUT", "/admin/rules/feedback_window_hours", {"value": 24}, admin.token)
     assert r.status == 200 and r["feedback_window_hours"] == 24
     assert call("PUT", "/admin/rules/feedback_window_hours", {"value": -1}, admin.token).status == 422
+    for loose in ("24", 24.0, True):  # operator rules are as strict as any request body: no coercion
+        assert call("PUT", "/admin/rules/feedback_window_hours", {"value": loose}, admin.token).status == 422
     assert call("PUT", "/admin/rules/no_such_rule", {"value": 1}, admin.token).status == 404
     assert call("PUT", "/admin/rules/feedback_window_hours", {"value": 1}, dev.token).status == 403
     task = world.open_task(merchant)

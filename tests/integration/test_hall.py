@@ -85,12 +85,15 @@ def test_pagination_is_stable_under_concurrent_inserts(seeded, world, clock):
 
 
 def test_bad_queries_are_422_not_500(seeded):
-    for q in ({"difficulty_min": 9}, {"sort": "random"}, {"limit": 0}, {"limit": "many"}, {"cursor": "!!!"},
+    for q in ({"difficulty_min": 9}, {"sort": "random"}, {"limit": 0}, {"limit": "many"},
               {"difficulty_min": 4, "difficulty_max": 2}, {"reward_min": -1}, {"deadline_before": "tomorrow"},
-              {"unknown": "x"}):
+              {"unknown": "x"}, {"deadline_before": "2026-12-20T00:00:00-23:59"},
+              {"deadline_after": "2026-12-20T00:00:00+16:00"}, {"reward_max": str(2**63)}):
         r = call("GET", "/tasks", query=q)
         assert r.status == 422, (q, r.body)
         assert r["code"] == "VALIDATION_FAILED" and r["message"]
+    r = call("GET", "/tasks", query={"cursor": "!!!"})
+    assert r.status == 422 and r["code"] == "INVALID_CURSOR"
 
 
 def test_expired_but_not_yet_swept_tasks_are_hidden(seeded, clock):

@@ -380,3 +380,154 @@ def test_invoke_cli_pretty_prints(package, tmp_path: Path, capsys) -> None:
     assert "--- body (decoded) ---" in out and '"function": "echo"' in out
     assert invoke_cli.main(["boom", str(event_file), "--package", package]) == 1
     assert "kaboom" in capsys.readouterr().err
+
+
+# --- bad HTTP: the gateway answers JSON, closes what it cannot frame, and keeps serving ---
+
+
+@pytest.fixture(scope="module")
+def impatient(package):
+    gw = LocalGateway(port=0, package=package, http_functions={"echo"}, openapi_module=f"{package}.openapi_doc",
+                      read_timeout=0.5)
+    gw.start()
+    yield gw
+    gw.stop()
+
+
+def raw_exchange(gw: LocalGateway, data: bytes, *, wait: float = 5.0) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are, read until the server closes or `wait` passes; parse the first response."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=wait) as sock:
+        sock.sendall(data)
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            pass
+    data = b"".join(chunks)
+    if not data.startswith(b"HTTP/"):  # http.server answers a request it reads as HTTP/0.9 with a bare body
+        return 0, {}, data
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return status, headers, body[: int(headers.get("content-length", len(body)))]
+
+
+def still_serving(gw: LocalGateway) -> bool:
+    return request(gw, "GET", "/healthz")[0] == 200
+
+
+def post_with(length_headers: str, body: bytes = b'{"a": 1}') -> bytes:
+    return (b"POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n" + length_headers.encode()
+            + b"\r\n" + body)
+
+
+@pytest.mark.parametrize("headers", ["Content-Length: -5\r\n", "Content-Length: abc\r\n", "Content-Length: 1e3\r\n",
+                                     "Content-Length: 8\r\nContent-Length: 9\r\n", "Content-Length: 8, 9\r\n",
+                                     "Content-Length: +8\r\n", "Content-Length: ８\r\n"])
+def test_bad_content_length_is_a_json_400_and_the_gateway_keeps_serving(gateway, headers) -> None:
+    status, hdrs, body = raw_exchange(gateway, post_with(headers))
+    assert status == 400
+    assert hdrs["content-type"].startswith("application/json") and hdrs["connection"] == "close"
+    assert json.loads(body) == {"code": "BAD_REQUEST", "message": "请求头 Content-Length 无效"}
+    assert still_serving(gateway)
+
+
+def test_repeated_identical_content_length_is_accepted(gateway) -> None:
+    headers = "Content-Length: 8\r\nContent-Length: 8\r\nConnection: close\r\n"
+    status, _, body = raw_exchange(gateway, post_with(headers))
+    assert status == 200 and json.loads(body)["event"]["body"] == '{"a": 1}'
+
+
+def test_chunked_body_is_411(gateway) -> None:
+    chunked = post_with("Transfer-Encoding: chunked\r\n", b"8\r\n{\"a\": 1}\r\n0\r\n\r\n")
+    status, _, body = raw_exchange(gateway, chunked)
+    assert status == 411 and json.loads(body)["code"] == "LENGTH_REQUIRED"
+    assert still_serving(gateway)
+
+
+def test_body_over_the_scf_limit_is_413_without_reading_it(gateway) -> None:
+    status, _, body = raw_exchange(gateway, post_with(f"Content-Length: {7 * 1024 * 1024}\r\n"))
+    assert status == 413 and json.loads(body)["code"] == "PAYLOAD_TOO_LARGE"
+    assert still_serving(gateway)
+
+
+def test_body_that_never_arrives_times_out_with_408(impatient) -> None:
+    started = time.monotonic()
+    status, hdrs, body = raw_exchange(impatient, post_with("Content-Length: 100\r\n", b'{"a":'))
+    assert status == 408 and json.loads(body)["code"] == "REQUEST_TIMEOUT" and hdrs["connection"] == "close"
+    assert time.monotonic() - started < 4  # the read timeout (0.5 s), not the client's patience
+    assert still_serving(impatient)
+
+
+def test_a_connection_that_sends_nothing_is_closed(impatient) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", impatient.port), timeout=5) as sock:
+        assert sock.recv(100) == b""  # closed by the server after its read timeout
+    assert still_serving(impatient)
+
+
+def test_client_closing_before_the_body_ends_does_not_break_the_gateway(gateway) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=5) as sock:
+        sock.sendall(post_with("Content-Length: 100\r\n", b'{"a":'))
+        sock.shutdown(socket.SHUT_WR)
+        sock.recv(1000)
+    assert still_serving(gateway)
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "FOO"])
+def test_unsupported_methods_are_a_json_405_with_allow(gateway, method) -> None:
+    target = "127.0.0.1:443" if method == "CONNECT" else "/echo/x"
+    status, hdrs, body = raw_exchange(gateway, f"{method} {target} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+    assert status == 405
+    assert hdrs["allow"] == "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+    assert json.loads(body) == {"code": "METHOD_NOT_ALLOWED", "message": "不支持该请求方法"}
+    assert still_serving(gateway)
+
+
+@pytest.mark.parametrize("data", [b"GARBAGE\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
+                                  b"GET /" + b"x" * 70_000 + b" HTTP/1.1\r\n\r\n"])
+def test_garbled_requests_are_answered_in_json(gateway, data) -> None:
+    status, hdrs, body = raw_exchange(gateway, data)
+    # status 0: http.server read it as HTTP/0.9 and answered with a bare (JSON) body
+    assert status == 0 or (400 <= status < 600 and status != 500 and hdrs["content-type"].startswith("application/"))
+    assert json.loads(body)["code"] == "BAD_REQUEST"
+    assert still_serving(gateway)
+
+
+def test_a_burst_of_100_connections_is_served(gateway) -> None:
+    """All at once, each a new connection: the listen backlog (5 by default in socketserver) must hold them until the
+    accept loop takes them, instead of the kernel resetting most of them."""
+    import socket
+
+    n = 100
+    barrier = threading.Barrier(n)
+    results: list[int | str] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        barrier.wait()
+        try:
+            with socket.create_connection(("127.0.0.1", gateway.port), timeout=20) as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                data = b""
+                while chunk := sock.recv(4096):
+                    data += chunk
+            outcome: int | str = int(data.split()[1])
+        except OSError as exc:
+            outcome = type(exc).__name__
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results.count(200) == n, sorted(map(str, results))

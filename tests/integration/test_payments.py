@@ -335,11 +335,31 @@ def _hostile(pay: Any, no: str, case: str) -> tuple[str, dict[str, str], int, st
     if case == "other_merchant":
         body, headers = notification(pay, "TRANSACTION.SUCCESS", {**resource, "mchid": "1999999999"})
         return body, headers, 400, "merchant_mismatch"
+    if case in ("no_id", "null_id", "empty_id", "numeric_id"):
+        # Signed by WeChat's key but without a usable id: it cannot be deduplicated, so it is refused (and not
+        # stored under some shared "None" id that every other id-less notification would then match).
+        good, _ = notification(pay, "TRANSACTION.SUCCESS", resource)
+        envelope = json.loads(good)
+        if case == "no_id":
+            del envelope["id"]
+        else:
+            envelope["id"] = {"null_id": None, "empty_id": "  ", "numeric_id": 12345}[case]
+        body = json.dumps(envelope, ensure_ascii=False)
+        return body, {k.lower(): v for k, v in pay.sign(body.encode()).items()}, 400, None
+    if case in ("string_amount", "fractional_amount", "string_payer_total"):
+        # Amounts are JSON integers of fen; "50000" or 50000.9 is refused, not read as 50000.
+        total = resource["amount"]["total"]
+        amount = {"string_amount": {**resource["amount"], "total": str(total)},
+                  "fractional_amount": {**resource["amount"], "total": total + 0.9},
+                  "string_payer_total": {**resource["amount"], "payer_total": str(total)}}[case]
+        body, headers = notification(pay, "TRANSACTION.SUCCESS", {**resource, "amount": amount})
+        return body, headers, 400, "malformed_resource"
     raise AssertionError(case)
 
 
 @pytest.mark.parametrize("case", ["forged", "tampered", "stale", "unknown_order", "amount_mismatch",
-                                  "other_merchant"])
+                                  "other_merchant", "no_id", "null_id", "empty_id", "numeric_id", "string_amount",
+                                  "fractional_amount", "string_payer_total"])
 def test_hostile_notifications_are_refused_without_posting(world, pay, db, outage, case):
     merchant = world.merchant()
     task = awaiting_task(world, merchant)
@@ -365,6 +385,21 @@ def test_hostile_notifications_are_refused_without_posting(world, pay, db, outag
     good_body, good_headers = notification(pay, "TRANSACTION.SUCCESS", paid_resource(pay, no))
     assert deliver(good_body, good_headers).status == 200
     assert order_state(db, no) == "paid" and postings(db, "fund_escrow") == 1
+
+
+def test_a_notification_that_is_not_declared_json_is_415_and_leaves_no_trace(world, pay, db, outage):
+    merchant = world.merchant()
+    task = awaiting_task(world, merchant)
+    no = fund(task["id"], merchant)["out_trade_no"]
+    outage.on = True
+    pay.pay(no)
+    body, headers = notification(pay, "TRANSACTION.SUCCESS", paid_resource(pay, no))
+    r = deliver(body, {**headers, "content-type": "text/plain"})
+    assert r.status == 415 and r["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert rows(db, "SELECT id FROM payment_notifications") == [] and postings(db, "fund_escrow") == 0
+    # What WeChat Pay sends (application/json, as the fake does) goes through, with or without a charset.
+    r = deliver(body, {**headers, "content-type": "application/json; charset=utf-8"})
+    assert r.status == 200 and postings(db, "fund_escrow") == 1
 
 
 def test_refused_notification_is_evaluated_again_when_retried(world, pay, db):

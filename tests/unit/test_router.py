@@ -8,8 +8,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shared.auth import tokens
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.http import messages
+from shared.http.fields import Timestamp
 from shared.http.router import MAX_BODY_BYTES, Request, Response, Router
 from tests.support.api import function_url_event
 
@@ -47,6 +48,21 @@ class SearchQuery(BaseModel):
     q: str = ""
     limit: int = Field(10, ge=1, le=50)
     flag: bool = False
+
+
+class RangeQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_fen: int | None = None
+    sort: Literal["newest", "reward", "deadline"] = "newest"
+
+
+class Typed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount_fen: int = 0
+    flag: bool = False
+    ratio: float = 0.0
+    day: date | None = None
+    at: Timestamp | None = None
 
 
 class Out(BaseModel):
@@ -134,6 +150,26 @@ def build_router() -> Router:
     def nothing(req: Request) -> None:
         return None
 
+    @router.get("/t/range", summary="range", query=RangeQuery, auth=False)
+    def ranged(req: Request, query: RangeQuery) -> dict[str, Any]:
+        return query.model_dump()
+
+    @router.post("/t/typed", summary="typed", body=Typed, auth=False)
+    def typed(req: Request, body: Typed) -> dict[str, Any]:
+        return body.model_dump(mode="json")
+
+    @router.get("/t/db-down", summary="database down", auth=False)
+    def db_down(req: Request) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("SELECT 1", {}, Exception("could not connect to server: Connection refused"))
+
+    @router.get("/t/integrity", summary="a bug the database caught", auth=False)
+    def integrity(req: Request) -> None:
+        from sqlalchemy.exc import IntegrityError
+
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
     @router.get("/t/echo-headers", summary="headers", auth=False)
     def echo_headers(req: Request) -> dict[str, Any]:
         return {"headers": req.headers, "ip": req.client_ip, "method": req.method, "path": req.path}
@@ -164,6 +200,9 @@ def send(method: str, path: str, body: Any = None, *, token: str | None = None, 
     if answer["isBase64Encoded"]:
         return answer["statusCode"], base64.b64decode(text), answer["headers"]
     return answer["statusCode"], (json.loads(text) if text else None), answer["headers"]
+
+
+JSON = {"content-type": "application/json"}
 
 
 def token_for(user_id: int, at: datetime) -> str:
@@ -202,9 +241,10 @@ def test_eighteen_digit_ids_still_match():
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "POST", "HEAD", "OPTIONS"])
 def test_known_path_with_other_method_is_405(method):
-    status, body, _ = send(method, "/t/items/1")
+    status, body, headers = send(method, "/t/items/1")
     assert status == 405
     assert body["code"] == "METHOD_NOT_ALLOWED" and has_chinese(body["message"])
+    assert headers["Allow"] == "DELETE, GET"  # RFC 9110: a 405 says which methods the resource has
 
 
 def test_method_is_case_insensitive_and_defaults_to_get():
@@ -274,14 +314,14 @@ def test_empty_body_validates_as_an_empty_object():
 
 def test_invalid_utf8_body_is_400():
     raw = base64.b64encode(b'{"name": "\xff\xfe"}').decode()
-    event = {"httpMethod": "POST", "path": "/t/items", "headers": {}, "body": raw, "isBase64Encoded": True}
+    event = {"httpMethod": "POST", "path": "/t/items", "headers": JSON, "body": raw, "isBase64Encoded": True}
     status, body, _ = send("", "", event=event)
     assert status == 400 and body["code"] == "MALFORMED_JSON"
 
 
 def test_base64_body_is_decoded():
     raw = base64.b64encode(json.dumps({"name": "笔"}).encode()).decode()
-    event = {"httpMethod": "POST", "path": "/t/items", "headers": {}, "body": raw, "isBase64Encoded": True}
+    event = {"httpMethod": "POST", "path": "/t/items", "headers": JSON, "body": raw, "isBase64Encoded": True}
     status, body, _ = send("", "", event=event)
     assert status == 201 and body["name"] == "笔"
 
@@ -564,6 +604,118 @@ def test_none_result_is_an_empty_body():
     assert answer["statusCode"] == 200 and answer["body"] == ""
 
 
+# --- content type, strict types, ranges ---
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                                          "application/jsonx", "json", None])
+def test_a_body_that_is_not_declared_json_is_415(content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    event = {"httpMethod": "POST", "path": "/t/items", "headers": headers, "body": '{"name": "x"}'}
+    status, body, _ = send("", "", event=event)
+    assert status == 415 and body["code"] == "UNSUPPORTED_MEDIA_TYPE" and has_chinese(body["message"])
+    assert calls == []
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8",
+                                          "Application/JSON;charset=UTF-8", "application/merge-patch+json"])
+def test_json_content_types_are_accepted(content_type):
+    # wx.request sends application/json unless told otherwise; WeChat Pay's notifications are application/json.
+    event = {"httpMethod": "POST", "path": "/t/items", "headers": {"Content-Type": content_type},
+             "body": '{"name": "x"}'}
+    assert send("", "", event=event)[0] == 201
+
+
+def test_an_empty_body_needs_no_content_type():
+    event = {"httpMethod": "PUT", "path": "/t/typed", "headers": {}, "body": ""}
+    event["httpMethod"] = "POST"
+    status, body, _ = send("", "", event=event)
+    assert status == 200 and body["amount_fen"] == 0
+
+
+def test_routes_without_a_body_ignore_one():
+    # A body on a GET (or a POST that takes none) is not read: no 400, 413 or 415 for something the route ignores.
+    event = function_url_event("GET", "/t/items/5", None, None, None, {"content-type": "text/plain"})
+    event["body"] = "x" * (MAX_BODY_BYTES + 10)
+    assert send("", "", event=event)[0] == 200
+    event["body"], event["isBase64Encoded"] = "!!!", True
+    assert send("", "", event=event)[0] == 200
+
+
+@pytest.mark.parametrize(("payload", "field", "message"), [
+    ({"amount_fen": "100"}, "amount_fen", "应为整数"),
+    ({"amount_fen": 100.0}, "amount_fen", "应为整数"),
+    ({"amount_fen": 50000.9}, "amount_fen", "应为整数"),
+    ({"amount_fen": True}, "amount_fen", "应为整数"),
+    ({"amount_fen": [1]}, "amount_fen", "应为整数"),
+    ({"flag": "true"}, "flag", "应为布尔值"),
+    ({"flag": 1}, "flag", "应为布尔值"),
+    ({"ratio": "0.5"}, "ratio", "应为数字"),
+    ({"day": 20200101}, "day", "应为日期"),
+    ({"at": 1764036000}, "at", "应为日期时间"),
+])
+def test_body_types_are_strict(payload, field, message):
+    status, body, _ = send("POST", "/t/typed", payload)
+    assert status == 422, body
+    assert {"field": field, "message": message} in body["errors"]
+
+
+def test_strict_body_still_reads_json_dates_and_times():
+    status, body, _ = send("POST", "/t/typed", {"amount_fen": 100, "flag": True, "ratio": 1, "day": "2026-01-02",
+                                                "at": "2026-12-20T18:00:00+08:00"})
+    assert status == 200, body
+    assert body == {"amount_fen": 100, "flag": True, "ratio": 1.0, "day": "2026-01-02",
+                    "at": "2026-12-20T18:00:00+08:00"}
+
+
+@pytest.mark.parametrize("raw", ['{"ratio": NaN}', '{"ratio": Infinity}', '{"ratio": -Infinity}'])
+def test_non_json_numbers_are_400(raw):
+    status, body, _ = send("POST", "/t/typed", raw)
+    assert status == 400 and body["code"] == "MALFORMED_JSON"
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63), 10**30])
+def test_integers_beyond_a_bigint_are_422_naming_the_field(value):
+    status, body, _ = send("POST", "/t/typed", f'{{"amount_fen": {value}}}')
+    assert status == 422 and body["errors"] == [{"field": "amount_fen", "message": "数值超出范围"}]
+    assert send("POST", "/t/typed", {"amount_fen": 2**63 - 1})[0] == 200
+
+
+def test_query_integers_beyond_a_bigint_are_422():
+    status, body, _ = send("GET", "/t/range", query={"min_fen": str(2**64)})
+    assert status == 422 and body["errors"] == [{"field": "min_fen", "message": "数值超出范围"}]
+
+
+@pytest.mark.parametrize("offset", ["+16:00", "-16:00", "+23:59", "-23:59"])
+def test_time_zone_offsets_postgresql_cannot_store_are_422(offset):
+    status, body, _ = send("POST", "/t/typed", {"at": f"2026-12-20T00:00:00{offset}"})
+    assert status == 422 and body["errors"] == [{"field": "at", "message": "时区偏移须在 -15:59 到 +15:59 之间"}]
+
+
+@pytest.mark.parametrize("offset", ["+15:59", "-15:59", "Z", "+08:00"])
+def test_time_zone_offsets_postgresql_stores_are_accepted(offset):
+    assert send("POST", "/t/typed", {"at": f"2026-12-20T00:00:00{offset}"})[0] == 200
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+15:00", "9999-12-31T23:59:59-15:00"])
+def test_instants_outside_pythons_range_in_utc_are_422(at):
+    status, body, _ = send("POST", "/t/typed", {"at": at})
+    assert status == 422 and body["errors"][0]["field"] == "at"
+
+
+def test_enum_messages_are_chinese_without_english_or_quotes():
+    status, body, _ = send("GET", "/t/range", query={"sort": "best"})
+    assert status == 422
+    assert body["errors"] == [{"field": "sort", "message": "取值应为 newest、reward、deadline 之一"}]
+
+
+def test_database_unavailable_is_503_and_a_database_bug_is_500(caplog):
+    status, body, _ = send("GET", "/t/db-down")
+    assert status == 503 and body == {"code": "DATABASE_UNAVAILABLE", "message": "服务繁忙，请稍后再试"}
+    status, body, _ = send("GET", "/t/integrity")
+    assert status == 500 and body["code"] == "INTERNAL"
+
+
 # --- messages ---
 
 
@@ -602,7 +754,7 @@ bodies = st.one_of(
 )
 paths = st.one_of(
     st.sampled_from(["/t/items", "/t/items/1", "/t/search", "/t/me", "/t/maybe", "/t/admin", "/t/either",
-                     "/t/slugs/x/detail", "/t/model"]),
+                     "/t/slugs/x/detail", "/t/model", "/t/typed", "/t/range"]),
     st.text(max_size=30).map(lambda s: "/t/" + s),
     st.text(max_size=30),
 )
@@ -613,12 +765,15 @@ auth_headers = st.one_of(st.none(), st.text(max_size=30), st.text(max_size=30).m
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get", ""]), path=paths,
-       body=bodies, query=queries, authorization=auth_headers, b64=st.booleans())
-def test_random_requests_never_500(method, path, body, query, authorization, b64):
+       body=bodies, query=queries, authorization=auth_headers, b64=st.booleans(),
+       content_type=st.sampled_from([None, "application/json", "application/json", "text/plain", ""]))
+def test_random_requests_never_500(method, path, body, query, authorization, b64, content_type):
     raw = body
     if b64 and body is not None:
         raw = base64.b64encode(body.encode("utf-8", "surrogatepass")).decode()
     headers = {"authorization": authorization} if authorization is not None else {}
+    if content_type is not None:
+        headers["content-type"] = content_type
     event = {"httpMethod": method, "path": path, "headers": headers, "body": raw, "isBase64Encoded": b64,
              "queryString": query if query is not None else {}}
     answer = ROUTER.handler(event, None)
@@ -627,3 +782,9 @@ def test_random_requests_never_500(method, path, body, query, authorization, b64
         payload = json.loads(answer["body"])
         if answer["statusCode"] >= 400:
             assert isinstance(payload["code"], str) and has_chinese(payload["message"])
+
+
+@pytest.mark.parametrize("value", ["0.5", "1764036000", "1764036000.5", "tomorrow", "2026-12-20"])
+def test_a_timestamp_is_iso_8601_not_unix_seconds(value):
+    status, body, _ = send("POST", "/t/typed", {"at": value})
+    assert status == 422 and body["errors"][0]["field"] == "at", body
