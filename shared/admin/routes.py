@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import AdminAudited
+from shared.http.fields import Timestamp
 from shared.http.router import Request, Router
 from shared.rules_config import Rules, load_rules, set_rule
 from shared.uow import run
@@ -87,8 +88,8 @@ class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     event: str = Field(min_length=1, max_length=80, description="事件类型，如 TaskCompleted")
     subscriber: str = Field(min_length=1, max_length=120, description="订阅者名称（shared/subscriptions.py）")
-    since: AwareDatetime = Field(description="起始时间（含）")
-    until: AwareDatetime = Field(description="结束时间（不含）")
+    since: Timestamp = Field(description="起始时间（含）")
+    until: Timestamp = Field(description="结束时间（不含）")
 
 
 class ReplayOut(BaseModel):
