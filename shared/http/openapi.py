@@ -99,6 +99,8 @@ def build_openapi() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for router in http_routers():
         for route in router.routes:
+            if not route.in_schema:
+                continue
             paths.setdefault(route.openapi_path, {})[route.method.lower()] = _operation(route, defs)
     return {
         "openapi": "3.1.0",

@@ -86,6 +86,7 @@ class Route:
     errors: tuple[str, ...]
     tags: tuple[str, ...]
     raw_body: bool
+    in_schema: bool = True  # False: not part of the JSON API (the console's HTML pages), left out of OpenAPI
     pattern: re.Pattern[str] = field(init=False)
     converters: dict[str, Callable[[str], Any]] = field(init=False)
 
@@ -131,11 +132,12 @@ class Router:
         roles: tuple[str, ...] = (),
         errors: tuple[str, ...] = (),
         raw_body: bool = False,
+        in_schema: bool = True,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             self.routes.append(
                 Route(method.upper(), path, fn, summary, body, query, response, status, auth, roles, errors,
-                      self.tags, raw_body)
+                      self.tags, raw_body, in_schema)
             )
             return fn
 
