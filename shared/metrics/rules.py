@@ -9,7 +9,7 @@ An event's effects are counted on its Beijing day:
 - `registered_user`: a new account, the start of its cohort.
 
 Definitions the dashboard shows (docs/ARCHITECTURE.md, "Metrics"):
-- registrations: UserRegistered; users: all registrations so far.
+- registrations: UserRegistered (not operators' accounts made by `make admin`); users: all registrations so far.
 - active: the user did something the event log records as their own action (browsed the hall, applied, published,
   answered, delivered, rated, paid, checked in, posted …). Operators' actions do not count.
 - tasks published (TaskPublished), funded (the first EscrowFunded of a task), delivered (the first delivery round),
@@ -92,6 +92,8 @@ def effects(event: Any, occurred_at: datetime, event_id: int) -> Effects:
     counts: list[Count] = []
     registered = None
     if name == "UserRegistered":
+        if event.via == "admin":
+            return Effects(day)  # an operator's account made by `make admin`: not a user of the marketplace
         registered = event.user_id
     elif name == "TaskPublished":
         counts.append(_count("published", event.task_id, ("tasks_published", 1)))

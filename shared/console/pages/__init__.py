@@ -1,3 +1,2 @@
-"""The console's pages, one module each. Importing a module registers its routes and its side-bar entry."""
-
-PAGES = ("login", "dashboard", "users", "tasks", "disputes", "money", "rules", "audit", "assets")
+"""The console's pages, one module each; shared/console/app.py imports them (which registers their routes and their
+side-bar entries)."""

@@ -20,6 +20,8 @@ from shared.uow import UnitOfWork, run
 
 web.nav("disputes", "纠纷调解", "/disputes", order=40)
 
+MAX_YUAN = Decimal(100_000_000)  # above any reward (Rules.max_reward_fen is ¥1,000,000): a typo, not a ruling
+
 
 def _list(uow: UnitOfWork, status: str) -> list[Any]:
     return uow.execute(
@@ -61,8 +63,8 @@ def fen_from_yuan(text: str, field: str) -> int:
         value = Decimal(text.replace(",", "").replace("，", "").strip())
     except InvalidOperation:
         raise ValidationFailed.field(field, "请输入金额（元），如 400 或 400.50") from None
-    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
-        raise ValidationFailed.field(field, "金额须大于 0，最多两位小数")
+    if not value.is_finite() or not 0 < value <= MAX_YUAN or value != value.quantize(Decimal("0.01")):
+        raise ValidationFailed.field(field, "金额须大于 0、不超过一亿元，最多两位小数")
     return int(value * 100)
 
 
