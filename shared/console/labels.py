@@ -40,6 +40,10 @@ ACTIONS = {
 
 ROLES = {"developer": "开发者", "merchant": "商家", "admin": "管理员"}
 
+APPLICATIONS = {"submitted": "待回复", "shortlisted": "已入围", "accepted": "已录用", "rejected": "未录用",
+                "withdrawn": "已撤回", "no_response": "超时未回复", "closed": "已关闭"}
+DECISIONS = {"accepted": "已验收", "revision_requested": "要求修改", "auto_accepted": "自动验收", "disputed": "纠纷中"}
+
 
 def event_name(name: str) -> str:
     return EVENTS.get(name, name)
@@ -55,3 +59,11 @@ def task_status(status: str) -> str:
 
 def role_name(role: str) -> str:
     return ROLES.get(role, role)
+
+
+def application_status(status: str) -> str:
+    return APPLICATIONS.get(status, status)
+
+
+def decision_name(decision: str) -> str:
+    return DECISIONS.get(decision, decision)

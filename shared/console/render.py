@@ -67,7 +67,8 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters.update(yuan=yuan, bj=beijing, day=day, pct=percent, pretty=pretty, safe_url=safe_url,
                        event_name=labels.event_name, action_name=labels.action_name,
-                       task_status=labels.task_status, role_name=labels.role_name)
+                       task_status=labels.task_status, role_name=labels.role_name,
+                       application_status=labels.application_status, decision_name=labels.decision_name)
     env.globals.update(static=url, BASE="/admin/console")
     return env
 

@@ -28,7 +28,7 @@ def _axis(labels: list[str]) -> dict[str, Any]:
 
 def _base(title: str) -> dict[str, Any]:
     return {"title": {"text": title, "left": 0, "textStyle": {"fontSize": 14}}, "tooltip": {"trigger": "axis"},
-            "legend": {"top": 0, "right": 0}, "grid": {"left": 56, "right": 24, "top": 48, "bottom": 28},
+            "legend": {"top": 26, "left": 0}, "grid": {"left": 64, "right": 40, "top": 72, "bottom": 28},
             "animation": False}
 
 
@@ -42,12 +42,16 @@ def charts(d: queries.Dashboard) -> dict[str, dict[str, Any]]:
     days = [x.strftime("%m-%d") for x in d.days]
     weeks = [w.strftime("%m-%d") for w in d.weeks]
     target = d.stage.next or STAGES[-1]
+    # The axes reach the next stage's target, so the dashed target line is always on the chart: how far away it is
+    # is the point.
     users = _base("累计注册用户（月末）") | {
-        "xAxis": _axis(months), "yAxis": {"type": "value", "minInterval": 1},
+        "xAxis": _axis(months),
+        "yAxis": {"type": "value", "minInterval": 1, "max": max([target.users, *d.users_cumulative])},
         "series": [{"name": "累计用户", "type": "line", "data": d.users_cumulative, "areaStyle": {"opacity": 0.08},
                     "markLine": _target_line(f"{target.name}目标 {target.users:,} 人", target.users)}]}
+    top = max([target.revenue_fen, *d.monthly["revenue"]])
     revenue = _base("平台月收入（按来源，元）") | {
-        "xAxis": _axis(months), "yAxis": {"type": "value"},
+        "xAxis": _axis(months), "yAxis": {"type": "value", "max": _yuan(top)},
         "series": [{"name": SOURCE_NAMES[s], "type": "bar", "stack": "revenue",
                     "data": [_yuan(v) for v in d.monthly[f"revenue:{s}"]]} for s in SOURCE_NAMES]}
     revenue["series"][0]["markLine"] = _target_line(f"{target.name}目标 ¥{target.revenue_fen // 100:,}/月",
@@ -71,7 +75,7 @@ def charts(d: queries.Dashboard) -> dict[str, dict[str, Any]]:
 
     quality = _base("GMV 与服务质量（月）") | {
         "xAxis": _axis(months),
-        "yAxis": [{"type": "value", "name": "GMV（元）"}, {"type": "value", "name": "%", "max": 100, "min": 0}],
+        "yAxis": [{"type": "value"}, {"type": "value", "max": 100, "min": 0, "axisLabel": {"formatter": "{value}%"}}],
         "series": [{"name": "GMV", "type": "bar", "data": [_yuan(v) for v in d.monthly["gmv"]]},
                    {"name": "48 小时响应率", "type": "line", "yAxisIndex": 1, "data": pct(d.response_rate),
                     "connectNulls": True},
