@@ -160,17 +160,18 @@ def _html(text: str, status: int = 200, headers: dict[str, str] | None = None) -
     return Response(status, raw=text.encode("utf-8"), headers=_headers(headers))
 
 
-def html(page: Page, template: str, *, status: int = 200, headers: dict[str, str] | None = None,
+def html(page: Page, template: str, *, http_status: int = 200, http_headers: dict[str, str] | None = None,
          **context: Any) -> Response:
-    """A whole page: `template` extends base.html (side bar, session, CSRF header for htmx)."""
+    """A whole page: `template` extends base.html (side bar, session, CSRF header for htmx). (The answer's own
+    arguments are named http_… so that no template variable can take their place.)"""
     from shared.console.render import render
 
     return _html(render(template, page=page, session=page.session, nav=NAV, active=page.nav_key, **context),
-                 status, headers)
+                 http_status, http_headers)
 
 
-def partial(page: Page, template: str, *, back: str, status: int = 200, **context: Any) -> Partial:
-    return Partial(template, {"page": page, "session": page.session, **context}, back, status)
+def partial(page: Page, template: str, *, back: str, http_status: int = 200, **context: Any) -> Partial:
+    return Partial(template, {"page": page, "session": page.session, **context}, back, http_status)
 
 
 def redirect(location: str, *, status: int = 303, headers: dict[str, str] | None = None) -> Response:

@@ -68,7 +68,8 @@ def for_user(uow: UnitOfWork, user_id: int, *, cursor: Cursor | None = None,
 def for_entities(uow: UnitOfWork, refs: Sequence[tuple[str, Sequence[int]]], *,
                  limit: int = 200) -> list[Logged]:
     """The history of some entities together, e.g. a task with its applications, dispute, refunds and payouts."""
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     for i, (entity, ids) in enumerate(refs):
         if ids:
             clauses.append(f"(entity = :e{i} AND entity_id = ANY(:i{i}))")
@@ -93,7 +94,8 @@ class AuditQuery:
 def audit(uow: UnitOfWork, q: AuditQuery, *, cursor: Cursor | None = None,
           limit: int = 50) -> tuple[list[Logged], Cursor | None]:
     """Operators' actions (AdminAudited): who did what to what, when, why, before and after."""
-    where, params = ["name = 'AdminAudited'"], {}
+    where: list[str] = ["name = 'AdminAudited'"]
+    params: dict[str, Any] = {}
     if q.admin_id is not None:
         where.append("actor_id = :admin")
         params["admin"] = q.admin_id

@@ -5,6 +5,7 @@ of the replay limit). Safe to run twice: the subscriber counts each business fac
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in SUBSCRIBED:
         start = since
         while True:
-            def use_case(uow: UnitOfWork, name: str = name, start=start) -> dict:  # type: ignore[no-untyped-def]
+            def use_case(uow: UnitOfWork, name: str = name, start: datetime = start) -> dict:
                 return replay_events(uow, name, "metrics.record", start, until)
 
             result = run(use_case)

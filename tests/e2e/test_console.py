@@ -275,7 +275,7 @@ def test_an_operator_runs_the_platform_from_the_console(browser, world, platform
     row = "#rule-max_revisions"
     page.fill(f"{row} input[name=value]", "99")
     page.click(f"{row} button")
-    page.wait_for_selector(f"#rule-form-max_revisions-errors .alert.error")
+    page.wait_for_selector("#rule-form-max_revisions-errors .alert.error")
     assert one(db, "SELECT count(*) FROM config_values WHERE key = 'max_revisions'") == 0
     page.fill(f"{row} input[name=value]", "3")
     page.click(f"{row} button")

@@ -43,7 +43,8 @@ def work_all() -> None:
 def test_a_task_from_publication_to_payout_is_counted_once(world):
     merchant, developer = world.merchant(), world.developer()
     task = world.assigned_task(merchant, developer)  # first task: reviewed by the admin, funded, accepted
-    r = call("POST", f"/work/{task['id']}/deliveries", {"content": "登录页已完成，含测试。", "links": []}, developer.token)
+    delivery = {"content": "登录页已完成，含测试。", "links": []}
+    r = call("POST", f"/work/{task['id']}/deliveries", delivery, developer.token)
     assert r.status == 201, r.body
     r = call("POST", f"/work/{task['id']}/accept", {"note": "好"}, merchant.token)
     assert r.status == 200, r.body

@@ -5,8 +5,9 @@ An area (shared/<area>/) may import from another area only what that area publis
 `schemas`, `rules` (pure), `queries` (read-only) and `errors`, plus the few library modules named in
 `PUBLISHED` below. Libraries — shared/*.py (uow, events' bus, clock, errors, …), shared/ledger, shared/adapters,
 shared/http, shared/events — anyone may import. Entry points inside shared/ (`ENTRY_POINTS`: the operators' web
-console) are like functions/: they may call any area's use cases, and nothing in shared/ may import them. Why an AST walk and not import-linter: its acyclic contract works on
-sibling packages, so it would forbid `tasks -> applications.rules` next to `applications -> tasks.models` (pure
+console) are like functions/: they may call any area's use cases, and nothing in shared/ may import them.
+Why an AST walk and not import-linter: its acyclic contract works on sibling packages, so it would forbid
+`tasks -> applications.rules` next to `applications -> tasks.models` (pure
 modules each way, no module cycle); what we promise is a cycle-free *module* graph, which this checks exactly.
 """
 

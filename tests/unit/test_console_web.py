@@ -46,7 +46,8 @@ def test_on_plain_http_localhost_the_cookie_is_not_secure(monkeypatch):
 
 
 @pytest.mark.parametrize(("value", "expected"), [
-    ("/admin/console/users/3", "/admin/console/users/3"), (None, "/admin/console"), ("https://evil.example", "/admin/console"),
+    ("/admin/console/users/3", "/admin/console/users/3"), (None, "/admin/console"),
+    ("https://evil.example", "/admin/console"),
     ("//evil.example/admin/console", "/admin/console"), ("/admin/console//evil.example", "/admin/console"),
     ("/admin/rules", "/admin/console"), ("/admin/console\\@evil", "/admin/console"),
 ])

@@ -30,7 +30,7 @@ def login_page(page: web.Page) -> web.Answer:
         return web.redirect(nxt)
     token = web.cookies(page.req).get(web.login_cookie_name()) or web.new_login_token()
     return web.html(page, "login.html", next=nxt, login_csrf=token,
-                    headers={"set-cookie": web.login_set_cookie(token)})
+                    http_headers={"set-cookie": web.login_set_cookie(token)})
 
 
 @web.post("/login/code", public=True)

@@ -49,8 +49,9 @@ def _reconciliation(uow: UnitOfWork) -> list[dict[str, Any]]:
 @web.get("/money", nav="money")
 def money(page: web.Page) -> web.Answer:
     """资金异常"""
-    data = run(lambda uow: {"refunds": _refunds(uow), "payouts": _payouts(uow), "unconfirmed": _unconfirmed(uow),
-                            "failed_jobs": jobs.failed_jobs(uow), "runs": _reconciliation(uow)})
+    data: dict[str, Any] = run(lambda uow: {
+        "refunds": _refunds(uow), "payouts": _payouts(uow), "unconfirmed": _unconfirmed(uow),
+        "failed_jobs": jobs.failed_jobs(uow), "runs": _reconciliation(uow)})
     yesterday = clock.shanghai_date(clock.now()) - timedelta(days=1)
     return web.html(page, "money.html", yesterday=yesterday, **data)
 

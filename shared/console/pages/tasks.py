@@ -36,6 +36,7 @@ def _search(uow: UnitOfWork, q: str) -> list[Any]:
     q = q.strip()[:50]
     if not q:
         return []
+    params: dict[str, Any]
     if q.isdigit():
         where, params = "id = :id", {"id": int(q)}
     else:

@@ -28,7 +28,8 @@ def masked_phone(phone: str | None) -> str:
 
 def search(uow: UnitOfWork, q: str, status: str, role: str) -> list[Any]:
     """By id, by phone (exact), or by name (nickname, resume-card name, merchant name or company); newest first."""
-    where, params = [], {"n": LIMIT}
+    where: list[str] = []
+    params: dict[str, Any] = {"n": LIMIT}
     q = q.strip()[:50]
     if q:
         phone = None
