@@ -67,7 +67,7 @@ def _steps(epoch: datetime) -> list[tuple[str, str]]:
                   f" SELECT id, {day(col='created_at')}, date_trunc('week', {day(col='created_at')})::date"
                   " FROM users WHERE NOT ('admin' = ANY(roles))"),
         ("task facts", "INSERT INTO metrics_facts (kind, key, counted_at)"
-                       " SELECT k, id::text || CASE WHEN k = 'gmv' THEN ':0' ELSE '' END, :now FROM tasks,"
+                       " SELECT k, id::text || CASE WHEN k = 'gmv' THEN ':' || '0' ELSE '' END, :now FROM tasks,"
                        " LATERAL (VALUES ('published', true), ('funded', published_at IS NOT NULL),"
                        "  ('gmv', published_at IS NOT NULL AND NOT is_platform),"
                        "  ('delivered', delivered_at IS NOT NULL),"

@@ -13,9 +13,10 @@ from sqlalchemy import text
 from shared.auth.service import make_admin
 from shared.console.app import router as console_router
 from shared.uow import run
+from tests.support.api import call
 from tests.support.console import BASE, Console
 
-ADMIN_PHONE = "13900000000"
+ADMIN_PHONE = "13911112222"  # not world.admin(), who approves tasks by API
 
 
 def one(db, sql: str, **params):
@@ -164,3 +165,105 @@ def test_static_files_are_versioned_and_gzipped(admin):
     assert zipped.headers.get("content-encoding") == "gzip"
     assert Console().get(f"{BASE}/static/..%2Fweb.py").status == 404
     assert Console().get(f"{BASE}/static/web.py").status == 404
+
+
+# --- actions: refusals with a reason, nothing changed -----------------------------------------------------------------
+
+
+def test_ban_needs_a_reason_and_never_oneself(admin, world, db):
+    dev = world.developer()
+    empty = admin.post(f"{BASE}/users/{dev.user_id}/ban", {"reason": " "}, htmx=True, headers={"hx-trigger": "ban"})
+    assert empty.status == 422 and "原因" in empty.text
+    assert empty.headers["hx-retarget"] == "#ban-errors"  # the message goes to the form's own box
+    me = one(db, "SELECT id FROM users WHERE phone = :p", p="+86" + ADMIN_PHONE)
+    assert admin.post(f"{BASE}/users/{me}/ban", {"reason": "试试看"}, htmx=True).status == 409
+    assert admin.post(f"{BASE}/users/99999/ban", {"reason": "不存在"}, htmx=True).status == 404
+    assert admin.post(f"{BASE}/users/{dev.user_id}/unban", {"reason": "没停用过"}, htmx=True).status == 409
+    assert one(db, "SELECT count(*) FROM users WHERE status = 'banned'") == 0
+    done = admin.post(f"{BASE}/users/{dev.user_id}/ban", {"reason": "刷单"}, htmx=True)
+    assert done.status == 200 and "已停用" in done.text
+    plain = admin.post(f"{BASE}/users/{dev.user_id}/unban", {"reason": "申诉成功"})  # no JavaScript: back to the page
+    assert plain.status == 303 and plain.location == f"{BASE}/users/{dev.user_id}"
+    assert one(db, "SELECT status FROM users WHERE id = :u", u=dev.user_id) == "active"
+
+
+def test_users_are_found_by_id_phone_and_name(admin, world):
+    dev = world.developer("小林同学")
+    run(lambda uow: uow.execute("UPDATE users SET phone = '+8613712345678' WHERE id = :u", {"u": dev.user_id}))
+    for q in (str(dev.user_id), "137 1234 5678", "小林"):
+        page = admin.get(f"{BASE}/users?q={q}", htmx=True)
+        assert page.status == 200 and f'data-user="{dev.user_id}"' in page.text, q
+        assert "137****5678" in page.text and "13712345678" not in page.text  # phones are masked
+    assert "没有找到用户" in admin.get(f"{BASE}/users?q=nobody-here", htmx=True).text
+
+
+def test_rules_refuse_what_the_model_refuses(admin, db):
+    bad = admin.post(f"{BASE}/rules/max_revisions", {"value": "99"}, htmx=True)
+    assert bad.status == 422 and "max_revisions" in bad.text
+    assert admin.post(f"{BASE}/rules/no_such_rule", {"value": "1"}, htmx=True).status == 404
+    assert admin.post(f"{BASE}/rules/launch_date", {"value": "not a date"}, htmx=True).status == 422
+    ok = admin.post(f"{BASE}/rules/launch_date", {"value": "2026-03-01"}, htmx=True)
+    assert ok.status == 200 and "已修改：&#34;2026-01-01&#34; → &#34;2026-03-01&#34;" in ok.text
+    assert one(db, "SELECT value #>> '{}' FROM config_values WHERE key = 'launch_date'") == "2026-03-01"
+
+
+def test_a_ruling_runs_only_after_its_confirmation_and_on_the_previewed_escrow(admin, world, db):
+    from tests.support.payouts import delivered_task
+
+    merchant, developer = world.merchant(), world.developer()
+    task = delivered_task(world, merchant, developer)
+    dispute = call("POST", "/disputes", {"task_id": task["id"], "reason": "交付与需求不符，无法使用。"}, merchant.token)
+    path = f"{BASE}/disputes/{dispute['id']}/ruling"
+    form = {"outcome": "split", "payout_yuan": "500", "note": "按完成度分配"}
+    too_much = admin.post(path + "/preview", form, htmx=True)
+    assert too_much.status == 422 and "499.99" in too_much.text  # the escrow holds ¥500
+    preview = admin.post(path + "/preview", {**form, "payout_yuan": "120.5"}, htmx=True)
+    assert preview.status == 200 and "¥102.42" in preview.text and "¥379.50" in preview.text
+    assert admin.post(path, {**form, "payout_fen": "12050"}, htmx=True).status == 422  # not confirmed
+    stale = admin.post(path, {**form, "payout_fen": "12050", "confirmed": "1", "held_fen": "1"}, htmx=True)
+    assert stale.status == 409 and "ESCROW_CHANGED" in stale.text
+    assert one(db, "SELECT status FROM disputes WHERE id = :d", d=dispute["id"]) == "open"
+    done = admin.post(path, {**form, "payout_fen": "12050", "confirmed": "1", "held_fen": "50000"}, htmx=True)
+    assert done.status == 200 and "裁决已执行" in done.text
+    assert one(db, "SELECT payout_gross_fen FROM disputes WHERE id = :d", d=dispute["id"]) == 12_050
+    again = admin.post(path, {**form, "payout_fen": "12050", "confirmed": "1", "held_fen": "0"}, htmx=True)
+    assert again.status == 409
+
+
+def test_money_actions_refuse_what_cannot_be_done(admin, db):
+    assert admin.post(f"{BASE}/money/jobs/12345/retry", htmx=True).status == 409
+    today = admin.post(f"{BASE}/money/reconciliation", {"bill_date": "2026-11-25"}, htmx=True)
+    assert today.status == 422 and "今天" in today.text
+    assert admin.get(f"{BASE}/money/reconciliation/2026-11-01").status == 404
+    check = admin.post(f"{BASE}/money/ledger-check", htmx=True)
+    assert check.status == 200 and "账本核对通过" in check.text
+
+
+def test_the_audit_search_filters_and_pages(admin, world):
+    merchant = world.merchant()
+    for i in range(3):
+        call("POST", "/tasks", world.task_body(title=f"审核任务 {i}"), merchant.token)
+    queue = admin.get(f"{BASE}/tasks")
+    ids = [int(x) for x in re.findall(r'data-task="(\d+)"', queue.text)]
+    assert len(ids) == 3
+    for task_id in ids:
+        assert admin.post(f"{BASE}/tasks/{task_id}/reject", {"reason": f"不合规 {task_id}"}, htmx=True).status == 200
+    page = admin.get(f"{BASE}/audit?action=task.reject")
+    assert page.text.count('data-action="task.reject"') == 3 and "console.login" not in page.text.split("<tbody>")[1]
+    only = admin.get(f"{BASE}/audit?entity=task&entity_id={ids[0]}")
+    assert only.text.count('data-action="task.reject"') == 1
+    assert admin.get(f"{BASE}/audit?admin=abc").status == 422
+    assert admin.get(f"{BASE}/audit?q=不合规 {ids[1]}").text.count('data-action="task.reject"') == 1
+
+
+def test_backfill_fills_the_dashboard_from_past_events(admin, world):
+    from shared.metrics.__main__ import main
+
+    world.developer()
+    world.merchant()
+    before = admin.get(BASE).text
+    assert 'id="kpi-users">0<' in before  # nothing delivered yet (the jobs worker is not kicked in these tests)
+    main(["backfill", "--since", "2026-11-01", "--until", "2026-11-30", "--work"])
+    assert 'id="kpi-users">2<' in admin.get(BASE).text
+    main(["backfill", "--since", "2026-11-01", "--until", "2026-11-30", "--work"])  # again: nothing counted twice
+    assert 'id="kpi-users">2<' in admin.get(BASE).text
