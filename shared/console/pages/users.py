@@ -57,8 +57,8 @@ def search(uow: UnitOfWork, q: str, status: str, role: str) -> list[Any]:
         where.append(":role = ANY(u.roles)")
         params["role"] = role
     return uow.execute(
-        hits + "SELECT u.id, u.nickname, u.phone, u.roles, u.status, u.created_at, d.display_name, m.name AS merchant_name,"
-        " m.company FROM users u LEFT JOIN developer_profiles d ON d.user_id = u.id"
+        hits + "SELECT u.id, u.nickname, u.phone, u.roles, u.status, u.created_at, d.display_name,"
+        " m.name AS merchant_name, m.company FROM users u LEFT JOIN developer_profiles d ON d.user_id = u.id"
         " LEFT JOIN merchant_profiles m ON m.user_id = u.id"
         + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY u.id DESC LIMIT :n", params).all()
 
