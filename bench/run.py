@@ -27,7 +27,7 @@ from sqlalchemy import text
 LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
 # money last: its 32 processes leave the machine busy
 # reports, detector and lottery need no database or seed (reports only `make fonts`)
-PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "money")
+PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "money")
 
 
 def progress(msg: str) -> None:
@@ -231,6 +231,12 @@ def main() -> None:
         print("\n" + reports_section, flush=True)
         if not args.no_docs:  # its own section of docs/BENCHMARKS.md: written even by a partial run (no seed needed)
             print(f"reports section written to {reports.write_doc(reports_section)}")
+    if "console" in parts:  # the seed and its own platform; its own block of docs/BENCHMARKS.md
+        from bench import console
+
+        print("[console] the dashboard and the other pages at the seed's size, metrics.record per event", flush=True)
+        console.run_part(when=when, quiet=wait_for_quiet(max_load, args.max_wait), warmup=20, iterations=300,
+                         write=not args.no_docs, progress=progress)
     money_section = ""
     if "money" in parts:
         from bench import money

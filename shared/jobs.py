@@ -193,15 +193,21 @@ def failed_jobs(uow: Any, limit: int = 100) -> list[dict[str, Any]]:
 
 def retry_failed(uow: Any, job_id: int, *, admin_id: int) -> bool:
     """Put a parked job back in the queue with fresh attempts (audited); the worker is kicked after commit."""
-    retried = uow.execute("UPDATE jobs SET status = 'queued', attempts = 0, run_at = :now, updated_at = :now"
-                          " WHERE id = :id AND status = 'failed'", {"now": uow.now, "id": job_id}).rowcount
-    if retried:
-        from shared.events import AdminAudited
+    before = uow.execute("SELECT kind, attempts, last_error FROM jobs WHERE id = :id AND status = 'failed'"
+                         " FOR UPDATE", {"id": job_id}).first()
+    if before is None:
+        if uow.execute("SELECT 1 FROM jobs WHERE id = :id", {"id": job_id}).first() is None:
+            from shared.errors import NotFound
 
-        uow.publish(AdminAudited(admin_id=admin_id, action="job.retry", entity_name="job", entity_id=job_id))
-        uow.kick_worker_after_commit()
-    elif uow.execute("SELECT 1 FROM jobs WHERE id = :id", {"id": job_id}).first() is None:
-        from shared.errors import NotFound
+            raise NotFound("JOB_NOT_FOUND", "后台任务不存在")
+        return False  # exists, but is not parked: nothing to retry
+    uow.execute("UPDATE jobs SET status = 'queued', attempts = 0, run_at = :now, updated_at = :now WHERE id = :id",
+                {"now": uow.now, "id": job_id})
+    from shared.events import AdminAudited
 
-        raise NotFound("JOB_NOT_FOUND", "后台任务不存在")
-    return bool(retried)
+    uow.publish(AdminAudited(admin_id=admin_id, action="job.retry", entity_name="job", entity_id=job_id,
+                             before={"status": "failed", "kind": before.kind, "attempts": before.attempts,
+                                     "last_error": (before.last_error or "")[:200]},
+                             after={"status": "queued", "attempts": 0}))
+    uow.kick_worker_after_commit()
+    return True

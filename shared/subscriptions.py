@@ -98,6 +98,17 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
     "MerchantTransferReported": [_in("payouts.settle_transfer", "shared.payouts.subscribers:settle_transfer")],
 }
 
+# --- metrics (the console's business dashboard): one after-commit subscriber of every event the dashboard counts or
+# that shows a user active (the list is shared/metrics/rules.py SUBSCRIBED). Appended, after the others of each event.
+for _event in (
+    "UserRegistered", "TaskPublished", "EscrowFunded", "DeliverySubmitted", "TaskCompleted", "DisputeOpened",
+    "ApplicationAnswered", "ApplicationsClosed", "ApplicationUnanswered", "EscrowReleased", "PaymentOrderPaid",
+    "PromotionUnusable", "HallBrowsed", "ApplicationSubmitted", "ApplicationWithdrawn", "RevisionRequested",
+    "RatingGiven", "TaskEdited", "PaymentOrderCreated", "DeveloperProfileSaved", "MerchantProfileSaved", "PhoneBound",
+    "WeChatBound", "WithdrawalRequested", "CheckedIn", "PostPublished",
+):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("metrics.record", "shared.metrics.subscribers:record"))
+
 
 def subscribers(event_name: str) -> list[Subscription]:
     return SUBSCRIPTIONS.get(event_name, [])

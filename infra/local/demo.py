@@ -53,6 +53,9 @@ def main() -> int:
             platform.stop()
     if code == 0:
         print("\n✓ 演示完成：每一步都得到了预期的结果")
+        from infra.local.story_console import console_url
+
+        print(f"运营后台：{console_url(client)}（make admin PHONE=… 授权后短信登录；开着 make dev 时可用）")
     return code
 
 
@@ -62,7 +65,7 @@ def _ledger_check() -> int:
 
     with get_engine().connect() as conn:
         report = check_ledger(conn)
-    print(f"13. 账本检查（make ledger-check）：{report.transactions} 笔交易，{'通过' if report.ok else '失败'}")
+    print(f"14. 账本检查（make ledger-check）：{report.transactions} 笔交易，{'通过' if report.ok else '失败'}")
     for problem in report.problems:
         print("   ", problem)
     return 0 if report.ok else 1

@@ -48,11 +48,12 @@ def main() -> None:
     log.info("""
   CodeLink is running.
     %(h5_line)s
+    operators' console    http://127.0.0.1:%(gateway)d/admin/console   SMS login with 13800000000 (code in this log)
     API (Function URLs)   http://127.0.0.1:%(gateway)d   (GET /openapi.json, /tasks, …)
     fake WeChat           http://127.0.0.1:%(wechat)d   POST /_fake/wechat/login-code {"user": "alice"} → wx.login code
     fake Tencent SMS      http://127.0.0.1:%(sms)d   codes also appear in this log
     fake WeChat Pay       http://127.0.0.1:%(wechatpay)d   POST /_fake/wechatpay/pay {"out_trade_no": …}
-    admin                 SMS login with 13800000000 (make admin PHONE=… for others)
+    admin                 SMS login with 13800000000 (make admin PHONE=… for others), in the console or by API
   Ctrl-C to stop.""", PORTS | {"h5_line": h5_line})
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

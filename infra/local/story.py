@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from infra.local.client import Actor, CallFailed, LocalClient
+from infra.local.story_console import play_console
 
 Say = Callable[[str], None]
 
@@ -99,6 +100,7 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
     client.expect(201, "POST", f"/work/{task['id']}/ratings", {"stars": 5, "comment": "需求清晰"}, dev.token)
     card = client.expect(200, "GET", f"/profiles/developers/{dev.user_id}").body
     say(f"   开发者评分 {card.get('rating_average')}，完成任务 {card.get('completed_tasks')} 个")
+    result |= play_console(client, say)
     return result
 
 

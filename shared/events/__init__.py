@@ -803,6 +803,26 @@ class OffPlatformContactFlagged(Event):
     kinds: tuple[str, ...]
 
 
+# ===================================================================================================== console
+# The operators' web console (issue 11): moderation of accounts. Each is published beside its AdminAudited.
+
+
+class UserBanned(Event):
+    """An operator stopped an account: its tokens and console sessions are revoked, every request is refused."""
+
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), "admin_id"
+    user_id: int
+    admin_id: int
+    reason: str
+
+
+class UserUnbanned(Event):
+    entity, entity_key, user_keys, actor_key = "user", "user_id", ("user_id",), "admin_id"
+    user_id: int
+    admin_id: int
+    reason: str
+
+
 # ===================================================================================================== operators
 
 

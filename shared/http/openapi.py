@@ -244,6 +244,8 @@ def build_openapi() -> dict[str, Any]:
     routers = http_routers()
     for router in routers:
         for route in router.routes:
+            if not route.in_schema:  # the console's HTML pages (shared/console) are not the JSON API
+                continue
             paths.setdefault(route.openapi_path, {})[route.method.lower()] = _operation(route, defs, errors)
     examples = defs.pop("#examples", {})
     _describe_properties(defs)

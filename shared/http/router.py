@@ -98,6 +98,7 @@ class Route:
     # and header parameters to document (not validated). Both only for the OpenAPI document (the WeChat Pay webhook).
     answers: dict[int, str] = field(default_factory=dict)
     headers: type[BaseModel] | None = None
+    in_schema: bool = True  # False: not part of the JSON API (the console's HTML pages), left out of OpenAPI
     pattern: re.Pattern[str] = field(init=False)
     converters: dict[str, Callable[[str], Any]] = field(init=False)
 
@@ -145,11 +146,12 @@ class Router:
         raw_body: bool = False,
         answers: dict[int, str] | None = None,
         headers: type[BaseModel] | None = None,
+        in_schema: bool = True,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             self.routes.append(
                 Route(method.upper(), path, fn, summary, body, query, response, status, auth, roles, errors,
-                      self.tags, raw_body, dict(answers or {}), headers)
+                      self.tags, raw_body, dict(answers or {}), headers, in_schema)
             )
             return fn
 

@@ -18,3 +18,11 @@ def client(db, platform, monkeypatch):
                       wechatpay=f["wechatpay"].base_url)
     monkeypatch.undo()
     reset_settings()
+
+
+@pytest.fixture
+def world(db, platform):
+    """Actors and data built through the real API in process (the console's browser tests)."""
+    from tests.support.api import World
+
+    return World(platform)

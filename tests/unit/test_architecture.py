@@ -4,8 +4,10 @@ not), and areas meet through events, not through each other's use cases.
 An area (shared/<area>/) may import from another area only what that area publishes for others: its `models`,
 `schemas`, `rules` (pure), `queries` (read-only) and `errors`, plus the few library modules named in
 `PUBLISHED` below. Libraries — shared/*.py (uow, events' bus, clock, errors, …), shared/ledger, shared/adapters,
-shared/http, shared/events — anyone may import. Why an AST walk and not import-linter: its acyclic contract works on
-sibling packages, so it would forbid `tasks -> applications.rules` next to `applications -> tasks.models` (pure
+shared/http, shared/events — anyone may import. Entry points inside shared/ (`ENTRY_POINTS`: the operators' web
+console) are like functions/: they may call any area's use cases, and nothing in shared/ may import them.
+Why an AST walk and not import-linter: its acyclic contract works on sibling packages, so it would forbid
+`tasks -> applications.rules` next to `applications -> tasks.models` (pure
 modules each way, no module cycle); what we promise is a cycle-free *module* graph, which this checks exactly.
 """
 
@@ -18,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LIBRARY_PACKAGES = {"adapters", "http", "ledger", "events"}
+ENTRY_POINTS = {"console"}  # shared/console: pages that call many areas' use cases (functions/admin composes them)
 PUBLIC_MODULES = {"models", "schemas", "rules", "queries", "errors"}
 PUBLISHED = {
     "shared.auth.tokens": "access and refresh tokens (pure crypto)",
@@ -114,10 +117,20 @@ def area(module: str) -> str | None:
     return parts[1] if len(parts) > 2 and parts[1] not in LIBRARY_PACKAGES else None
 
 
+def entry_point(module: str) -> bool:
+    parts = module.split(".")
+    return len(parts) > 1 and parts[1] in ENTRY_POINTS
+
+
 def forbidden(graph: dict[str, set[str]]) -> list[str]:
     bad = []
     for source, targets in graph.items():
         for target in targets:
+            if entry_point(target) and not entry_point(source):
+                bad.append(f"{source} -> {target} (an entry point: nothing in shared/ imports it)")
+                continue
+            if entry_point(source):
+                continue  # an entry point calls whatever use cases it needs, like functions/
             a, b = area(source), area(target)
             if a is None or b is None or a == b:
                 continue
@@ -163,6 +176,23 @@ def test_a_function_level_import_closing_a_cycle_is_caught(tree):
     assert cycles(imports(root)) == [["shared.applications.service", "shared.tasks.service"]]
     assert forbidden(imports(root)) == ["shared.applications.service -> shared.tasks.service",
                                         "shared.tasks.service -> shared.applications.service"]
+
+
+def test_the_console_may_call_use_cases_and_nothing_may_import_it(tree):
+    root = tree({
+        "console/pages/users.py": "from shared.auth.moderation import ban_user\nfrom shared.tasks.service import x\n",
+        "auth/moderation.py": "", "tasks/service.py": "",
+        "tasks/rules.py": "from shared.console.labels import EVENTS\n", "console/labels.py": "",
+    })
+    assert forbidden(imports(root)) == [
+        "shared.tasks.rules -> shared.console.labels (an entry point: nothing in shared/ imports it)"]
+
+
+def test_the_real_console_is_an_entry_point_that_nothing_imports():
+    graph = imports(ROOT)
+    assert any(t.startswith("shared.tasks.service") for t in graph["shared.console.pages.tasks"])
+    importers = {s for s, targets in graph.items() for t in targets if entry_point(t) and not entry_point(s)}
+    assert importers == set()
 
 
 def test_type_checking_imports_and_public_modules_are_allowed(tree):

@@ -28,7 +28,14 @@ def doc() -> dict[str, Any]:
 
 
 def routes():
-    return [route for router in http_routers() for route in router.routes]
+    """The JSON API's routes (the console's HTML pages are routes too, but not part of the document)."""
+    return [route for router in http_routers() for route in router.routes if route.in_schema]
+
+
+def test_the_console_pages_are_left_out_of_the_document(doc):
+    pages = [r for router in http_routers() for r in router.routes if not r.in_schema]
+    assert pages and all(r.path.startswith("/admin/console") for r in pages)
+    assert not any(p.startswith("/admin/console") for p in doc["paths"])
 
 
 def operation(doc: dict[str, Any], route: Any) -> dict[str, Any]:
