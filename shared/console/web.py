@@ -203,8 +203,9 @@ def _route(method: str, path: str, nav_key: str, public: bool) -> Callable[[Call
 
         handler.__name__ = fn.__name__
         handler.__module__ = fn.__module__
+        # POSTs read their form body raw (the router's JSON rules do not apply to HTML forms; _form checks the type).
         router.route(method, BASE + path, summary=(fn.__doc__ or fn.__name__).strip().split("\n")[0],
-                     auth=False, in_schema=False)(handler)
+                     auth=False, in_schema=False, raw_body=method == "POST", media="form")(handler)
         handler.public = public  # type: ignore[attr-defined]  # the tests walk every non-public route
         return fn
 

@@ -99,6 +99,9 @@ class Route:
     answers: dict[int, str] = field(default_factory=dict)
     headers: type[BaseModel] | None = None
     in_schema: bool = True  # False: not part of the JSON API (the console's HTML pages), left out of OpenAPI
+    # What the body is: "json" (the API: a JSON content type is required, 415 otherwise) or "form" (the console's
+    # HTML forms, application/x-www-form-urlencoded, read raw and parsed by the page itself).
+    media: str = "json"
     pattern: re.Pattern[str] = field(init=False)
     converters: dict[str, Callable[[str], Any]] = field(init=False)
 
@@ -147,11 +150,12 @@ class Router:
         answers: dict[int, str] | None = None,
         headers: type[BaseModel] | None = None,
         in_schema: bool = True,
+        media: str = "json",
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             self.routes.append(
                 Route(method.upper(), path, fn, summary, body, query, response, status, auth, roles, errors,
-                      self.tags, raw_body, dict(answers or {}), headers, in_schema)
+                      self.tags, raw_body, dict(answers or {}), headers, in_schema, media)
             )
             return fn
 
@@ -225,7 +229,8 @@ class Router:
         if takes_body(route):
             # Only routes that take a body read it: a GET with a body, or a body on POST /…/withdraw, is ignored.
             request.raw_body = _raw_body(event)
-            _require_json(headers, request.raw_body)
+            if route.media == "json":
+                _require_json(headers, request.raw_body)
             if route.body is not None and not route.raw_body:
                 kwargs["body"] = _validate_body(route.body, request.raw_body)
         if route.query is not None:
@@ -253,7 +258,7 @@ def pipeline(route: Route) -> list[Callable[..., Any]]:
     if route.roles:
         steps.append(_require_role)
     if takes_body(route):
-        steps += [_raw_body, _require_json]
+        steps += [_raw_body, _require_json] if route.media == "json" else [_raw_body]
         if route.body is not None and not route.raw_body:
             steps.append(_validate_body)
     if route.query is not None:

@@ -231,7 +231,8 @@ def test_a_ruling_runs_only_after_its_confirmation_and_on_the_previewed_escrow(a
 
 
 def test_money_actions_refuse_what_cannot_be_done(admin, db):
-    assert admin.post(f"{BASE}/money/jobs/12345/retry", htmx=True).status == 409
+    missing = admin.post(f"{BASE}/money/jobs/12345/retry", htmx=True)  # a job that does not exist: 404
+    assert missing.status == 404 and "JOB_NOT_FOUND" in missing.text
     today = admin.post(f"{BASE}/money/reconciliation", {"bill_date": "2026-11-25"}, htmx=True)
     assert today.status == 422 and "今天" in today.text
     assert admin.get(f"{BASE}/money/reconciliation/2026-11-01").status == 404
