@@ -93,11 +93,15 @@ def claim(limit: int) -> list[Claimed]:
     with get_engine().begin() as conn:
         rows = conn.execute(
             text(
-                "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = :lease, updated_at = :now"
-                " WHERE id IN (SELECT id FROM jobs"
+                # The pick is a MATERIALIZED CTE, not `WHERE id IN (SELECT … LIMIT n)`: PostgreSQL may run such a
+                # subquery more than once (a semi-join re-scan), and with SKIP LOCKED each run picks new rows, so
+                # the batch could exceed its limit (seen on CI's PostgreSQL: 7 jobs claimed with limit 2).
+                "WITH picked AS MATERIALIZED (SELECT id FROM jobs"
                 "   WHERE (status = 'queued' AND run_at <= :now) OR (status = 'running' AND locked_until < :now)"
                 "   ORDER BY run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, kind, payload, attempts, max_attempts, run_at"
+                " UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = :lease, updated_at = :now"
+                " FROM picked WHERE jobs.id = picked.id"
+                " RETURNING jobs.id, kind, payload, attempts, max_attempts, run_at"
             ),
             {"now": now, "lease": now + LEASE, "limit": limit},
         ).all()

@@ -106,9 +106,11 @@ def expire_and_remind(uow: UnitOfWork) -> dict[str, int]:
 
 def _expire(uow: UnitOfWork) -> tuple[int, int]:
     rows = uow.execute(
-        "UPDATE memberships SET expired_at = :now WHERE id IN (SELECT id FROM memberships"
+        # A MATERIALIZED pick (not `IN (SELECT … LIMIT)`, which PostgreSQL may re-run) keeps the batch bounded.
+        "WITH picked AS MATERIALIZED (SELECT id FROM memberships"
         " WHERE expired_at IS NULL AND period_end <= :now ORDER BY period_end LIMIT :n FOR UPDATE SKIP LOCKED)"
-        " RETURNING id, user_id, plan, period_end", {"now": uow.now, "n": _BATCH}).all()
+        " UPDATE memberships SET expired_at = :now FROM picked WHERE memberships.id = picked.id"
+        " RETURNING memberships.id, user_id, plan, period_end", {"now": uow.now, "n": _BATCH}).all()
     lapsed = 0
     for r in rows:
         if member_until(uow, r.user_id, r.plan, uow.now) is not None:
@@ -129,10 +131,11 @@ def _expire(uow: UnitOfWork) -> tuple[int, int]:
 def _remind(uow: UnitOfWork, rules: Rules) -> int:
     # Only the latest period of a membership is reminded: a period followed by a renewal does not end for the user.
     rows = uow.execute(
-        "UPDATE memberships m SET reminded_at = :now WHERE m.id IN (SELECT id FROM memberships x"
+        "WITH picked AS MATERIALIZED (SELECT id FROM memberships x"
         " WHERE x.reminded_at IS NULL AND x.expired_at IS NULL AND x.period_end > :now AND x.period_end <= :soon"
         " AND NOT EXISTS (SELECT 1 FROM memberships y WHERE y.user_id = x.user_id AND y.plan = x.plan"
-        " AND y.period_end > x.period_end) ORDER BY x.period_end LIMIT :n FOR UPDATE SKIP LOCKED)"
+        " AND y.period_end > x.period_end) ORDER BY x.period_end LIMIT :n FOR UPDATE OF x SKIP LOCKED)"
+        " UPDATE memberships m SET reminded_at = :now FROM picked WHERE m.id = picked.id"
         " RETURNING m.id, m.user_id, m.plan, m.period_end",
         {"now": uow.now, "soon": uow.now + timedelta(days=rules.membership_reminder_days), "n": _BATCH}).all()
     for r in rows:

@@ -81,9 +81,11 @@ def end_promotions(uow: UnitOfWork) -> int:
     """Mark ended promotions and clear `promoted_until` of tasks whose promotion has passed (part of the hourly
     memberships timer). The hall already ignores a past `promoted_until`; clearing it keeps the index small."""
     rows = uow.execute(
-        "UPDATE promotions SET ended_at = :now WHERE id IN (SELECT id FROM promotions"
+        # A MATERIALIZED pick (not `IN (SELECT … LIMIT)`, which PostgreSQL may re-run) keeps the batch bounded.
+        "WITH picked AS MATERIALIZED (SELECT id FROM promotions"
         " WHERE ended_at IS NULL AND ends_at <= :now ORDER BY ends_at LIMIT :n FOR UPDATE SKIP LOCKED)"
-        " RETURNING id, task_id, merchant_id", {"now": uow.now, "n": _BATCH}).all()
+        " UPDATE promotions SET ended_at = :now FROM picked WHERE promotions.id = picked.id"
+        " RETURNING promotions.id, task_id, merchant_id", {"now": uow.now, "n": _BATCH}).all()
     # Also covers a promoted_until set without a promotions row (e.g. by another area): the column is the truth.
     uow.execute("UPDATE tasks SET promoted_until = NULL WHERE promoted_until IS NOT NULL AND promoted_until <= :now"
                 " AND status = 'open'", {"now": uow.now})

@@ -537,9 +537,11 @@ def _stuck(uow: UnitOfWork, batch: int) -> list[int]:
 
 def _due_retries(uow: UnitOfWork, batch: int) -> list[int]:
     rows = uow.execute(
-        "UPDATE payouts SET state = 'pending', next_retry_at = NULL, updated_at = :now WHERE id IN ("
-        " SELECT id FROM payouts WHERE state = 'failed' AND next_retry_at <= :now ORDER BY next_retry_at LIMIT :n"
-        " FOR UPDATE SKIP LOCKED) RETURNING id, developer_id", {"now": uow.now, "n": batch}).all()
+        # A MATERIALIZED pick (not `IN (SELECT … LIMIT)`, which PostgreSQL may re-run) keeps the batch bounded.
+        "WITH picked AS MATERIALIZED (SELECT id FROM payouts WHERE state = 'failed' AND next_retry_at <= :now"
+        " ORDER BY next_retry_at LIMIT :n FOR UPDATE SKIP LOCKED)"
+        " UPDATE payouts SET state = 'pending', next_retry_at = NULL, updated_at = :now"
+        " FROM picked WHERE payouts.id = picked.id RETURNING payouts.id, developer_id", {"now": uow.now, "n": batch}).all()
     for r in rows:
         uow.publish(PayoutStateChanged(payout_id=r.id, developer_id=r.developer_id, step="retry"))
     return [r.id for r in rows]
@@ -547,10 +549,10 @@ def _due_retries(uow: UnitOfWork, batch: int) -> list[int]:
 
 def _wechat_bound(uow: UnitOfWork, batch: int) -> list[int]:
     rows = uow.execute(
-        "UPDATE payouts SET state = 'pending', updated_at = :now WHERE id IN ("
-        " SELECT p.id FROM payouts p JOIN users u ON u.id = p.developer_id"
+        "WITH picked AS MATERIALIZED (SELECT p.id FROM payouts p JOIN users u ON u.id = p.developer_id"
         " WHERE p.state = 'needs_wechat' AND u.openid IS NOT NULL LIMIT :n FOR UPDATE OF p SKIP LOCKED)"
-        " RETURNING id", {"now": uow.now, "n": batch}).all()
+        " UPDATE payouts SET state = 'pending', updated_at = :now FROM picked WHERE payouts.id = picked.id"
+        " RETURNING payouts.id", {"now": uow.now, "n": batch}).all()
     return [r.id for r in rows]
 
 
