@@ -541,7 +541,8 @@ def _due_retries(uow: UnitOfWork, batch: int) -> list[int]:
         "WITH picked AS MATERIALIZED (SELECT id FROM payouts WHERE state = 'failed' AND next_retry_at <= :now"
         " ORDER BY next_retry_at LIMIT :n FOR UPDATE SKIP LOCKED)"
         " UPDATE payouts SET state = 'pending', next_retry_at = NULL, updated_at = :now"
-        " FROM picked WHERE payouts.id = picked.id RETURNING payouts.id, developer_id", {"now": uow.now, "n": batch}).all()
+        " FROM picked WHERE payouts.id = picked.id RETURNING payouts.id, developer_id",
+        {"now": uow.now, "n": batch}).all()
     for r in rows:
         uow.publish(PayoutStateChanged(payout_id=r.id, developer_id=r.developer_id, step="retry"))
     return [r.id for r in rows]
