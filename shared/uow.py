@@ -178,7 +178,10 @@ class UnitOfWork:
 
     def notify(self, user_id: int, kind: str, title: str, body: str, *, data: dict[str, Any] | None = None,
                dedupe_key: str | None = None, push: bool = True) -> None:
-        """Write an inbox notification and, with `push`, queue a WeChat subscribe message for it."""
+        """Write an inbox notification and, with `push`, queue a WeChat subscribe message for it.
+
+        `kind` must be registered in shared/notifications/kinds.py (UnknownNotificationKind otherwise); the words
+        come from the area's texts.py: `uow.notify(user_id, *texts.SOME_NOTICE.render(...), data=…)`."""
         from shared.notifications.service import add_notification
 
         add_notification(self, user_id, kind, title, body, data=data or {}, dedupe_key=dedupe_key, push=push)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from shared.applications import rules
+from shared.applications import rules, texts
 from shared.applications.models import Application
 from shared.applications.schemas import ApplicationOut, ApplyQuota
 from shared.auth.models import User
@@ -102,8 +102,7 @@ def apply(uow: UnitOfWork, developer_id: int, task_id: int, note: str) -> Applic
     uow.publish(ApplicationSubmitted(application_id=app.id, task_id=task_id, developer_id=developer_id,
                                      merchant_id=task.merchant_id, skill_tags=tuple(task.skill_tags),
                                      difficulty=task.difficulty))
-    uow.notify(task.merchant_id, "application_received", "收到新的投递",
-               f"「{task.title}」收到一份新投递，请在 48 小时内回复。",
+    uow.notify(task.merchant_id, *texts.RECEIVED.render(title=task.title),
                data={"task_id": task_id, "application_id": app.id}, dedupe_key=f"application_received:{app.id}")
     return application_out(app, with_resume=False, task_title=task.title)
 
@@ -166,25 +165,11 @@ def respond(uow: UnitOfWork, merchant_id: int, application_id: int, action: str,
     if action == "accept":
         uow.publish(TaskAssigned(task_id=task.id, merchant_id=merchant_id, developer_id=app.developer_id,
                                  application_id=app.id))
-    title = {"shortlist": "投递已入围", "accept": "恭喜，你已被录用", "reject": "投递未被录用"}[action]
-    body = {
-        "shortlist": f"你投递的「{task.title}」已进入候选名单。",
-        "accept": f"你已被录用承接「{task.title}」，请按时交付。",
-        "reject": f"你投递的「{task.title}」未被录用。理由：{reason}",
-    }[action]
-    uow.notify(app.developer_id, f"application_{app.status}", title, body,
+    uow.notify(app.developer_id, *texts.ANSWERED[action].render(title=task.title, reason=reason),
                data={"task_id": task.id, "application_id": app.id}, dedupe_key=f"application_{app.status}:{app.id}")
     if action == "accept":
         close_active_applications(uow, task.id, merchant_id, task.title, kind="position_filled")
     return application_out(app, with_resume=True, task_title=task.title)
-
-
-_CLOSE_TEXT = {
-    "position_filled": ("任务已选定开发者", "感谢你投递「{title}」。商家已选定其他开发者，期待下次合作！"),
-    "task_cancelled": ("任务已取消", "你投递的「{title}」已被商家取消，投递已自动关闭。"),
-    "task_expired": ("任务已过期", "你投递的「{title}」已到截止时间，投递已自动关闭。"),
-    "task_rejected": ("任务未通过审核", "你投递的「{title}」未通过平台审核，投递已自动关闭。"),
-}
 
 
 def close_active_applications(uow: UnitOfWork, task_id: int, merchant_id: int, title: str, *, kind: str) -> int:
@@ -197,7 +182,7 @@ def close_active_applications(uow: UnitOfWork, task_id: int, merchant_id: int, t
     ).all()
     if not rows:
         return 0
-    head, template = _CLOSE_TEXT[kind]
+    notice = texts.CLOSED[kind]
     answered = on_time = 0
     if kind == "position_filled":
         # Being told the position is filled is an answer: it counts toward the response rate.
@@ -208,7 +193,7 @@ def close_active_applications(uow: UnitOfWork, task_id: int, merchant_id: int, t
             uow.execute("UPDATE applications SET responded_at = :now WHERE id = ANY(:ids)",
                         {"now": uow.now, "ids": [r.id for r in unanswered]})
     for r in rows:
-        uow.notify(r.developer_id, f"application_{kind}", head, template.format(title=title),
+        uow.notify(r.developer_id, *notice.render(title=title),
                    data={"task_id": task_id, "application_id": r.id}, dedupe_key=f"application_{kind}:{r.id}")
     uow.publish(ApplicationsClosed(task_id=task_id, merchant_id=merchant_id, reason=kind,
                                    application_ids=tuple(r.id for r in rows),
@@ -295,8 +280,7 @@ def _remind(uow: UnitOfWork, row: Any, hour: int) -> None:
     uow.execute(f"UPDATE applications SET {', '.join(sets)}, updated_at = :now WHERE id = :id",
                 {"now": uow.now, "id": row.id})
     left = 48 - hour
-    uow.notify(row.merchant_id, "feedback_reminder", "有投递等待你的回复",
-               f"「{row.title}」有一份投递已等待 {hour} 小时，请在 {left} 小时内回复，否则将自动关闭并影响你的响应率。",
+    uow.notify(row.merchant_id, *texts.FEEDBACK_REMINDER.render(title=row.title, hour=hour, left=left),
                data={"task_id": row.task_id, "application_id": row.id},
                dedupe_key=f"feedback_reminder_{hour}:{row.id}")
 
@@ -309,7 +293,6 @@ def _close_unanswered(uow: UnitOfWork, row: Any, points: int) -> None:
                 {"now": uow.now, "id": app_id})
     uow.publish(ApplicationUnanswered(application_id=app_id, task_id=row.task_id, developer_id=row.developer_id,
                                       merchant_id=row.merchant_id, compensation_points=points))
-    uow.notify(row.developer_id, "application_no_response", "商家未在 48 小时内回复",
-               f"很抱歉，「{row.title}」的商家未在 48 小时内回复，投递已关闭，"
-               f"已补偿你 {points} 成长积分。", data={"task_id": row.task_id, "application_id": app_id},
+    uow.notify(row.developer_id, *texts.NO_RESPONSE.render(title=row.title, points=points),
+               data={"task_id": row.task_id, "application_id": app_id},
                dedupe_key=f"application_no_response:{app_id}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared.billing import texts
 from shared.billing.plans import PLANS, add_months, free_period, free_period_last_day, in_free_period
 from shared.billing.queries import (  # noqa: F401 - the membership reads, kept importable from here
     has_growth_pass,
@@ -81,8 +82,8 @@ def grant_membership(uow: UnitOfWork, *, order_id: int, out_trade_no: str, user_
     renewal = current_end is not None
     uow.publish(MembershipStarted(membership_id=row.id, user_id=user_id, plan=plan, months=months, order_id=order_id,
                                   period_end=end.isoformat(), renewal=renewal))
-    uow.notify(user_id, "membership_activated", f"{name}已{'续费' if renewal else '开通'}",
-               f"{name}有效期至 {_beijing(end)}。", data={"plan": plan, "membership_id": row.id},
+    started = texts.MEMBERSHIP_RENEWED if renewal else texts.MEMBERSHIP_STARTED
+    uow.notify(user_id, *started.render(name=name, until=_beijing(end)), data={"plan": plan, "membership_id": row.id},
                dedupe_key=f"membership_activated:{row.id}")
     return {"id": row.id, "plan": plan, "period_start": start, "period_end": end, "renewal": renewal}
 
@@ -122,8 +123,7 @@ def _expire(uow: UnitOfWork) -> tuple[int, int]:
                         " WHERE id = :u AND premium_until <= :now", {"u": r.user_id, "now": uow.now})
         name = PLANS[r.plan].name
         uow.publish(MembershipExpired(membership_id=r.id, user_id=r.user_id, plan=r.plan))
-        uow.notify(r.user_id, "membership_expired", f"{name}已到期",
-                   f"你的{name}已于 {_beijing(r.period_end)} 到期，续费即可继续享受权益。",
+        uow.notify(r.user_id, *texts.MEMBERSHIP_EXPIRED.render(name=name, ended=_beijing(r.period_end)),
                    data={"plan": r.plan, "membership_id": r.id}, dedupe_key=f"membership_expired:{r.id}")
     return len(rows), lapsed
 
@@ -140,8 +140,7 @@ def _remind(uow: UnitOfWork, rules: Rules) -> int:
         {"now": uow.now, "soon": uow.now + timedelta(days=rules.membership_reminder_days), "n": _BATCH}).all()
     for r in rows:
         name = PLANS[r.plan].name
-        uow.notify(r.user_id, "membership_expiring", f"{name}即将到期",
-                   f"你的{name}将于 {_beijing(r.period_end)} 到期，现在续费，新周期从到期时开始计算。",
+        uow.notify(r.user_id, *texts.MEMBERSHIP_EXPIRING.render(name=name, ends=_beijing(r.period_end)),
                    data={"plan": r.plan, "membership_id": r.id}, dedupe_key=f"membership_expiring:{r.id}")
     return len(rows)
 

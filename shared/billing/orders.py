@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.billing import memberships, promotion
+from shared.billing import memberships, promotion, texts
 from shared.billing.plans import PLANS
 from shared.errors import Forbidden
 from shared.events import EscrowFunded, PaymentOrderPaid, PromotionUnusable, Stored
@@ -110,8 +110,7 @@ def on_order_paid(uow: UnitOfWork, stored: Stored[PaymentOrderPaid]) -> None:
         if posted is not None:
             uow.publish(PromotionUnusable(order_id=e.order_id, out_trade_no=e.out_trade_no, payer_id=e.payer_id,
                                           task_id=task_id, amount_fen=amount))
-            uow.notify(e.payer_id, "payment_refunded", "置顶推荐费用将原路退回",
-                       f"「{task.title}」已停止招募，置顶推荐费用 {amount / 100:.2f} 元将原路退回。",
+            uow.notify(e.payer_id, *texts.PROMOTION_REFUNDED.render(title=task.title, yuan=amount / 100),
                        data={"task_id": task.id, "out_trade_no": e.out_trade_no},
                        dedupe_key=f"payment_refunded:{e.out_trade_no}")
         return

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from shared.billing import texts
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import PromotionGranted
 from shared.rules_config import Rules, load_rules
@@ -71,8 +72,7 @@ def grant_promotion(uow: UnitOfWork, *, order_id: int, out_trade_no: str, task_i
                 {"e": end, "now": uow.now, "t": task_id})
     uow.publish(PromotionGranted(task_id=task_id, merchant_id=merchant_id, promotion_id=row.id, order_id=order_id,
                                  days=days, price_fen=price_fen, until=end.isoformat()))
-    uow.notify(merchant_id, "promotion_started", "置顶推荐已生效",
-               f"「{task.title}」将在任务大厅置顶展示至 {_beijing(end)}。",
+    uow.notify(merchant_id, *texts.PROMOTION_STARTED.render(title=task.title, until=_beijing(end)),
                data={"task_id": task_id, "promotion_id": row.id}, dedupe_key=f"promotion_started:{row.id}")
     return {"id": row.id, "task_id": task_id, "starts_at": start, "ends_at": end}
 
@@ -93,7 +93,7 @@ def end_promotions(uow: UnitOfWork) -> int:
         still = uow.execute("SELECT promoted_until FROM tasks WHERE id = :t", {"t": r.task_id}).scalar_one_or_none()
         if still is not None and still > uow.now:
             continue  # a later promotion of the same task is running: nothing ended for the merchant
-        uow.notify(r.merchant_id, "promotion_ended", "置顶推荐已结束", "你的任务置顶推荐已到期，可再次购买。",
+        uow.notify(r.merchant_id, *texts.PROMOTION_ENDED.render(),
                    data={"task_id": r.task_id, "promotion_id": r.id}, dedupe_key=f"promotion_ended:{r.id}")
     return len(rows)
 

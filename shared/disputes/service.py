@@ -21,6 +21,7 @@ from typing import Any
 from shared.auth.models import User
 from shared.disputes import risk as risk_rules
 from shared.disputes import schemas as s
+from shared.disputes import texts
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.events import AdminAudited, DisputeOpened, DisputeRuled, TaskCompleted
 from shared.ledger.accounts import REVENUE, yuan
@@ -30,8 +31,6 @@ from shared.rules_config import load_rules
 from shared.tasks.models import Task
 from shared.tasks.transitions import next_status, set_status
 from shared.uow import UnitOfWork
-
-ROLE_NAMES = {"merchant": "商家", "developer": "开发者", "admin": "平台调解员", "system": "系统"}
 
 
 def _is_admin(uow: UnitOfWork, user_id: int) -> bool:
@@ -76,9 +75,8 @@ def open_dispute(uow: UnitOfWork, user_id: int, data: s.OpenDisputeIn) -> s.Disp
     uow.publish(DisputeOpened(dispute_id=dispute_id, task_id=task.id, merchant_id=task.merchant_id,
                               developer_id=task.assignee_id, opened_by=user_id))
     other = task.assignee_id if role == "merchant" else task.merchant_id
-    uow.notify(other, "dispute_opened", "对方发起了纠纷",
-               f"「{task.title}」的{ROLE_NAMES[role]}发起了纠纷：{data.reason.strip()[:60]}。托管赏金已冻结，"
-               "请在纠纷详情中补充你的说明和证据，平台将尽快裁决。",
+    uow.notify(other, *texts.OPENED.render(title=task.title, role=texts.ROLE_NAMES[role],
+                                           reason=data.reason.strip()[:60]),
                data={"task_id": task.id, "dispute_id": dispute_id}, dedupe_key=f"dispute_opened:{dispute_id}")
     return _dispute_out(uow, dispute_id, with_risk=False)
 
@@ -106,10 +104,9 @@ def add_evidence(uow: UnitOfWork, user_id: int, dispute_id: int, data: s.Evidenc
     uow.execute("UPDATE disputes SET updated_at = :now WHERE id = :id", {"now": uow.now, "id": dispute.id})
     recipients = {"merchant": [dispute.developer_id], "developer": [dispute.merchant_id],
                   "admin": [dispute.merchant_id, dispute.developer_id]}[role]
-    what = "调解意见" if role == "admin" else "说明或证据"
+    what = texts.ADDED_BY_ADMIN if role == "admin" else texts.ADDED_BY_PARTY
     for who in recipients:
-        uow.notify(who, "dispute_evidence", f"纠纷有新的{what}",
-                   f"{ROLE_NAMES[role]}在纠纷 #{dispute.id} 中补充了{what}，请查看。",
+        uow.notify(who, *texts.EVIDENCE.render(what=what, role=texts.ROLE_NAMES[role], dispute_id=dispute.id),
                    data={"task_id": dispute.task_id, "dispute_id": dispute.id},
                    dedupe_key=f"dispute_evidence:{entry_id}:{who}")
     return _entry_out(uow.execute("SELECT * FROM dispute_entries WHERE id = :id", {"id": entry_id}).one())
@@ -194,9 +191,8 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
         {"o": data.outcome, "held": held, "gross": gross, "commission": commission, "refund": refund,
          "note": data.note.strip(), "by": admin_id, "now": uow.now, "id": dispute.id})
     share = gross - commission
-    summary = (f"裁决：{s.OUTCOME_NAMES[data.outcome]}。开发者获得 {yuan(share)} 元"
-               f"（赏金 {yuan(gross)} 元，平台服务费 {yuan(commission)} 元），商家退款 {yuan(refund)} 元。"
-               f"理由：{data.note.strip()}")
+    summary = texts.RULING_SUMMARY.format(outcome=s.OUTCOME_NAMES[data.outcome], share=yuan(share), gross=yuan(gross),
+                                          commission=yuan(commission), refund=yuan(refund), note=data.note.strip())
     _add_entry(uow, dispute.id, admin_id, "admin", "ruling", summary, [])
     uow.publish(AdminAudited(admin_id=admin_id, action="dispute.rule", entity_name="dispute", entity_id=dispute.id,
                              before={"task_status": before, "escrow_fen": held},
@@ -204,7 +200,7 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
                                     "commission_fen": commission, "refund_fen": refund},
                              reason=data.note.strip()))
     for who in (task.merchant_id, task.assignee_id):
-        uow.notify(who, "dispute_ruled", "纠纷已裁决", f"「{task.title}」的纠纷已裁决。{summary}",
+        uow.notify(who, *texts.RULED.render(title=task.title, summary=summary),
                    data={"task_id": task.id, "dispute_id": dispute.id}, dedupe_key=f"dispute_ruled:{dispute.id}")
     return _dispute_out(uow, dispute.id, with_risk=True)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from shared.adapters import clients
 from shared.clock import SHANGHAI
-from shared.notifications.service import template_for
+from shared.notifications.kinds import SUBSCRIBE_PAGE, template_for
 from shared.uow import UnitOfWork, run
 
 
@@ -60,7 +60,7 @@ def deliver_subscribe_message(payload: dict[str, Any]) -> None:
     sent = clients.wechat().send_subscribe_message(
         message["openid"], message["template"],
         message_data(message["title"], message["body"], message["created_at"]),
-        f"pages/task/detail?id={message['task_id']}")
+        SUBSCRIBE_PAGE.format(task_id=message["task_id"]))
 
     def finish(uow: UnitOfWork) -> None:
         _set_push_state(uow, message["id"], "sent" if sent else "refused")

@@ -10,33 +10,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from shared.config import get_settings
 from shared.errors import NotFound
+from shared.notifications.kinds import kind as registered_kind
+from shared.notifications.kinds import template_for
 from shared.pagination import ID, decode_cursor, encode_cursor
 
 if TYPE_CHECKING:  # shared.uow calls add_notification: a runtime import back would be a cycle
     from shared.uow import UnitOfWork
 
-# Which subscribe-message template carries which notification kinds (others stay in the inbox).
-_TASK_KINDS = ("task_", "work_", "revision_", "feedback_reminder", "rated")
-# Money that waits for the user (a transfer to confirm within 24 h) or a dispute ruling is pushed; refunds, escrow
-# bookkeeping, memberships and promotions stay in the inbox.
-_MONEY_KINDS = ("payout_", "dispute_")
-
-
-def template_for(kind: str) -> str:
-    settings = get_settings()
-    if kind.startswith("application_"):
-        return settings.wechat_template_application
-    if kind.startswith(_TASK_KINDS):
-        return settings.wechat_template_task
-    if kind.startswith(_MONEY_KINDS):
-        return settings.wechat_template_money
-    return ""
-
-
 def add_notification(uow: UnitOfWork, user_id: int, kind: str, title: str, body: str, *, data: dict[str, Any],
                      dedupe_key: str | None, push: bool) -> None:
+    """Which kinds are pushed, with which template: shared/notifications/kinds.py (an unregistered kind raises)."""
+    registered_kind(kind)
     row = uow.execute(
         "INSERT INTO notifications (user_id, kind, title, body, data, dedupe_key, created_at)"
         " VALUES (:u, :k, :t, :b, CAST(:d AS jsonb), :key, :now)"

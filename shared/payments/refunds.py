@@ -34,6 +34,7 @@ from shared.ledger import accounts as acc
 from shared.ledger.service import balance, post
 from shared.payments import milestones as ms
 from shared.payments import schemas as s
+from shared.payments import texts
 from shared.payments.errors import Refused
 from shared.tasks.models import Task
 from shared.uow import UnitOfWork, run
@@ -200,8 +201,7 @@ def refund_on_close(uow: UnitOfWork, task: Task, *, action: str, reason: str, ac
     if held == 0:
         return []
     refunds = _refund(uow, task, held, reason, key=f"{action}:task:{task.id}", milestone_id=None, actor_id=actor_id)
-    uow.notify(task.merchant_id, "escrow_refund_started", "托管赏金退款中",
-               f"「{task.title}」{reason}，托管的 {held / 100:.2f} 元将原路退回。",
+    uow.notify(task.merchant_id, *texts.ESCROW_REFUND_STARTED.render(title=task.title, reason=reason, yuan=held / 100),
                data={"task_id": task.id}, dedupe_key=f"escrow_refund_started:{action}:{task.id}")
     return refunds
 
@@ -245,8 +245,7 @@ def _mark_failed(uow: UnitOfWork, row: Any, failure: str) -> None:
     uow.execute("UPDATE refunds SET state = 'failed', failure = :f, failed_at = :now, updated_at = :now"
                 " WHERE id = :id", {"f": failure, "now": uow.now, "id": row.id})
     uow.publish(RefundFailed(refund_id=row.id, payer_id=row.payer_id, task_id=row.task_id, failure=failure))
-    uow.notify(row.payer_id, "refund_failed", "退款遇到问题",
-               f"一笔 {row.amount_fen / 100:.2f} 元的退款未能完成，平台客服会尽快处理。",
+    uow.notify(row.payer_id, *texts.REFUND_FAILED.render(yuan=row.amount_fen / 100),
                data={"task_id": row.task_id, "out_refund_no": row.out_refund_no},
                dedupe_key=f"refund_failed:{row.out_refund_no}")
 
@@ -271,8 +270,8 @@ def apply_refund_status(uow: UnitOfWork, refund: wxp.Refund) -> str:
         uow.publish(RefundSettled(refund_id=row.id, out_refund_no=row.out_refund_no, payer_id=row.payer_id,
                                   task_id=row.task_id, amount_fen=row.amount_fen,
                                   wechat_refund_id=refund.refund_id or ""))
-        uow.notify(row.payer_id, "refund_succeeded", "退款已到账",
-                   f"{row.amount_fen / 100:.2f} 元已原路退回（{refund.user_received_account or '原支付账户'}）。",
+        account = refund.user_received_account or texts.DEFAULT_REFUND_ACCOUNT
+        uow.notify(row.payer_id, *texts.REFUND_SUCCEEDED.render(yuan=row.amount_fen / 100, account=account),
                    data={"task_id": row.task_id, "out_refund_no": row.out_refund_no},
                    dedupe_key=f"refund_succeeded:{row.out_refund_no}")
         return "refund_succeeded"

@@ -28,6 +28,7 @@ from shared.profiles import skills as taxonomy
 from shared.profiles.models import MerchantProfile
 from shared.rules_config import Rules, load_rules
 from shared.tasks import rules as task_rules
+from shared.tasks import texts
 from shared.tasks.models import Task
 from shared.tasks.schemas import TaskCreate, TaskOut, TaskUpdate
 from shared.tasks.transitions import next_status, set_status
@@ -207,7 +208,7 @@ def approve_task(uow: UnitOfWork, admin_id: int, task_id: int, note: str) -> Tas
     uow.publish(AdminAudited(admin_id=admin_id, action="task.approve", entity_name="task", entity_id=task.id,
                              before={"status": before}, after={"status": target}, reason=note,
                              subject_user_id=task.merchant_id))
-    uow.notify(task.merchant_id, "task_approved", "任务已通过审核", f"「{task.title}」已通过审核。",
+    uow.notify(task.merchant_id, *texts.APPROVED.render(title=task.title),
                data={"task_id": task.id}, dedupe_key=f"task_approved:{task.id}")
     return task_out(task)
 
@@ -223,7 +224,7 @@ def reject_task(uow: UnitOfWork, admin_id: int, task_id: int, reason: str) -> Ta
     uow.publish(AdminAudited(admin_id=admin_id, action="task.reject", entity_name="task", entity_id=task.id,
                              before={"status": before}, after={"status": task.status}, reason=reason,
                              subject_user_id=task.merchant_id))
-    uow.notify(task.merchant_id, "task_rejected", "任务未通过审核", f"「{task.title}」未通过审核：{reason}",
+    uow.notify(task.merchant_id, *texts.REJECTED.render(title=task.title, reason=reason),
                data={"task_id": task.id}, dedupe_key=f"task_rejected:{task.id}")
     return task_out(task)
 
@@ -246,8 +247,7 @@ def expire_overdue(uow: UnitOfWork, batch: int = 200) -> int:
         task = uow.session.get(Task, row.id)
         assert task is not None
         _close(uow, task, "expire", "expired", actor_id=None)
-        uow.notify(task.merchant_id, "task_expired", "任务已过期",
-                   f"「{task.title}」已到截止时间，未选定开发者，任务已关闭。",
+        uow.notify(task.merchant_id, *texts.EXPIRED.render(title=task.title),
                    data={"task_id": row.id}, dedupe_key=f"task_expired:{row.id}")
     return len(rows)
 

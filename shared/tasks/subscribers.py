@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.events import TaskOpened
+from shared.tasks import texts
 from shared.tasks.models import Task
 from shared.tasks.transitions import next_status, set_status
 
@@ -33,12 +34,12 @@ def open_when_funded(uow: UnitOfWork, stored: Stored[EscrowFunded]) -> None:
         set_status(uow, task, next_status(task, "fund"))
         uow.publish(TaskOpened(task_id=task.id, merchant_id=task.merchant_id, skill_tags=tuple(task.skill_tags),
                                difficulty=task.difficulty, reward_fen=task.reward_fen))
-        body = f"「{task.title}」的赏金 {reward} 元已托管，任务已在大厅上线。"
+        notice = texts.ESCROW_FUNDED_LIVE
     elif e.milestone_id is not None:
-        body = f"「{task.title}」里程碑{e.milestone_position}的赏金 {reward} 元已托管。"
+        notice = texts.ESCROW_FUNDED_MILESTONE
     else:
-        body = f"「{task.title}」的赏金 {reward} 元已托管，审核通过后即上线。"
+        notice = texts.ESCROW_FUNDED_IN_REVIEW
     if e.source == "wechatpay":  # the operators funding their own task from the budget need no message
-        uow.notify(task.merchant_id, "escrow_funded", "赏金已托管", body,
+        uow.notify(task.merchant_id, *notice.render(title=task.title, reward=reward, position=e.milestone_position),
                    data={"task_id": task.id, "out_trade_no": e.out_trade_no},
                    dedupe_key=f"escrow_funded:{e.out_trade_no}")

@@ -13,7 +13,7 @@ from shared.rules_config import load_rules
 from shared.tasks.models import Task
 from shared.tasks.transitions import next_status, set_status
 from shared.uow import UnitOfWork
-from shared.work import rules
+from shared.work import rules, texts
 from shared.work.models import Delivery, Rating
 from shared.work.schemas import DeliverIn, DeliveryOut, RatingOut, WorkState
 
@@ -63,8 +63,7 @@ def deliver(uow: UnitOfWork, developer_id: int, task_id: int, data: DeliverIn) -
     assert delivery.id is not None
     uow.publish(DeliverySubmitted(task_id=task_id, merchant_id=task.merchant_id, developer_id=developer_id,
                                   delivery_id=delivery.id, round=delivery.round))
-    uow.notify(task.merchant_id, "work_delivered", "开发者已提交交付",
-               f"「{task.title}」已提交第 {delivery.round} 次交付，请验收。7 天内未处理将自动验收。",
+    uow.notify(task.merchant_id, *texts.DELIVERED.render(title=task.title, round=delivery.round),
                data={"task_id": task_id}, dedupe_key=f"work_delivered:{task_id}:{delivery.round}")
     return _delivery_out(delivery)
 
@@ -85,8 +84,8 @@ def request_revision(uow: UnitOfWork, merchant_id: int, task_id: int, note: str)
     assert task.assignee_id is not None
     uow.publish(RevisionRequested(task_id=task_id, merchant_id=merchant_id, developer_id=task.assignee_id,
                                   revision=task.revision_count, note=note))
-    uow.notify(task.assignee_id, "revision_requested", "商家要求修改",
-               f"「{task.title}」需要修改（第 {task.revision_count}/{r.max_revisions} 次）：{note}",
+    uow.notify(task.assignee_id, *texts.REVISION_REQUESTED.render(title=task.title, count=task.revision_count,
+                                                                  limit=r.max_revisions, note=note),
                data={"task_id": task_id}, dedupe_key=f"revision_requested:{task_id}:{task.revision_count}")
     return _delivery_out(delivery)
 
@@ -107,12 +106,11 @@ def _complete(uow: UnitOfWork, task: Task, *, action: str, actor_id: int | None,
     uow.publish(TaskCompleted(task_id=task.id, merchant_id=task.merchant_id, developer_id=task.assignee_id,
                               skill_tags=tuple(task.skill_tags), difficulty=task.difficulty,
                               reward_fen=task.reward_fen, via=action, actor_id=actor_id, is_platform=task.is_platform))
-    auto = "（超过 7 天未验收，系统已自动验收）" if action == "auto_accept" else ""
-    uow.notify(task.assignee_id, "work_accepted", "交付已验收", f"「{task.title}」已验收通过{auto}，记得给商家评价哦。",
+    accepted = texts.ACCEPTED_BY_TIMER if action == "auto_accept" else texts.ACCEPTED
+    uow.notify(task.assignee_id, *accepted.render(title=task.title),
                data={"task_id": task.id}, dedupe_key=f"work_accepted:{task.id}")
     if action == "auto_accept":
-        uow.notify(task.merchant_id, "work_auto_accepted", "交付已自动验收",
-                   f"「{task.title}」的交付超过 7 天未处理，已自动验收。", data={"task_id": task.id},
+        uow.notify(task.merchant_id, *texts.AUTO_ACCEPTED.render(title=task.title), data={"task_id": task.id},
                    dedupe_key=f"work_auto_accepted:{task.id}")
     return delivery
 
@@ -158,7 +156,7 @@ def rate(uow: UnitOfWork, rater_id: int, task_id: int, stars: int, comment: str)
     # The ratee's aggregate on their profile is the profiles area's subscriber.
     uow.publish(RatingGiven(rating_id=rating.id, task_id=task_id, rater_id=rater_id, ratee_id=ratee,
                             direction=direction, stars=stars))
-    uow.notify(ratee, "rated", "你收到了新的评价", f"「{task.title}」：{stars} 星。", data={"task_id": task_id},
+    uow.notify(ratee, *texts.RATED.render(title=task.title, stars=stars), data={"task_id": task_id},
                dedupe_key=f"rated:{rating.id}")
     return _rating_out(rating)
 

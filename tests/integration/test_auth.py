@@ -5,31 +5,15 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
 
 from shared.adapters import clients
 from tests.support.api import call
+from tests.support.db import execute, scalar, uniq
 
 UTC = timezone.utc
-
-
-def uniq(prefix: str) -> str:
-    """A WeChat user name no other test uses (the fakes live for the whole session)."""
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def sql(db, statement: str, **params):
-    with db.begin() as conn:
-        return conn.execute(text(statement), params)
-
-
-def scalar(db, statement: str, **params):
-    with db.connect() as conn:
-        return conn.execute(text(statement), params).scalar()
 
 
 def send_code(world, phone: str) -> str:
@@ -46,7 +30,7 @@ def wrong(code: str) -> str:
 
 def ban(db, user_id: int) -> None:
     """What an operator does to ban an account."""
-    sql(db, "UPDATE users SET status = 'banned' WHERE id = :u", u=user_id)
+    execute("UPDATE users SET status = 'banned' WHERE id = :u", u=user_id)
 
 
 # --- WeChat login ---
@@ -68,8 +52,8 @@ def test_wechat_login_creates_the_user_once(world, db):
     assert r["user"]["id"] == first_id
     assert r["is_new_user"] is False
 
-    assert scalar(db, "SELECT count(*) FROM users WHERE openid = :o", o=world.wechat.openid_for(name)) == 1
-    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'UserRegistered'") == 1
+    assert scalar("SELECT count(*) FROM users WHERE openid = :o", o=world.wechat.openid_for(name)) == 1
+    assert scalar("SELECT count(*) FROM event_log WHERE name = 'UserRegistered'") == 1
 
 
 def test_wechat_login_later_is_not_new_either(world, clock):
@@ -100,7 +84,7 @@ def test_unknown_wechat_code_is_401(world, db, code):
     assert r.status == 401
     assert r["code"] == "WECHAT_CODE_INVALID"
     assert "重新登录" in r["message"]
-    assert scalar(db, "SELECT count(*) FROM users") == 0
+    assert scalar("SELECT count(*) FROM users") == 0
 
 
 def test_reused_wechat_code_is_401(world, db):
@@ -108,7 +92,7 @@ def test_reused_wechat_code_is_401(world, db):
     assert call("POST", "/auth/wechat", {"code": code}).status == 200
     r = call("POST", "/auth/wechat", {"code": code})
     assert r.status == 401 and r["code"] == "WECHAT_CODE_INVALID"
-    assert scalar(db, "SELECT count(*) FROM users") == 1
+    assert scalar("SELECT count(*) FROM users") == 1
 
 
 @pytest.mark.parametrize(("body", "message"), [({}, "必填"), ({"code": ""}, "长度至少为 1"),
@@ -127,7 +111,7 @@ def test_wechat_unreachable_is_503(world, monkeypatch, db):
     r = call("POST", "/auth/wechat", {"code": "whatever"})
     assert r.status == 503
     assert r["code"] == "WECHAT_UNAVAILABLE"
-    assert scalar(db, "SELECT count(*) FROM users") == 0
+    assert scalar("SELECT count(*) FROM users") == 0
 
 
 def test_concurrent_first_logins_make_one_user(world, db):
@@ -148,7 +132,7 @@ def test_concurrent_first_logins_make_one_user(world, db):
     assert all(r.status == 200 for r in results), [r.body for r in results]
     assert len({r["user"]["id"] for r in results}) == 1
     assert sum(r["is_new_user"] for r in results) == 1
-    assert scalar(db, "SELECT count(*) FROM users") == 1
+    assert scalar("SELECT count(*) FROM users") == 1
 
 
 # --- SMS codes ---
@@ -166,9 +150,9 @@ def test_sms_send_and_login(world, db):
     assert r.status == 200, r.body
     assert r["is_new_user"] is True
     assert r["user"]["phone_bound"] is True and r["user"]["wechat_bound"] is False
-    assert scalar(db, "SELECT phone FROM users WHERE id = :u", u=r["user"]["id"]) == "+8613800138000"
+    assert scalar("SELECT phone FROM users WHERE id = :u", u=r["user"]["id"]) == "+8613800138000"
     # The code is never stored in clear.
-    assert scalar(db, "SELECT count(*) FROM sms_codes WHERE code_hash = :c", c=code) == 0
+    assert scalar("SELECT count(*) FROM sms_codes WHERE code_hash = :c", c=code) == 0
 
 
 def test_sms_login_again_is_the_same_user(world, clock):
@@ -187,7 +171,7 @@ def test_phone_formats_are_normalised(world, db, variant):
     code = world.sms.last_code("+8613800138002")
     r = call("POST", "/auth/sms/login", {"phone": "13800138002", "code": code})
     assert r.status == 200, r.body
-    assert scalar(db, "SELECT count(*) FROM sms_codes WHERE phone = '+8613800138002'") == 1
+    assert scalar("SELECT count(*) FROM sms_codes WHERE phone = '+8613800138002'") == 1
 
 
 @pytest.mark.parametrize("phone", ["12345", "12800138000", "+14155550100", "1380013800a", "", "138001380000"])
@@ -242,7 +226,7 @@ def test_concurrent_sends_to_one_phone_send_once(world, db):
     for t in threads:
         t.join()
     assert sorted(r.status for r in results) == [200, 429, 429, 429]
-    assert scalar(db, "SELECT count(*) FROM sms_codes WHERE phone = '+8613800138006'") == 1
+    assert scalar("SELECT count(*) FROM sms_codes WHERE phone = '+8613800138006'") == 1
 
 
 def test_daily_limit_of_10_resets_at_beijing_midnight(world, clock):
@@ -310,11 +294,11 @@ def test_five_wrong_tries_lock_the_code(world, db, clock):
         assert r.status == 422
         assert r["errors"] == [{"field": "code", "message": f"验证码错误，还可尝试 {5 - attempt} 次"}]
         # The failed request still committed its wrong try.
-        assert scalar(db, "SELECT attempts FROM sms_codes WHERE phone = :p", p="+86" + phone) == attempt
+        assert scalar("SELECT attempts FROM sms_codes WHERE phone = :p", p="+86" + phone) == attempt
     r = call("POST", "/auth/sms/login", {"phone": phone, "code": code})
     assert r.status == 429
     assert r["code"] == "SMS_CODE_LOCKED"
-    assert scalar(db, "SELECT count(*) FROM users") == 0
+    assert scalar("SELECT count(*) FROM users") == 0
     # A new code after the resend interval works.
     clock.advance(timedelta(seconds=61))
     fresh = send_code(world, phone)
@@ -358,7 +342,7 @@ def test_failed_sms_send_is_503_and_does_not_count(world, monkeypatch, db):
     monkeypatch.setattr(clients, "sms", lambda: Broken())
     r = call("POST", "/auth/sms/send", {"phone": "13800138018"})
     assert r.status == 503 and r["code"] == "SMS_UNAVAILABLE"
-    assert scalar(db, "SELECT count(*) FROM sms_codes") == 0
+    assert scalar("SELECT count(*) FROM sms_codes") == 0
     monkeypatch.undo()
     # Not counted against the 60 s limit: an immediate retry goes through.
     assert call("POST", "/auth/sms/send", {"phone": "13800138018"}).status == 200
@@ -373,7 +357,7 @@ def test_bind_phone_with_sms(world, db, clock):
     r = call("POST", "/auth/phone/sms", {"phone": "13800138020", "code": code}, actor.token)
     assert r.status == 200, r.body
     assert r["id"] == actor.user_id and r["phone_bound"] is True and r["wechat_bound"] is True
-    assert scalar(db, "SELECT phone FROM users WHERE id = :u", u=actor.user_id) == "+8613800138020"
+    assert scalar("SELECT phone FROM users WHERE id = :u", u=actor.user_id) == "+8613800138020"
     # The phone now logs in to the same account.
     clock.advance(timedelta(seconds=61))
     assert world.login_sms("13800138020").user_id == actor.user_id
@@ -384,8 +368,8 @@ def test_bind_phone_with_sms_wrong_code_counts_a_try(world, db):
     code = send_code(world, "13800138021")
     r = call("POST", "/auth/phone/sms", {"phone": "13800138021", "code": wrong(code)}, actor.token)
     assert r.status == 422
-    assert scalar(db, "SELECT attempts FROM sms_codes") == 1
-    assert scalar(db, "SELECT phone FROM users WHERE id = :u", u=actor.user_id) is None
+    assert scalar("SELECT attempts FROM sms_codes") == 1
+    assert scalar("SELECT phone FROM users WHERE id = :u", u=actor.user_id) is None
 
 
 def test_bind_phone_needs_login(world):
@@ -401,8 +385,8 @@ def test_bind_phone_with_wechat_phone_code(world, db):
     r = call("POST", "/auth/phone/wechat", {"code": code}, actor.token)
     assert r.status == 200, r.body
     assert r["phone_bound"] is True
-    assert scalar(db, "SELECT phone FROM users WHERE id = :u", u=actor.user_id) == "+8613800138023"
-    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'PhoneBound' AND entity_id = :u"
+    assert scalar("SELECT phone FROM users WHERE id = :u", u=actor.user_id) == "+8613800138023"
+    assert scalar("SELECT count(*) FROM event_log WHERE name = 'PhoneBound' AND entity_id = :u"
                       " AND user_ids @> ARRAY[CAST(:u AS bigint)]", u=actor.user_id) == 1
     assert world.login_sms("13800138023").user_id == actor.user_id
 
@@ -428,7 +412,7 @@ def test_foreign_phone_from_wechat_is_refused(world, db):
     r = call("POST", "/auth/phone/wechat", {"code": code}, actor.token)
     assert r.status == 422
     assert r["errors"] == [{"field": "code", "message": "仅支持中国大陆手机号"}]
-    assert scalar(db, "SELECT phone FROM users WHERE id = :u", u=actor.user_id) is None
+    assert scalar("SELECT phone FROM users WHERE id = :u", u=actor.user_id) is None
 
 
 def test_phone_taken_by_another_account_is_409(world, db, clock):
@@ -441,8 +425,8 @@ def test_phone_taken_by_another_account_is_409(world, db, clock):
     code = send_code(world, "13800138025")
     r = call("POST", "/auth/phone/sms", {"phone": "13800138025", "code": code}, other.token)
     assert r.status == 409 and r["code"] == "PHONE_TAKEN"
-    assert scalar(db, "SELECT phone FROM users WHERE id = :u", u=other.user_id) is None
-    assert scalar(db, "SELECT phone FROM users WHERE id = :u", u=owner.user_id) == "+8613800138025"
+    assert scalar("SELECT phone FROM users WHERE id = :u", u=other.user_id) is None
+    assert scalar("SELECT phone FROM users WHERE id = :u", u=owner.user_id) == "+8613800138025"
     assert call("GET", "/auth/me", token=other.token)["phone_bound"] is False
 
 
@@ -472,7 +456,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(world, db):
     assert r.status == 401 and r["code"] == "TOKEN_REVOKED"
     r = call("POST", "/auth/refresh", {"refresh_token": new_refresh})
     assert r.status == 401 and r["code"] == "TOKEN_REVOKED"
-    assert scalar(db, "SELECT count(*) FROM refresh_tokens WHERE user_id = :u AND revoked_at IS NULL",
+    assert scalar("SELECT count(*) FROM refresh_tokens WHERE user_id = :u AND revoked_at IS NULL",
                   u=actor.user_id) == 0
     # Someone else's session is untouched.
     assert call("POST", "/auth/refresh", {"refresh_token": bystander.refresh_token}).status == 200
@@ -545,7 +529,7 @@ def test_access_token_is_not_a_refresh_token(world):
 
 def test_refresh_token_unknown_to_the_database_is_401(world, db):
     actor = world.login_wechat(uniq("gone"))
-    sql(db, "DELETE FROM refresh_tokens")
+    execute("DELETE FROM refresh_tokens")
     r = call("POST", "/auth/refresh", {"refresh_token": actor.refresh_token})
     assert r.status == 401 and r["code"] == "INVALID_TOKEN"
 
@@ -593,7 +577,7 @@ def test_banned_user_cannot_log_in_with_wechat(world, db):
     r = call("POST", "/auth/wechat", {"code": world.wechat.mint_login_code(name)})
     assert r.status == 401
     assert r["code"] == "ACCOUNT_BANNED" and "停用" in r["message"]
-    assert scalar(db, "SELECT count(*) FROM refresh_tokens WHERE user_id = :u", u=actor.user_id) == 1
+    assert scalar("SELECT count(*) FROM refresh_tokens WHERE user_id = :u", u=actor.user_id) == 1
 
 
 def test_banned_user_cannot_log_in_with_sms(world, db, clock):
@@ -630,15 +614,15 @@ def test_unbanned_user_gets_back_in(world, db):
     actor = world.login_wechat(name)
     ban(db, actor.user_id)
     assert call("GET", "/auth/me", token=actor.token).status == 403
-    sql(db, "UPDATE users SET status = 'active' WHERE id = :u", u=actor.user_id)
+    execute("UPDATE users SET status = 'active' WHERE id = :u", u=actor.user_id)
     assert call("GET", "/auth/me", token=actor.token).status == 200
     assert call("POST", "/auth/wechat", {"code": world.wechat.mint_login_code(name)}).status == 200
 
 
 def test_token_of_a_deleted_account_is_401(world, db):
     actor = world.login_wechat(uniq("deleted"))
-    sql(db, "DELETE FROM refresh_tokens")
-    sql(db, "DELETE FROM users WHERE id = :u", u=actor.user_id)
+    execute("DELETE FROM refresh_tokens")
+    execute("DELETE FROM users WHERE id = :u", u=actor.user_id)
     r = call("GET", "/auth/me", token=actor.token)
     assert r.status == 401 and r["code"] == "INVALID_TOKEN"
 

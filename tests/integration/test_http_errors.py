@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import uuid
 from typing import Any
 
 import pytest
@@ -16,10 +15,7 @@ from hypothesis import strategies as st
 from shared.auth import tokens
 from shared.http.router import MAX_BODY_BYTES
 from tests.support.api import call, function_url_event
-
-
-def uniq(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+from tests.support.db import uniq
 
 
 def chinese(text: str) -> bool:

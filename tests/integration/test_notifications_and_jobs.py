@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -13,26 +12,14 @@ from sqlalchemy import text
 
 from shared import jobs
 from shared.adapters import clients
+from shared.notifications.kinds import UnknownNotificationKind
 from shared.pagination import encode_cursor
 from shared.uow import run
 from tests.support.api import Actor, call
+from tests.support.db import execute, scalar, uniq
 
 TASK_TEMPLATE = "tmpl-task-update"
 APPLICATION_TEMPLATE = "tmpl-application-update"
-
-
-def uniq(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def sql(db, statement: str, **params):
-    with db.begin() as conn:
-        return conn.execute(text(statement), params)
-
-
-def scalar(db, statement: str, **params):
-    with db.connect() as conn:
-        return conn.execute(text(statement), params).scalar()
 
 
 def notify(user_id: int, kind: str = "task_approved", title: str = "任务已通过审核",
@@ -49,11 +36,11 @@ def notify(user_id: int, kind: str = "task_approved", title: str = "任务已通
 
 
 def push_state(db, notification_id: int) -> str | None:
-    return scalar(db, "SELECT data->>'push' FROM notifications WHERE id = :id", id=notification_id)
+    return scalar("SELECT data->>'push' FROM notifications WHERE id = :id", id=notification_id)
 
 
 def remaining(db, user_id: int, template: str = TASK_TEMPLATE) -> int | None:
-    return scalar(db, "SELECT remaining FROM subscribe_consents WHERE user_id = :u AND template_id = :t",
+    return scalar("SELECT remaining FROM subscribe_consents WHERE user_id = :u AND template_id = :t",
                   u=user_id, t=template)
 
 
@@ -126,7 +113,7 @@ def test_user_b_cannot_read_or_mark_user_as_notification(world, user, other, db)
     r = call("POST", f"/notifications/{mine}/read", token=other.token)
     assert r.status == 404
     assert r["code"] == "NOTIFICATION_NOT_FOUND" and r["message"] == "消息不存在"
-    assert scalar(db, "SELECT read_at FROM notifications WHERE id = :id", id=mine) is None
+    assert scalar("SELECT read_at FROM notifications WHERE id = :id", id=mine) is None
     assert mine not in [i["id"] for i in call("GET", "/notifications", token=other.token)["items"]]
     # read-all by B leaves A's inbox alone.
     assert call("POST", "/notifications/read-all", token=other.token)["count"] == 0
@@ -239,7 +226,7 @@ def test_consents_are_validated(world, user, body, field, db):
     r = call("POST", "/notifications/subscriptions", body, user.token)
     assert r.status == 422, r.body
     assert r["errors"][0]["field"] == field
-    assert scalar(db, "SELECT count(*) FROM subscribe_consents") == 0
+    assert scalar("SELECT count(*) FROM subscribe_consents") == 0
 
 
 # --- the wechat_subscribe job ---
@@ -250,7 +237,7 @@ def test_one_consent_sends_exactly_one_message(world, user, db):
     long_body = "「开发一个小程序登录页」已通过审核，等待开发者投递。"
     first = notify(user.user_id, title="任务已通过审核", body=long_body, data={"task_id": 42})
     second = notify(user.user_id, kind="work_delivered", title="开发者已提交交付")
-    assert scalar(db, "SELECT count(*) FROM jobs WHERE kind = 'wechat_subscribe' AND status = 'queued'") == 2
+    assert scalar("SELECT count(*) FROM jobs WHERE kind = 'wechat_subscribe' AND status = 'queued'") == 2
     report = jobs.work()
     assert report.as_dict() == {"done": 2, "retried": 0, "failed": 0}
     sent = world.wechat.messages(user.openid)
@@ -277,7 +264,7 @@ def test_each_consent_allows_one_message(world, user, db):
     jobs.work()
     assert len(world.wechat.messages(user.openid)) == 3
     assert remaining(db, user.user_id) == 0
-    assert scalar(db, "SELECT count(*) FROM notifications WHERE data->>'push' = 'no_consent'") == 2
+    assert scalar("SELECT count(*) FROM notifications WHERE data->>'push' = 'no_consent'") == 2
 
 
 def test_without_consent_nothing_is_sent(world, user, db):
@@ -286,7 +273,7 @@ def test_without_consent_nothing_is_sent(world, user, db):
     assert report.done == 1
     assert world.wechat.messages(user.openid) == []
     assert push_state(db, n) == "no_consent"
-    assert scalar(db, "SELECT status FROM jobs") == "done"
+    assert scalar("SELECT status FROM jobs") == "done"
 
 
 def test_consent_for_another_template_does_not_count(world, user, db):
@@ -305,18 +292,26 @@ def test_application_kinds_use_the_application_template(world, user):
     assert [m["template_id"] for m in world.wechat.messages(user.openid)] == [APPLICATION_TEMPLATE]
 
 
-@pytest.mark.parametrize(("kind", "push"), [("welcome", True), ("points_granted", True), ("task_approved", False)])
+@pytest.mark.parametrize(("kind", "push"), [("membership_expiring", True), ("escrow_funded", True),
+                                           ("task_approved", False)])
 def test_no_push_job_without_a_template_or_when_not_pushed(world, user, db, kind, push):
     notify(user.user_id, kind=kind, push=push)
-    assert scalar(db, "SELECT count(*) FROM notifications") == 1
-    assert scalar(db, "SELECT count(*) FROM jobs WHERE kind <> 'event_delivery'") == 0
+    assert scalar("SELECT count(*) FROM notifications") == 1
+    assert scalar("SELECT count(*) FROM jobs WHERE kind <> 'event_delivery'") == 0
+
+
+def test_an_unregistered_kind_is_refused_and_nothing_is_written(world, user, db):
+    with pytest.raises(UnknownNotificationKind, match="points_granted"):
+        notify(user.user_id, kind="points_granted")
+    assert scalar("SELECT count(*) FROM notifications") == 0
+    assert scalar("SELECT count(*) FROM jobs WHERE kind <> 'event_delivery'") == 0
 
 
 def test_same_dedupe_key_notifies_once(world, user, db):
     assert notify(user.user_id, dedupe_key="task_approved:1") is not None
     notify(user.user_id, dedupe_key="task_approved:1")
-    assert scalar(db, "SELECT count(*) FROM notifications") == 1
-    assert scalar(db, "SELECT count(*) FROM jobs WHERE kind <> 'event_delivery'") == 1
+    assert scalar("SELECT count(*) FROM notifications") == 1
+    assert scalar("SELECT count(*) FROM jobs WHERE kind <> 'event_delivery'") == 1
 
 
 def test_a_rerun_job_never_sends_twice(world, user, db):
@@ -325,7 +320,7 @@ def test_a_rerun_job_never_sends_twice(world, user, db):
     jobs.work()
     assert len(world.wechat.messages(user.openid)) == 1
     # The job runs again (a lost lease, an operator retry): nothing more is sent, no consent is spent.
-    sql(db, "UPDATE jobs SET status = 'queued', run_at = :now WHERE kind = 'wechat_subscribe'", now=world_now())
+    execute("UPDATE jobs SET status = 'queued', run_at = :now WHERE kind = 'wechat_subscribe'", now=world_now())
     assert jobs.work().done == 1
     from shared.notifications.delivery import deliver_subscribe_message
 
@@ -377,7 +372,7 @@ def test_a_transient_wechat_failure_retries_without_spending_another_consent(wor
     assert report.as_dict() == {"done": 0, "retried": 1, "failed": 0}
     assert push_state(db, n) == "sending"
     assert remaining(db, user.user_id) == 1  # spent once
-    assert "timeout" in scalar(db, "SELECT last_error FROM jobs WHERE kind = 'wechat_subscribe'")
+    assert "timeout" in scalar("SELECT last_error FROM jobs WHERE kind = 'wechat_subscribe'")
     clock.advance(timedelta(seconds=30))
     assert jobs.work().done == 1
     assert len(world.wechat.messages(user.openid)) == 1
@@ -549,7 +544,7 @@ def test_enqueue_with_dedupe_key_is_once(db, test_handlers):
     enqueue("test_once", {"v": 1}, dedupe_key="k")
     enqueue("test_once", {"v": 2}, dedupe_key="k")
     enqueue("test_once", {"v": 3}, dedupe_key="other")
-    assert scalar(db, "SELECT count(*) FROM jobs WHERE kind <> 'event_delivery'") == 2
+    assert scalar("SELECT count(*) FROM jobs WHERE kind <> 'event_delivery'") == 2
     jobs.work()
     assert sorted(p["v"] for p in seen) == [1, 3]
 
@@ -576,7 +571,7 @@ def test_running_job_with_lease_already_past_is_reclaimed(db, clock, test_handle
     seen: list[dict] = []
     jobs.register_handler("test_stale", seen.append)
     j = enqueue("test_stale")
-    sql(db, "UPDATE jobs SET status = 'running', attempts = 1, locked_until = :past WHERE id = :id",
+    execute("UPDATE jobs SET status = 'running', attempts = 1, locked_until = :past WHERE id = :id",
         past=clock.now() - timedelta(seconds=1), id=j)
     assert jobs.work().done == 1 and len(seen) == 1
 
@@ -618,7 +613,7 @@ def test_concurrent_workers_never_run_a_job_twice(db, test_handlers):
     assert sorted(runs) == list(range(total))
     assert all(count == 1 for count in runs.values()), {n: c for n, c in runs.items() if c != 1}
     assert sum(r.done for r in reports) == total
-    assert scalar(db, "SELECT count(*) FROM jobs WHERE status = 'done' AND attempts = 1") == total
+    assert scalar("SELECT count(*) FROM jobs WHERE status = 'done' AND attempts = 1") == total
 
 
 def test_work_is_bounded_per_invocation(db, test_handlers):
@@ -655,7 +650,7 @@ def test_a_job_far_past_its_attempts_still_backs_off(db, clock, test_handlers):
 
     jobs.register_handler("test_patient", fails)
     j = enqueue("test_patient", max_attempts=100)
-    sql(db, "UPDATE jobs SET attempts = 60 WHERE id = :id", id=j)
+    execute("UPDATE jobs SET attempts = 60 WHERE id = :id", id=j)
     assert jobs.work().retried == 1
     row = job(db, j)
     assert row["status"] == "queued" and row["attempts"] == 61

@@ -8,52 +8,24 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from shared.ledger import accounts as acc
-from shared.ledger.check import check_ledger
 from tests.support.api import Resp, call
+from tests.support.db import ledger_ok, rows, scalar, wait_until
 
 # --------------------------------------------------------------------------------------------------- helpers
 
 
-def scalar(db: Any, sql: str, **params: Any) -> Any:
-    with db.connect() as conn:
-        return conn.execute(text(sql), params).scalar()
-
-
-def rows(db: Any, sql: str, **params: Any) -> list[Any]:
-    with db.connect() as conn:
-        return list(conn.execute(text(sql), params).all())
-
-
 def balance(db: Any, code: str) -> int:
-    return int(scalar(db, "SELECT coalesce((SELECT balance FROM ledger_accounts WHERE code = :c), 0)", c=code))
+    return int(scalar("SELECT coalesce((SELECT balance FROM ledger_accounts WHERE code = :c), 0)", c=code))
 
 
 def postings(db: Any, kind: str) -> int:
-    return int(scalar(db, "SELECT count(*) FROM ledger_transactions WHERE kind = :k", k=kind))
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"{what} not met in {timeout} s")
-
-
-def assert_ledger_ok(db: Any) -> None:
-    with db.connect() as conn:
-        report = check_ledger(conn)
-    assert report.ok, report.problems
+    return int(scalar("SELECT count(*) FROM ledger_transactions WHERE kind = :k", k=kind))
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +33,7 @@ def ledger_checked(db):
     """Every money scenario ends with the ledger's invariants verified (balanced, derived, nothing negative or
     stuck in the escrow of a closed task)."""
     yield
-    assert_ledger_ok(db)
+    ledger_ok()
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +100,7 @@ def task_status(task_id: int, token: str) -> str:
 
 
 def order_state(db: Any, out_trade_no: str) -> str:
-    return scalar(db, "SELECT state FROM payment_orders WHERE out_trade_no = :n", n=out_trade_no)
+    return scalar("SELECT state FROM payment_orders WHERE out_trade_no = :n", n=out_trade_no)
 
 
 def notification(pay: Any, event_type: str, resource: dict[str, Any], *, original_type: str = "transaction",
@@ -189,7 +161,7 @@ def test_fund_then_pay_opens_the_task_and_posts_the_escrow(world, pay, db):
     assert balance(db, acc.task_escrow(task["id"])) == 50_000
     assert balance(db, acc.CLEARING) == 50_000
     assert postings(db, "fund_escrow") == 1
-    [n] = rows(db, "SELECT event_type, done, outcome, ref FROM payment_notifications")
+    [n] = rows("SELECT event_type, done, outcome, ref FROM payment_notifications")
     assert (n.event_type, n.done, n.outcome, n.ref) == ("TRANSACTION.SUCCESS", True, "paid", r["out_trade_no"])
     kinds = [x["kind"] for x in call("GET", "/notifications", token=merchant.token)["items"]]
     assert "escrow_funded" in kinds
@@ -211,7 +183,7 @@ def test_promotion_bought_with_the_escrow_is_revenue_and_ranks_the_task(world, p
     assert balance(db, acc.task_escrow(task["id"])) == 50_000
     assert balance(db, acc.REVENUE) == 5_000
     assert balance(db, acc.CLEARING) == 105_000  # this order and the plain task's
-    until = scalar(db, "SELECT promoted_until FROM tasks WHERE id = :t", t=task["id"])
+    until = scalar("SELECT promoted_until FROM tasks WHERE id = :t", t=task["id"])
     assert until == clock.now() + timedelta(days=3)
     hall = call("GET", "/tasks").body["items"]
     assert [t["id"] for t in hall] == [task["id"], plain["id"]]  # the promoted one first
@@ -242,7 +214,7 @@ def test_double_tap_reuses_the_order_and_a_changed_amount_replaces_it(world, pay
         t.join()
     assert {r.status for r in results} == {200}
     assert {r["out_trade_no"] for r in results} == {third["out_trade_no"]}
-    assert scalar(db, "SELECT count(*) FROM payment_orders WHERE state = 'created'") == 1
+    assert scalar("SELECT count(*) FROM payment_orders WHERE state = 'created'") == 1
     # The reward changed before paying: the unpaid order no longer fits and is replaced.
     assert call("PATCH", f"/tasks/{task['id']}", {"reward_fen": 60_000}, merchant.token).status == 200
     fourth = fund(task["id"], merchant)
@@ -278,7 +250,7 @@ def test_only_the_owner_funds_a_task_that_waits_for_it(world, db):
     assert r.status == 409 and r["code"] == "TASK_NOT_AWAITING_FUNDING"
     r = fund(task["id"], merchant, milestone_id=1)
     assert r.status == 422 and r["errors"][0]["field"] == "milestone_id"
-    assert scalar(db, "SELECT count(*) FROM payment_orders WHERE task_id = :t", t=task["id"]) == 0
+    assert scalar("SELECT count(*) FROM payment_orders WHERE task_id = :t", t=task["id"]) == 0
 
 
 # --------------------------------------------------------------------------------------------------- the webhook
@@ -296,13 +268,13 @@ def test_duplicate_notification_posts_once(world, pay, db):
                             if a["status"] == 200]) == 2, what="duplicate acknowledged")
     assert postings(db, "fund_escrow") == 1
     assert balance(db, acc.task_escrow(task["id"])) == 50_000
-    assert scalar(db, "SELECT attempts FROM payment_notifications WHERE id = :i", i=sent["id"]) == 2
+    assert scalar("SELECT attempts FROM payment_notifications WHERE id = :i", i=sent["id"]) == 2
     # Same payment, another notification id (WeChat may send one): still one posting.
     body, headers = notification(pay, "TRANSACTION.SUCCESS", paid_resource(pay, no))
     r = deliver(body, headers)
     assert r.status == 200 and r.body == {"code": "SUCCESS"}
     assert postings(db, "fund_escrow") == 1
-    assert scalar(db, "SELECT outcome FROM payment_notifications WHERE attempts = 1 AND outcome <> 'paid'") \
+    assert scalar("SELECT outcome FROM payment_notifications WHERE attempts = 1 AND outcome <> 'paid'") \
         == "already_paid"
 
 
@@ -373,7 +345,7 @@ def test_hostile_notifications_are_refused_without_posting(world, pay, db, outag
     assert r["code"] == "FAIL" and r["message"]
     assert postings(db, "fund_escrow") == 0
     assert order_state(db, no) == "created" and task_status(task["id"], merchant.token) == "awaiting_funding"
-    recorded = rows(db, "SELECT done, outcome FROM payment_notifications")
+    recorded = rows("SELECT done, outcome FROM payment_notifications")
     if outcome is None:
         assert recorded == []  # unauthenticated bytes leave no trace but a log line
     else:
@@ -396,7 +368,7 @@ def test_a_notification_that_is_not_declared_json_is_415_and_leaves_no_trace(wor
     body, headers = notification(pay, "TRANSACTION.SUCCESS", paid_resource(pay, no))
     r = deliver(body, {**headers, "content-type": "text/plain"})
     assert r.status == 415 and r["code"] == "UNSUPPORTED_MEDIA_TYPE"
-    assert rows(db, "SELECT id FROM payment_notifications") == [] and postings(db, "fund_escrow") == 0
+    assert rows("SELECT id FROM payment_notifications") == [] and postings(db, "fund_escrow") == 0
     # What WeChat Pay sends (application/json, as the fake does) goes through, with or without a charset.
     r = deliver(body, {**headers, "content-type": "application/json; charset=utf-8"})
     assert r.status == 200 and postings(db, "fund_escrow") == 1
@@ -412,15 +384,15 @@ def test_refused_notification_is_evaluated_again_when_retried(world, pay, db):
     body, headers = notification(pay, "TRANSACTION.SUCCESS", wrong, notification_id="N-retry-1")
     assert deliver(body, headers).status == 404
     assert deliver(body, headers).status == 404
-    assert scalar(db, "SELECT attempts FROM payment_notifications WHERE id = 'N-retry-1'") == 2
-    assert scalar(db, "SELECT done FROM payment_notifications WHERE id = 'N-retry-1'") is False
+    assert scalar("SELECT attempts FROM payment_notifications WHERE id = 'N-retry-1'") == 2
+    assert scalar("SELECT done FROM payment_notifications WHERE id = 'N-retry-1'") is False
 
 
 def test_unknown_event_types_are_acknowledged_and_ignored(world, pay, db):
     body, headers = notification(pay, "TRANSACTION.SOMETHING_NEW", {"out_trade_no": "CLx00000000000000001"})
     r = deliver(body, headers)
     assert r.status == 200 and r.body == {"code": "SUCCESS"}
-    assert scalar(db, "SELECT outcome FROM payment_notifications") == "ignored"
+    assert scalar("SELECT outcome FROM payment_notifications") == "ignored"
     assert postings(db, "fund_escrow") == 0
 
 
@@ -446,8 +418,8 @@ def test_fifty_concurrent_replays_post_exactly_once(world, pay, db):
     wait_until(lambda: task_status(task["id"], merchant.token) == "open", what="task opened")
     assert postings(db, "fund_escrow") == 1
     assert balance(db, acc.task_escrow(task["id"])) == 50_000 and balance(db, acc.CLEARING) == 50_000
-    assert scalar(db, "SELECT count(*) FROM notifications WHERE kind = 'escrow_funded'") == 1
-    replayed = scalar(db, "SELECT attempts FROM payment_notifications WHERE id = :i", i=json.loads(body)["id"])
+    assert scalar("SELECT count(*) FROM notifications WHERE kind = 'escrow_funded'") == 1
+    replayed = scalar("SELECT attempts FROM payment_notifications WHERE id = :i", i=json.loads(body)["id"])
     assert replayed == 50
 
 
@@ -473,14 +445,14 @@ def test_lost_notification_is_settled_by_the_timer_before_the_webhook(world, pay
     result = poll()
     assert (result["checked"], result["settled"]) == (1, 1)
     assert order_state(db, no) == "paid" and task_status(task["id"], merchant.token) == "open"
-    assert scalar(db, "SELECT settled_via FROM payment_orders WHERE out_trade_no = :n", n=no) == "poll"
+    assert scalar("SELECT settled_via FROM payment_orders WHERE out_trade_no = :n", n=no) == "poll"
     # The webhook comes back and WeChat's retry arrives late: acknowledged, nothing posted twice.
     outage.on = False
     [sent] = [n for n in pay.notifications("TRANSACTION.SUCCESS") if n["resource"]["out_trade_no"] == no]
     pay.resend_notification(sent["id"])
-    wait_until(lambda: scalar(db, "SELECT outcome FROM payment_notifications WHERE id = :i", i=sent["id"]),
+    wait_until(lambda: scalar("SELECT outcome FROM payment_notifications WHERE id = :i", i=sent["id"]),
                what="late notification handled")
-    assert scalar(db, "SELECT outcome FROM payment_notifications WHERE id = :i", i=sent["id"]) == "already_paid"
+    assert scalar("SELECT outcome FROM payment_notifications WHERE id = :i", i=sent["id"]) == "already_paid"
     assert postings(db, "fund_escrow") == 1
     assert poll()["checked"] == 0  # nothing unpaid left
 
@@ -517,15 +489,15 @@ def test_order_paid_after_the_task_was_cancelled_is_refunded_at_once(world, pay,
     task = awaiting_task(world, merchant)
     no = fund(task["id"], merchant)["out_trade_no"]
     assert call("POST", f"/tasks/{task['id']}/cancel", {}, merchant.token).status == 200
-    assert scalar(db, "SELECT count(*) FROM refunds") == 0  # nothing was held yet
+    assert scalar("SELECT count(*) FROM refunds") == 0  # nothing was held yet
     pay.pay(no)  # the payer was already in the payment sheet
     wait_until(lambda: order_state(db, no) == "paid", what="late payment recorded")
-    [refund] = rows(db, "SELECT out_refund_no, amount_fen, state, request_key FROM refunds")
+    [refund] = rows("SELECT out_refund_no, amount_fen, state, request_key FROM refunds")
     assert refund.amount_fen == 50_000 and refund.request_key == f"unusable:order:{no}"
-    assert scalar(db, "SELECT outcome FROM payment_notifications") == "paid_refunded"
+    assert scalar("SELECT outcome FROM payment_notifications") == "paid_refunded"
     assert task_status(task["id"], merchant.token) == "cancelled"
     jobs.work()
-    wait_until(lambda: scalar(db, "SELECT state FROM refunds") == "succeeded", what="refund succeeded")
+    wait_until(lambda: scalar("SELECT state FROM refunds") == "succeeded", what="refund succeeded")
     assert pay.refund(refund.out_refund_no)["status"] == "SUCCESS"
     assert balance(db, acc.task_escrow(task["id"])) == 0
     assert balance(db, acc.REFUNDS_IN_FLIGHT) == 0 and balance(db, acc.CLEARING) == 0
@@ -543,4 +515,4 @@ def test_changing_the_order_after_paying_settles_the_payment_instead(world, pay,
     assert r.status == 409 and r["code"] == "ORDER_ALREADY_PAID"
     # Closing the old order found it paid: it was settled on the spot, and no second order exists.
     assert order_state(db, no) == "paid" and task_status(task["id"], merchant.token) == "open"
-    assert scalar(db, "SELECT count(*) FROM payment_orders") == 1 and postings(db, "fund_escrow") == 1
+    assert scalar("SELECT count(*) FROM payment_orders") == 1 and postings(db, "fund_escrow") == 1

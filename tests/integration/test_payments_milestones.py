@@ -12,12 +12,10 @@ from tests.integration.test_payments import (
     balance,
     fund,
     postings,
-    rows,
-    scalar,
     task_status,
-    wait_until,
 )
 from tests.support.api import call
+from tests.support.db import rows, scalar, wait_until
 
 # The money fixtures of test_payments: the fake WeChat Pay and the ledger check after every test.
 pay, ledger_checked, no_faults = base.pay, base.ledger_checked, base.no_faults
@@ -26,7 +24,7 @@ MILESTONES = [{"title": "需求与原型", "reward_fen": 20_000}, {"title": "开
 
 
 def milestone_ids(db: Any, task_id: int) -> list[int]:
-    return [r.id for r in rows(db, "SELECT id FROM task_milestones WHERE task_id = :t ORDER BY position", t=task_id)]
+    return [r.id for r in rows("SELECT id FROM task_milestones WHERE task_id = :t ORDER BY position", t=task_id)]
 
 
 def test_milestones_are_funded_one_order_each(world, pay, db):
@@ -62,7 +60,7 @@ def test_milestones_must_add_up_to_the_reward(world, db):
     assert r.status == 422 and r["errors"][0]["field"] == "milestones"
     r = call("POST", "/tasks", world.task_body(milestones=[{"title": "全部", "reward_fen": 50_000}]), merchant.token)
     assert r.status == 422 and r["errors"][0]["field"] == "milestones"
-    assert scalar(db, "SELECT count(*) FROM tasks") == 0
+    assert scalar("SELECT count(*) FROM tasks") == 0
 
 
 def test_cancelling_a_milestone_task_refunds_what_was_funded(world, pay, db):
@@ -71,13 +69,13 @@ def test_cancelling_a_milestone_task_refunds_what_was_funded(world, pay, db):
     first, second = milestone_ids(db, task["id"])
     world.fund(merchant, task["id"])
     assert call("POST", f"/tasks/{task['id']}/cancel", {}, merchant.token).status == 200
-    [refund] = rows(db, "SELECT amount_fen, escrow_account, milestone_id FROM refunds")
+    [refund] = rows("SELECT amount_fen, escrow_account, milestone_id FROM refunds")
     assert (refund.amount_fen, refund.escrow_account, refund.milestone_id) == (20_000, acc.milestone_escrow(first),
                                                                               first)
-    states = dict((r.id, r.state) for r in rows(db, "SELECT id, state FROM task_milestones"))
+    states = dict((r.id, r.state) for r in rows("SELECT id, state FROM task_milestones"))
     assert states == {first: "refunded", second: "cancelled"}
     jobs.work()
-    wait_until(lambda: scalar(db, "SELECT state FROM refunds") == "succeeded", what="refund succeeded")
+    wait_until(lambda: scalar("SELECT state FROM refunds") == "succeeded", what="refund succeeded")
     assert balance(db, acc.milestone_escrow(first)) == 0 and balance(db, acc.CLEARING) == 0
 
 
@@ -86,7 +84,7 @@ def test_platform_task_is_funded_from_the_budget_on_publication(world, db):
     body = world.task_body(title="平台官方练手任务")
     r = call("POST", "/payments/admin/platform-tasks", body, admin.token)
     assert r.status == 409 and r["code"] == "PLATFORM_BUDGET_INSUFFICIENT"
-    assert scalar(db, "SELECT count(*) FROM tasks") == 0  # nothing half-made
+    assert scalar("SELECT count(*) FROM tasks") == 0  # nothing half-made
     r = call("POST", "/payments/admin/budget/topup", {"amount_fen": 80_000, "reference": "BANK-2026-001"},
              admin.token)
     assert r.status == 200 and r.body == {"balance_fen": 80_000, "posted": True}
@@ -112,7 +110,7 @@ def test_platform_task_is_funded_from_the_budget_on_publication(world, db):
     assert call("POST", f"/payments/admin/platform-tasks/{r['id']}/cancel", {"reason": "下线"},
                 admin.token).status == 200
     assert balance(db, acc.BUDGET) == 80_000 and balance(db, acc.task_escrow(r["id"])) == 0
-    assert scalar(db, "SELECT count(*) FROM refunds") == 0 and postings(db, "budget_return") == 1
+    assert scalar("SELECT count(*) FROM refunds") == 0 and postings(db, "budget_return") == 1
 
 
 def test_platform_milestone_task_funds_every_milestone(world, db):

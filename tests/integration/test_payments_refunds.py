@@ -14,8 +14,9 @@ from shared.errors import Conflict
 from shared.ledger import accounts as acc
 from shared.uow import run
 from tests.integration import test_payments as base
-from tests.integration.test_payments import balance, postings, rows, scalar, wait_until
+from tests.integration.test_payments import balance, postings
 from tests.support.api import call
+from tests.support.db import rows, scalar, wait_until
 
 # The money fixtures of test_payments: the fake WeChat Pay, an outage switch, the ledger check after every test.
 pay, outage, ledger_checked, no_faults = base.pay, base.outage, base.ledger_checked, base.no_faults
@@ -31,13 +32,13 @@ def held_refunds(pay):
 
 
 def refund_row(db: Any) -> Any:
-    [row] = rows(db, "SELECT id, out_refund_no, amount_fen, state, failure, escrow_account, request_key, reason"
+    [row] = rows("SELECT id, out_refund_no, amount_fen, state, failure, escrow_account, request_key, reason"
                      " FROM refunds")
     return row
 
 
 def refund_state(db: Any) -> str:
-    return scalar(db, "SELECT state FROM refunds")
+    return scalar("SELECT state FROM refunds")
 
 
 def test_cancel_before_work_refunds_the_escrow_by_itself(world, pay, db):
@@ -51,7 +52,7 @@ def test_cancel_before_work_refunds_the_escrow_by_itself(world, pay, db):
     assert refund.escrow_account == acc.task_escrow(task["id"])
     # Decided with the cancellation: escrow already emptied into refunds:in_flight, the job queued.
     assert balance(db, acc.task_escrow(task["id"])) == 0 and balance(db, acc.REFUNDS_IN_FLIGHT) == 50_000
-    assert scalar(db, "SELECT count(*) FROM jobs WHERE kind = 'refund_start' AND status = 'queued'") == 1
+    assert scalar("SELECT count(*) FROM jobs WHERE kind = 'refund_start' AND status = 'queued'") == 1
     assert jobs.work().done >= 1
     wait_until(lambda: refund_state(db) == "succeeded", what="REFUND.SUCCESS handled")
     assert pay.refund(refund.out_refund_no)["status"] == "SUCCESS"
@@ -98,7 +99,7 @@ def test_funded_task_flagged_and_approved_again_is_not_charged_twice(world, pay,
     assert r["status"] == "pending_review"
     r = call("POST", f"/admin/tasks/{task['id']}/approve", {}, world.admin().token)
     assert r.status == 200 and r["status"] == "open"  # already funded: straight back to open
-    assert postings(db, "fund_escrow") == 1 and scalar(db, "SELECT count(*) FROM refunds") == 0
+    assert postings(db, "fund_escrow") == 1 and scalar("SELECT count(*) FROM refunds") == 0
 
 
 def test_partial_refund_by_request_is_idempotent_on_its_key(world, pay, db):
@@ -118,10 +119,10 @@ def test_partial_refund_by_request_is_idempotent_on_its_key(world, pay, db):
     assert pay.refund(first[0].out_refund_no)["amount"]["refund"] == 20_000
     # Cancelling now refunds what is left, not the whole reward.
     assert call("POST", f"/tasks/{task['id']}/cancel", {}, merchant.token).status == 200
-    amounts = sorted(r.amount_fen for r in rows(db, "SELECT amount_fen FROM refunds"))
+    amounts = sorted(r.amount_fen for r in rows("SELECT amount_fen FROM refunds"))
     assert amounts == [20_000, 30_000]
     jobs.work()
-    wait_until(lambda: scalar(db, "SELECT bool_and(state = 'succeeded') FROM refunds"), what="both refunds")
+    wait_until(lambda: scalar("SELECT bool_and(state = 'succeeded') FROM refunds"), what="both refunds")
     assert balance(db, acc.CLEARING) == 0
 
 
@@ -141,7 +142,7 @@ def test_fifty_concurrent_cancellations_make_exactly_one_refund(world, pay, db):
     for t in threads:
         t.join()
     assert sorted(statuses) == [200] + [409] * 49
-    assert scalar(db, "SELECT count(*) FROM refunds") == 1 and postings(db, "refund_start") == 1
+    assert scalar("SELECT count(*) FROM refunds") == 1 and postings(db, "refund_start") == 1
     jobs.work()
     wait_until(lambda: refund_state(db) == "succeeded", what="refund succeeded")
     assert len([n for n in pay.notifications("REFUND.SUCCESS")
@@ -171,7 +172,7 @@ def test_fifty_concurrent_refund_requests_make_exactly_one_refund(world, pay, db
         t.start()
     for t in threads:
         t.join()
-    assert scalar(db, "SELECT count(*) FROM refunds") == 1 and postings(db, "refund_start") == 1
+    assert scalar("SELECT count(*) FROM refunds") == 1 and postings(db, "refund_start") == 1
     no = refund_row(db).out_refund_no
     if same_key:
         assert outcomes == [no] * 50  # the same decision, answered with the same refund
@@ -280,4 +281,4 @@ def test_refund_notification_for_an_unknown_refund_is_refused(world, pay, db):
     r = deliver(body, headers)
     assert r.status == 404 and r["code"] == "FAIL"
     assert postings(db, "refund_done") == 0
-    assert scalar(db, "SELECT outcome FROM payment_notifications") == "unknown_refund"
+    assert scalar("SELECT outcome FROM payment_notifications") == "unknown_refund"

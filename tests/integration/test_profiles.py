@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from tests.support.api import call
+from tests.support.db import scalar, uniq
 
 BLOCKED = "赌博"  # in infra/fakes/wechat.py DEFAULT_BLOCKLIST: msg_sec_check answers "risky"
 RISKY_MESSAGE = "内容未通过安全检测，请修改后重试"
-
-
-def uniq(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def scalar(db, statement: str, **params):
-    with db.connect() as conn:
-        return conn.execute(text(statement), params).scalar()
 
 
 def card(**over: Any) -> dict[str, Any]:
@@ -59,9 +50,9 @@ def test_save_resume_card_creates_it_and_grants_the_developer_role(world, dev, d
     assert r["complete"] is True
     assert call("GET", "/profiles/developer", token=dev.token).body == r.body
     assert call("GET", "/auth/me", token=dev.token)["roles"] == ["developer"]
-    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'DeveloperProfileSaved'"
+    assert scalar("SELECT count(*) FROM event_log WHERE name = 'DeveloperProfileSaved'"
                       " AND (data->>'created')::boolean") == 1
-    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'ProfileCompleted'") == 1
+    assert scalar("SELECT count(*) FROM event_log WHERE name = 'ProfileCompleted'") == 1
 
 
 def test_saving_again_updates_in_place(world, dev, db):
@@ -72,10 +63,10 @@ def test_saving_again_updates_in_place(world, dev, db):
     assert [s["slug"] for s in r["skills"]] == ["go"]
     assert r["complete"] is False  # no headline
     assert call("GET", "/auth/me", token=dev.token)["roles"] == ["developer"]  # not granted twice
-    assert scalar(db, "SELECT count(*) FROM developer_profiles") == 1
-    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'DeveloperProfileSaved'"
+    assert scalar("SELECT count(*) FROM developer_profiles") == 1
+    assert scalar("SELECT count(*) FROM event_log WHERE name = 'DeveloperProfileSaved'"
                       " AND NOT (data->>'created')::boolean") == 1
-    assert scalar(db, "SELECT count(*) FROM event_log WHERE name = 'ProfileCompleted'") == 1  # only the first time
+    assert scalar("SELECT count(*) FROM event_log WHERE name = 'ProfileCompleted'") == 1  # only the first time
 
 
 def test_duplicate_skills_are_kept_once_in_order(dev):
@@ -96,7 +87,7 @@ def test_unknown_skill_is_422_naming_skills(dev, db):
     r = call("PUT", "/profiles/developer", card(skills=["python", "cobol", "fortran"]), dev.token)
     assert r.status == 422
     assert r["errors"] == [{"field": "skills", "message": "未知的技能标签：cobol, fortran"}]
-    assert scalar(db, "SELECT count(*) FROM developer_profiles") == 0
+    assert scalar("SELECT count(*) FROM developer_profiles") == 0
     assert call("GET", "/auth/me", token=dev.token)["roles"] == []
 
 
@@ -148,7 +139,7 @@ def test_blocklisted_word_in_main_text_is_422(dev, db, field):
     r = call("PUT", "/profiles/developer", card(**{field: value}), dev.token)
     assert r.status == 422
     assert r["errors"] == [{"field": field, "message": RISKY_MESSAGE}]
-    assert scalar(db, "SELECT count(*) FROM developer_profiles") == 0
+    assert scalar("SELECT count(*) FROM developer_profiles") == 0
 
 
 @pytest.mark.parametrize(
@@ -166,7 +157,7 @@ def test_blocklisted_word_anywhere_on_the_card_is_422(dev, db, over, field):
     r = call("PUT", "/profiles/developer", card(**over), dev.token)
     assert r.status == 422, r.body
     assert r["errors"] == [{"field": field, "message": RISKY_MESSAGE}]
-    assert scalar(db, "SELECT count(*) FROM developer_profiles") == 0
+    assert scalar("SELECT count(*) FROM developer_profiles") == 0
 
 
 def test_blocklisted_update_keeps_the_previous_card(dev):
@@ -196,7 +187,7 @@ def test_sms_only_user_is_still_moderated(world, db):
     assert r["errors"] == [{"field": "bio", "message": RISKY_MESSAGE}]
     r = call("PUT", "/profiles/merchant", {"name": f"{BLOCKED}店"}, actor.token)
     assert r.status == 422 and r["errors"][0]["field"] == "name"
-    assert scalar(db, "SELECT count(*) FROM developer_profiles") == 0
+    assert scalar("SELECT count(*) FROM developer_profiles") == 0
 
 
 # --- the public card ---
@@ -265,7 +256,7 @@ def test_put_always_targets_the_caller(world, db):
     assert r["user_id"] == bob.user_id
     assert call("GET", f"/profiles/developers/{alice.user_id}")["display_name"] == "Alice"
     assert call("GET", f"/profiles/developers/{bob.user_id}")["display_name"] == "Bob"
-    assert scalar(db, "SELECT display_name FROM developer_profiles WHERE user_id = :u", u=alice.user_id) == "Alice"
+    assert scalar("SELECT display_name FROM developer_profiles WHERE user_id = :u", u=alice.user_id) == "Alice"
 
 
 # --- merchant profile ---
@@ -309,7 +300,7 @@ def test_merchant_blocklisted_word_is_422(world, db, field):
     r = call("PUT", "/profiles/merchant", body, m.token)
     assert r.status == 422
     assert r["errors"] == [{"field": field, "message": RISKY_MESSAGE}]
-    assert scalar(db, "SELECT count(*) FROM merchant_profiles") == 0
+    assert scalar("SELECT count(*) FROM merchant_profiles") == 0
 
 
 def test_unknown_merchant_is_404(world):

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from shared.adapters.wechatpay import (
     WeChatPayGateway,
     parse_trade_bill,
 )
+from tests.support.db import wait_until
 
 FAST_RETRIES = [0.05, 0.05, 0.05]
 
@@ -75,16 +76,6 @@ class NotifyReceiver(FakeServer):
     def bodies(self) -> list[dict]:
         with self.lock:
             return [json.loads(r.body) for r in self.received]
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError("condition not met in time")
 
 
 def now() -> datetime:

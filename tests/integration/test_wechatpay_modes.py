@@ -13,7 +13,8 @@ import pytest
 from infra.fakes.wechatpay import FakeWeChatPay, WeChatPayTestKeys, generate_keys
 from shared.adapters import wechatpay as adapter
 from shared.adapters.wechatpay import InvalidSignature, Order, UnknownSerial, WeChatPayGateway
-from tests.integration.test_wechatpay_gateway import NotifyReceiver, make_gateway, now, wait_until
+from tests.integration.test_wechatpay_gateway import NotifyReceiver, make_gateway, now
+from tests.support.db import wait_until
 
 
 @pytest.fixture(scope="module")

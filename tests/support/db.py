@@ -1,7 +1,10 @@
-"""Reading the database and firing timers from tests: small helpers shared by the money test suites."""
+"""The one home of the tests' small helpers: reading and writing the database, firing timers, polling, unique names.
+
+Test files import these instead of keeping their own copies."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import text
@@ -12,6 +15,12 @@ from shared.db import get_engine
 def scalar(sql: str, **params: Any) -> Any:
     with get_engine().connect() as conn:
         return conn.execute(text(sql), params).scalar()
+
+
+def execute(sql: str, **params: Any) -> Any:
+    """Run one statement in its own committed transaction (set up a state the API cannot reach); its result."""
+    with get_engine().begin() as conn:
+        return conn.execute(text(sql), params)
 
 
 def rows(sql: str, **params: Any) -> list[Any]:
@@ -49,3 +58,8 @@ def wait_until(predicate: Any, timeout: float = 10.0, what: str = "condition") -
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.03)
+
+
+def uniq(prefix: str) -> str:
+    """A name no other test uses (the fakes, e.g. WeChat's users, live for the whole session)."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"

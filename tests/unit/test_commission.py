@@ -95,3 +95,38 @@ def test_platform_tasks_pay_no_commission():
 def test_refuses_anything_but_non_negative_integer_fen(bad):
     with pytest.raises(ValueError):
         commission_fen(bad, False, RULES)
+
+
+@pytest.mark.parametrize(("reward", "expected"), [
+    (999_999, 100_000),  # 99,999.9 fen → 100,000 (half up)
+    (1_000_000, 100_000),  # exactly the threshold: all at 10 %
+    (1_000_001, 100_000),  # the fen above it at 5 %: 0.05 fen
+    (1_000_010, 100_001),  # 0.5 fen, half up
+    (100_000_000, 5_050_000),  # the max reward: 100,000 + 99,000,000 × 5 %
+])
+def test_enterprise_tier_boundaries(reward, expected):
+    assert commission_fen(reward, True, RULES) == expected
+
+
+def test_an_enterprise_rate_below_the_high_tier_applies_above_the_threshold_too():
+    cheap = Rules(commission_enterprise_bp=300)  # 3 % < 5 %
+    assert commission_fen(2_000_000, True, cheap) == 60_000  # 3 % of everything, not 3 % + 5 %
+    assert commission_fen(2_000_000, False, cheap) == 200_000  # standard members unaffected
+
+
+bps = st.integers(0, 10_000)
+
+
+@given(rewards, bps, bps, bps, bps)
+def test_raising_a_rate_never_lowers_the_commission(reward, std, more, high, more_high):
+    low = Rules(commission_standard_bp=std, commission_high_tier_bp=high)
+    dear = Rules(commission_standard_bp=min(std + more, 10_000), commission_high_tier_bp=min(high + more_high, 10_000))
+    assert commission_fen(reward, False, low) <= commission_fen(reward, False, dear)
+
+
+@given(rewards, st.integers(1, 100_000_000), st.integers(1, 100_000_000))
+def test_a_higher_threshold_never_lowers_the_commission(reward, a, b):
+    """The high tier is a discount (5 % ≤ 15 %): keeping more of the reward at the full rate can only cost more."""
+    lower, higher = sorted((a, b))
+    assert (commission_fen(reward, False, Rules(commission_high_tier_from_fen=higher))
+            >= commission_fen(reward, False, Rules(commission_high_tier_from_fen=lower)))
