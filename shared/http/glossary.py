@@ -16,10 +16,12 @@ TAGS: dict[str, str] = {
     "notifications": "消息：站内消息、已读、订阅消息授权",
     "billing": "会员与置顶：价目表、购买会员、任务置顶推荐，管理员对账结果",
     "admin": "运营后台：任务审核、规则配置、失败的后台任务、账本核对",
+    "growth": "成长：技能图谱、经验值、等级与升级差距、成长积分明细，运营发放扣除与冲正、公平性标记",
 }
 
 PATH_PARAMS: dict[str, str] = {
     "task_id": "任务 ID",
+    "entry_id": "积分记录 ID",
     "application_id": "投递 ID",
     "dispute_id": "纠纷 ID",
     "payout_id": "转账记录 ID",
@@ -311,4 +313,18 @@ FIELDS: dict[str, str] = {
     "premium_price_fen": "高级会员月费，单位：分",
     "membership_reminder_days": "会员到期前几天提醒续费",
     "promotion_prices_fen": "置顶推荐价格表：天数 → 价格（分）",
+    "growth_difficulty_weights": "技能分的难度权重：难度 1–5 → 每个技能标签的基础分",
+    "growth_rating_factors_bp": "技能分的评分系数（基点，10000 = ×1）：从该星级起适用",
+    "growth_xp_table": "经验值表：任务（星级×难度×倍数）、挑战（基点）、导师评审、推荐信",
+    "growth_level_thresholds": "等级门槛：B/A/S 各自的完成任务数、平均评分、不同商家好评数、技能类别数",
+    "growth_good_rating": "计为好评的最低星级（不同商家好评数）",
+    "growth_demotion_buffer_bp": "降级缓冲（基点）：低于门槛的该比例才会降级，默认 90%",
+    "growth_demotion_grace_days": "降级宽限期（天）：持续低于缓冲线这么久才降级",
+    "growth_points_daily_caps": "各积分来源每天的上限（北京时间自然日；付费工作不设上限）",
+    "growth_repeat_merchant_window_days": "同一商家重复评价的统计窗口（天）",
+    "growth_repeat_merchant_decay_bp": "窗口内同一商家每多一次评价，成长按该比例（基点）递减",
+    "growth_match_skill_weight_bp": "「匹配我」排序中技能匹配的权重（基点）",
+    "growth_match_level_weight_bp": "「匹配我」排序中等级与难度匹配的权重（基点）",
+    "growth_match_full_skill_points": "「匹配我」中一个技能算作完全掌握的技能分",
+    "growth_match_level_difficulty": "「匹配我」中每个等级最适合的任务难度",
 }
