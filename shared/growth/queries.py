@@ -3,6 +3,7 @@ later the monthly report): a developer's skill graph, level, XP, points history,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.growth import rules
@@ -127,6 +128,40 @@ def fair_play_flags(uow: UnitOfWork, limit: int = 100) -> s.FairPlayFlagsOut:
     found = uow.execute("SELECT merchant_id, developer_id, reasons, first_task_id, tasks, created_at"
                         " FROM growth_fair_play_flags ORDER BY created_at DESC LIMIT :n", {"n": limit}).all()
     return s.FairPlayFlagsOut(items=[s.FairPlayFlagOut.model_validate(dict(r._mapping)) for r in found])
+
+
+@dataclass(frozen=True)
+class MatchProfile:
+    """What the hall's `match` sort needs of a developer: skill points, level, and the rules' weights. `score` is
+    rules.match; the hall's SQL computes the same integer (shared/tasks/hall.py) to sort and page on it."""
+    skills: dict[str, int]
+    level: str
+    names: dict[str, str]
+    skill_weight_bp: int
+    level_weight_bp: int
+    full_skill_points: int
+    level_difficulty: dict[str, int]
+
+    @property
+    def suits(self) -> int:
+        return self.level_difficulty.get(self.level, 1)
+
+    def score(self, tags: list[str], difficulty: int) -> rules.Match:
+        return rules.match(task_tags=tags, difficulty=difficulty, skills=self.skills, names=self.names,
+                           level=self.level, skill_weight_bp=self.skill_weight_bp,
+                           level_weight_bp=self.level_weight_bp, full_skill_points=self.full_skill_points,
+                           level_difficulty=self.level_difficulty)
+
+
+def match_profile(uow: UnitOfWork, user_id: int | None) -> MatchProfile:
+    """A visitor without growth (or not signed in) matches as a level C developer without skill points."""
+    r = load_rules(uow)
+    mine = {k: v for k, v in skills(uow, user_id).items() if v > 0} if user_id else {}
+    return MatchProfile(skills=mine, level=level(uow, user_id) if user_id else "C",
+                        names={k: v[0] for k, v in taxonomy().items()},
+                        skill_weight_bp=r.growth_match_skill_weight_bp, level_weight_bp=r.growth_match_level_weight_bp,
+                        full_skill_points=r.growth_match_full_skill_points,
+                        level_difficulty=dict(r.growth_match_level_difficulty))
 
 
 def match_tasks(uow: UnitOfWork, user_id: int, tasks: list[tuple[int, list[str], int]]) -> dict[int, rules.Match]:

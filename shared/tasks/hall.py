@@ -14,22 +14,26 @@ page's rows only."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
 from shared.applications.rules import response_rate
-from shared.pagination import ID, INT, TIME, check_cursor, cursor_values, encode_cursor, literal
+from shared.pagination import ID, INT, TIME, check_cursor, cursor_values, decode_cursor, encode_cursor, literal
 from shared.tasks.schemas import HallPage, HallQuery, TaskCard
+
+if TYPE_CHECKING:
+    from shared.growth.queries import MatchProfile
 
 # sort -> (key column, direction)
 _SORTS = {"newest": ("published_at", "DESC"), "reward": ("reward_fen", "DESC"), "deadline": ("deadline", "ASC")}
 _CURSOR_KEYS = {"newest": TIME, "reward": INT, "deadline": TIME}
+_CARD = ("SELECT t.id, t.title, t.skill_tags, t.difficulty, t.reward_fen, t.deadline, t.published_at,"
+         " t.applications_count, t.merchant_id, coalesce(m.name, '') AS merchant_name,"
+         " coalesce(m.responses_on_time, 0) AS on_time, coalesce(m.responses_due, 0) AS due")
 
 
-def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
-    key, direction = _SORTS[q.sort]
-    promoted_segment, after = _decode(q.cursor, q.sort)
+def _filters(q: HallQuery, now: datetime) -> tuple[list[str], dict[str, Any]]:
     where = ["t.status = 'open'", "t.deadline > :now", "t.difficulty BETWEEN :dmin AND :dmax"]
     params: dict[str, Any] = {"now": now, "dmin": q.difficulty_min, "dmax": q.difficulty_max, "limit": q.limit + 1}
     if q.tags:
@@ -48,6 +52,13 @@ def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
     if q.deadline_before is not None:
         where.append("t.deadline <= :dbefore")
         params["dbefore"] = q.deadline_before
+    return where, params
+
+
+def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
+    key, direction = _SORTS[q.sort]
+    promoted_segment, after = _decode(q.cursor, q.sort)
+    where, params = _filters(q, now)
     keyset = ""
     if after is not None:
         op = "<" if direction == "DESC" else ">"
@@ -94,7 +105,33 @@ def _decode(cursor: str | None, sort: str) -> tuple[bool, tuple[Any, int] | None
     return False, (last_key, last_id)
 
 
-def browse(conn: Any, q: HallQuery, now: datetime) -> HallPage:
+def match_sql(q: HallQuery, now: datetime, profile: MatchProfile) -> tuple[str, dict[str, Any]]:
+    """The `match` sort: every filtered open task scored like shared/growth/rules.py `match` (the same integers),
+    ordered by (score, id) descending with a keyset cursor on them. Personal, so promotion does not reorder it."""
+    where, params = _filters(q, now)
+    mine = {k: v for k, v in profile.skills.items() if v > 0}
+    params.update({"mskills": list(mine), "mpoints": list(mine.values()), "full": profile.full_skill_points,
+                   "suits": profile.suits, "sw": profile.skill_weight_bp, "lw": profile.level_weight_bp,
+                   "tw": max(profile.skill_weight_bp + profile.level_weight_bp, 1)})
+    keyset = ""
+    if q.cursor:
+        params["cscore"], params["cid"] = decode_cursor(q.cursor, INT, ID)
+        keyset = " WHERE (k.score, k.id) < (:cscore, :cid)"
+    score = (
+        "((SELECT coalesce(sum(least(m.points, :full)), 0) FROM unnest(t.skill_tags) AS tag"
+        "   JOIN unnest(CAST(:mskills AS text[]), CAST(:mpoints AS bigint[])) AS m(skill, points) ON m.skill = tag)"
+        "  * 10000 / (:full * greatest(cardinality(t.skill_tags), 1)) * :sw"
+        " + (CASE abs(t.difficulty - :suits) WHEN 0 THEN 10000 WHEN 1 THEN 5000 ELSE 0 END) * :lw) / :tw")
+    sql = (f"{_CARD}, false AS promoted, k.score FROM (SELECT t.id, {score} AS score FROM tasks t"
+           f" WHERE {' AND '.join(where)}) k JOIN tasks t ON t.id = k.id"
+           f" LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id{keyset}"
+           " ORDER BY k.score DESC, k.id DESC LIMIT :limit")
+    return sql, params
+
+
+def browse(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None = None) -> HallPage:
+    if q.sort == "match":
+        return _browse_match(conn, q, now, profile)
     sql, params = hall_sql(q, now)
     rows = conn.execute(text(sql), params).all()
     items = [
@@ -111,4 +148,25 @@ def browse(conn: Any, q: HallQuery, now: datetime) -> HallPage:
         value = getattr(last, key)
         value = value.isoformat() if isinstance(value, datetime) else value
         next_cursor = encode_cursor("p", value, last.id) if last.promoted else encode_cursor(value, last.id)
+    return HallPage(items=items, next_cursor=next_cursor)
+
+
+def _browse_match(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None) -> HallPage:
+    if profile is None:
+        raise ValueError("the match sort needs the viewer's match profile")
+    sql, params = match_sql(q, now, profile)
+    rows = conn.execute(text(sql), params).all()
+    items = []
+    for r in rows[: q.limit]:
+        fit = profile.score(r.skill_tags, r.difficulty)
+        items.append(TaskCard(
+            id=r.id, title=r.title, skill_tags=r.skill_tags, difficulty=r.difficulty, reward_fen=r.reward_fen,
+            deadline=r.deadline, published_at=r.published_at, applications_count=r.applications_count,
+            merchant_id=r.merchant_id, merchant_name=r.merchant_name,
+            merchant_response_rate=response_rate(r.on_time, r.due), promoted=False, match_score=int(r.score),
+            match_reasons=list(fit.reasons)))
+    next_cursor = None
+    if len(rows) > q.limit:
+        last = rows[q.limit - 1]
+        next_cursor = encode_cursor(int(last.score), last.id)
     return HallPage(items=items, next_cursor=next_cursor)

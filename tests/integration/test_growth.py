@@ -265,3 +265,35 @@ def test_reversing_a_tasks_growth_is_a_compensating_entry(world):
     r = call("POST", f"/growth/admin/tasks/{task['id']}/reverse", {"reason": "刷单"}, admin.token)
     assert r["xp"] == 0 and r["skills"] == 0  # once
 
+
+
+# --- the hall's match sort ------------------------------------------------------------------------------------------
+
+def test_the_match_sort_ranks_by_skill_points_and_level_with_reasons(world):
+    merchant, dev = world.merchant(), world.developer()
+    completed_and_rated(world, merchant, dev, stars=5, difficulty=4, skill_tags=["python"])  # python 8, level C
+    fit = world.open_task(merchant, skill_tags=["python"], difficulty=2)
+    level_only = world.open_task(merchant, skill_tags=["go"], difficulty=2)
+    hard = world.open_task(merchant, skill_tags=["python", "vue"], difficulty=5)
+    page = call("GET", "/tasks", token=dev.token, query={"sort": "match", "limit": 2})
+    assert page.status == 200, page.body
+    assert [t["id"] for t in page["items"]] == [fit["id"], level_only["id"]]
+    first = page["items"][0]
+    assert first["match_score"] == (800 * 7_000 + 10_000 * 3_000) // 10_000
+    assert first["match_reasons"] == ["难度适合", "Python 技能 8 分"]
+    rest = call("GET", "/tasks", token=dev.token, query={"sort": "match", "limit": 2, "cursor": page["next_cursor"]})
+    assert [t["id"] for t in rest["items"]] == [hard["id"]] and rest["next_cursor"] is None
+    assert rest["items"][0]["match_score"] == 400 * 7_000 // 10_000
+    # The SQL's score is the pure rule's, for every card.
+    from shared.growth.queries import match_profile
+
+    profile = run(lambda uow: match_profile(uow, dev.user_id))
+    for card in page["items"] + rest["items"]:
+        assert card["match_score"] == profile.score(card["skill_tags"], card["difficulty"]).score
+    # Anonymous visitors match as a level C developer without skills; a cursor of another sort is refused.
+    anon = call("GET", "/tasks", query={"sort": "match"})
+    assert anon.status == 200 and anon["items"][0]["match_reasons"] == ["难度适合"]
+    assert call("GET", "/tasks", query={"sort": "newest", "limit": 1}).status == 200
+    bad = call("GET", "/tasks", query={"sort": "match", "cursor": call("GET", "/tasks", query={
+        "sort": "newest", "limit": 1})["next_cursor"]})
+    assert bad.status == 422 and bad["code"] == "INVALID_CURSOR"
