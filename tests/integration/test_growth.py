@@ -96,6 +96,25 @@ def test_the_same_person_earns_nothing_and_the_pair_is_flagged(world):
     assert call("GET", "/growth/admin/fair-play", token=dev.token).status == 403
 
 
+def test_a_merchant_paying_with_the_developers_wechat_is_the_same_person(world):
+    merchant, dev = world.merchant(), world.developer()
+    task = delivered_task(world, merchant, dev)
+    from sqlalchemy import text
+
+    from shared.db import get_engine
+
+    with get_engine().begin() as conn:  # the escrow was paid from the developer's own WeChat Pay
+        conn.execute(text("UPDATE payment_orders SET payer_openid = (SELECT openid FROM users WHERE id = :d)"
+                          " WHERE payer_id = :m"), {"d": dev.user_id, "m": merchant.user_id})
+    accept(merchant, task["id"])
+    rate(merchant, task["id"], 5)
+    jobs.work()
+    assert skill_points(dev.user_id) == {}
+    assert rows("SELECT reasons FROM growth_fair_play_flags")[0].reasons == ["商家用开发者的微信支付"]
+    assert scalar("SELECT fair_reason FROM growth_tasks WHERE task_id = :t", t=task["id"]).startswith("商家与开发者疑似同一人")
+    assert call("GET", "/growth/me", token=dev.token)["level"]["tasks"] == 0  # not counted for levels either
+
+
 def test_promotion_on_the_rating_is_logged_published_and_notified(world):
     dev = world.developer()
     for _ in range(3):
