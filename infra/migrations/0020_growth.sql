@@ -15,7 +15,8 @@ CREATE TABLE growth_tasks (
     fair_bp         int,                       -- the fair-play factor applied (10000 = full), set when granted
     fair_reason     text NOT NULL DEFAULT '',
     same_person     boolean NOT NULL DEFAULT false,
-    granted_at      timestamptz
+    granted_at      timestamptz,
+    reversed_at     timestamptz                -- an operator took its growth back: it no longer counts for levels
 );
 CREATE INDEX growth_tasks_developer ON growth_tasks (developer_id, rated_at);
 CREATE INDEX growth_tasks_pair ON growth_tasks (developer_id, merchant_id, rated_at);

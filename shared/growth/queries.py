@@ -26,7 +26,8 @@ def stats(uow: UnitOfWork, user_id: int, good_rating: int) -> rules.Stats:
     row = uow.execute(
         "SELECT count(*) FILTER (WHERE completed_at IS NOT NULL) AS tasks, coalesce(sum(stars), 0) AS rating_sum,"
         " count(stars) AS rating_count, count(DISTINCT merchant_id) FILTER (WHERE stars >= :good) AS merchants"
-        " FROM growth_tasks WHERE developer_id = :u AND NOT same_person", {"u": user_id, "good": good_rating}).one()
+        " FROM growth_tasks WHERE developer_id = :u AND NOT same_person"
+        " AND reversed_at IS NULL", {"u": user_id, "good": good_rating}).one()
     categories = uow.execute("SELECT count(DISTINCT category) FROM user_skills WHERE user_id = :u AND points > 0",
                              {"u": user_id}).scalar_one()
     return rules.Stats(tasks=row.tasks, rating_sum=int(row.rating_sum), rating_count=row.rating_count,

@@ -97,7 +97,8 @@ def settle(uow: UnitOfWork, task_id: int, *, backfill: bool) -> None:
     window = timedelta(days=r.growth_repeat_merchant_window_days)
     prior = uow.execute(
         "SELECT count(*) FROM growth_tasks WHERE developer_id = :d AND merchant_id = :m AND task_id <> :t"
-        " AND granted_at IS NOT NULL AND NOT same_person AND rated_at > :since AND rated_at <= :at",
+        " AND granted_at IS NOT NULL AND NOT same_person AND reversed_at IS NULL AND rated_at > :since"
+        " AND rated_at <= :at",
         {"d": t.developer_id, "m": t.merchant_id, "t": task_id, "since": t.rated_at - window, "at": t.rated_at},
     ).scalar_one()
     same = same_person_reasons(uow, t.merchant_id, t.developer_id) if t.same_person else []
@@ -180,7 +181,8 @@ def reverse_task(uow: UnitOfWork, task_id: int, *, reason: str, admin_id: int) -
                      {"u": t.developer_id, "ref": f"task:{task_id}"}).scalar()
     took = grant_xp(uow, t.developer_id, -xp, source="adjustment", ref=f"reversal:task:{task_id}", reason=reason,
                     at=uow.now, backfill=False) if xp else False
-    uow.execute("UPDATE growth_tasks SET same_person = true WHERE task_id = :t", {"t": task_id})  # no longer counts
+    uow.execute("UPDATE growth_tasks SET reversed_at = coalesce(reversed_at, :now) WHERE task_id = :t",
+                {"now": uow.now, "t": task_id})  # no longer counts for levels
     uow.publish(AdminAudited(admin_id=admin_id, action="growth.reverse_task", entity_name="task", entity_id=task_id,
                              after={"skills": len(back), "xp": -(xp or 0) if took else 0}, reason=reason,
                              subject_user_id=t.developer_id))

@@ -111,7 +111,8 @@ def test_a_merchant_paying_with_the_developers_wechat_is_the_same_person(world):
     jobs.work()
     assert skill_points(dev.user_id) == {}
     assert rows("SELECT reasons FROM growth_fair_play_flags")[0].reasons == ["商家用开发者的微信支付"]
-    assert scalar("SELECT fair_reason FROM growth_tasks WHERE task_id = :t", t=task["id"]).startswith("商家与开发者疑似同一人")
+    why = scalar("SELECT fair_reason FROM growth_tasks WHERE task_id = :t", t=task["id"])
+    assert why.startswith("商家与开发者疑似同一人")
     assert call("GET", "/growth/me", token=dev.token)["level"]["tasks"] == 0  # not counted for levels either
 
 
@@ -212,6 +213,17 @@ def test_concurrent_grants_never_pass_the_cap(world):
     assert scalar("SELECT credited FROM points_daily WHERE user_id = :u", u=dev.user_id) == 200
 
 
+def test_operators_change_the_cap_without_a_deploy(world):
+    dev, admin = world.developer(), world.admin()
+    r = call("PUT", "/admin/rules/growth_points_daily_caps", {"value": {"challenge": 50}}, admin.token)
+    assert r.status == 200, r.body
+    refused = call("PUT", "/admin/rules/growth_points_daily_caps", {"value": {"work": 50}}, admin.token)
+    assert refused.status == 422  # paid work is never capped
+    g = run(lambda uow: points.grant_points(uow, dev.user_id, 80, source_class="challenge", kind="challenge",
+                                            ref="c", reason="挑战"))
+    assert g is not None and g.delta == 50
+
+
 def test_the_cap_is_per_asia_shanghai_day_of_the_cause(world, clock):
     dev = world.developer()
     at = clock.now()
@@ -281,6 +293,7 @@ def test_reversing_a_tasks_growth_is_a_compensating_entry(world):
     assert skill_points(dev.user_id) == {"python": 0}
     assert scalar("SELECT xp FROM growth_profiles WHERE user_id = :u", u=dev.user_id) == 0
     assert scalar("SELECT count(*) FROM skill_point_entries") == 2  # the grant and its compensation
+    assert call("GET", "/growth/me", token=dev.token)["level"]["tasks"] == 0  # and it no longer counts for levels
     r = call("POST", f"/growth/admin/tasks/{task['id']}/reverse", {"reason": "刷单"}, admin.token)
     assert r["xp"] == 0 and r["skills"] == 0  # once
 
