@@ -105,6 +105,12 @@ class Rules(BaseModel):
     growth_match_level_weight_bp: int = Field(3_000, ge=0, le=10_000)
     growth_match_full_skill_points: int = Field(100, ge=1, le=100_000)
     growth_match_level_difficulty: dict[str, int] = Field(default_factory=lambda: {"C": 2, "B": 3, "A": 4, "S": 5})
+    # Merchants' applicants ranked by fit: the task's match to the applicant, their rating, their reliability
+    # (completed tasks, full at growth_fit_full_completed).
+    growth_fit_match_weight_bp: int = Field(6_000, ge=0, le=10_000)
+    growth_fit_rating_weight_bp: int = Field(2_500, ge=0, le=10_000)
+    growth_fit_reliability_weight_bp: int = Field(1_500, ge=0, le=10_000)
+    growth_fit_full_completed: int = Field(10, ge=1, le=10_000)
 
     @field_validator("growth_difficulty_weights")
     @classmethod

@@ -176,3 +176,19 @@ def match_tasks(uow: UnitOfWork, user_id: int, tasks: list[tuple[int, list[str],
                              level_weight_bp=r.growth_match_level_weight_bp,
                              full_skill_points=r.growth_match_full_skill_points,
                              level_difficulty=r.growth_match_level_difficulty) for tid, tags, d in tasks}
+
+
+def applicant_fit(uow: UnitOfWork, tags: list[str], difficulty: int, developer_ids: list[int]) -> dict[int, rules.Fit]:
+    """Each applicant's fit for a task (merchants rank applicants by it): the task's match to them, their rating and
+    their completed tasks (growth's own counts: same-person and reversed tasks left out)."""
+    r = load_rules(uow)
+    out: dict[int, rules.Fit] = {}
+    for developer_id in dict.fromkeys(developer_ids):
+        st = stats(uow, developer_id, r.growth_good_rating)
+        m = match_profile(uow, developer_id).score(tags, difficulty)
+        out[developer_id] = rules.applicant_fit(
+            m, rating_avg=st.avg_rating if st.rating_count else None, rating_count=st.rating_count,
+            completed=st.tasks, match_weight_bp=r.growth_fit_match_weight_bp,
+            rating_weight_bp=r.growth_fit_rating_weight_bp, reliability_weight_bp=r.growth_fit_reliability_weight_bp,
+            full_completed=r.growth_fit_full_completed)
+    return out

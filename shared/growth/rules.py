@@ -261,3 +261,24 @@ def match(*, task_tags: Iterable[str], difficulty: int, skills: Mapping[str, int
         reasons.append((level_bp * level_weight_bp, "难度略高" if difficulty > suits else "难度略低"))
     reasons.sort(key=lambda r: -r[0])
     return Match(score, tuple(text for _, text in reasons[:2]))
+
+
+@dataclass(frozen=True)
+class Fit:
+    score: int  # 0..10 000
+    reasons: tuple[str, ...]  # the top two
+
+
+def applicant_fit(m: Match, *, rating_avg: float | None, rating_count: int, completed: int, match_weight_bp: int,
+                  rating_weight_bp: int, reliability_weight_bp: int, full_completed: int) -> Fit:
+    """How well an applicant fits a task, for the merchant: the task's match to them (skills, level), their average
+    rating (unrated: nothing) and their reliability (completed tasks, saturating at `full_completed`)."""
+    rating_bp = round((rating_avg or 0) * FULL / 5) if rating_count else 0
+    reliability_bp = min(completed, full_completed) * FULL // full_completed if full_completed else 0
+    weight = match_weight_bp + rating_weight_bp + reliability_weight_bp
+    parts = [(m.score * match_weight_bp, m.reasons[0] if m.reasons else ""),
+             (rating_bp * rating_weight_bp, f"评分 {rating_avg:.1f}（{rating_count} 次）" if rating_count else ""),
+             (reliability_bp * reliability_weight_bp, f"已完成 {completed} 个任务" if completed else "")]
+    score = sum(p for p, _ in parts) // weight if weight else 0
+    reasons = tuple(text for p, text in sorted(parts, key=lambda x: -x[0]) if text and p > 0)[:2]
+    return Fit(score, reasons)

@@ -327,4 +327,8 @@ FIELDS: dict[str, str] = {
     "growth_match_level_weight_bp": "「匹配我」排序中等级与难度匹配的权重（基点）",
     "growth_match_full_skill_points": "「匹配我」中一个技能算作完全掌握的技能分",
     "growth_match_level_difficulty": "「匹配我」中每个等级最适合的任务难度",
+    "growth_fit_match_weight_bp": "投递者匹配度中任务匹配（技能、等级）的权重（基点）",
+    "growth_fit_rating_weight_bp": "投递者匹配度中评分的权重（基点）",
+    "growth_fit_reliability_weight_bp": "投递者匹配度中可靠性（完成任务数）的权重（基点）",
+    "growth_fit_full_completed": "投递者匹配度中可靠性记满分的完成任务数",
 }

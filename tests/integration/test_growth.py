@@ -329,3 +329,25 @@ def test_the_match_sort_ranks_by_skill_points_and_level_with_reasons(world):
     bad = call("GET", "/tasks", query={"sort": "match", "cursor": call("GET", "/tasks", query={
         "sort": "newest", "limit": 1})["next_cursor"]})
     assert bad.status == 422 and bad["code"] == "INVALID_CURSOR"
+
+
+def test_merchants_see_applicants_ranked_by_fit_with_reasons(world):
+    merchant, seasoned, newcomer = world.merchant(), world.developer(), world.developer()
+    completed_and_rated(world, world.merchant(), seasoned, stars=5, difficulty=4, skill_tags=["python"])
+    task = world.open_task(merchant, skill_tags=["python"], difficulty=2)
+    first = call("POST", "/applications", {"task_id": task["id"]}, newcomer.token)  # applied first
+    second = call("POST", "/applications", {"task_id": task["id"]}, seasoned.token)
+    by_time = call("GET", "/applications", token=merchant.token, query={"task_id": task["id"]})
+    assert [a["id"] for a in by_time["items"]] == [first["id"], second["id"]]
+    assert by_time["items"][0]["fit_score"] is None
+    page = call("GET", "/applications", token=merchant.token, query={"task_id": task["id"], "sort": "fit",
+                                                                     "limit": 1})
+    assert page.status == 200, page.body
+    [best] = page["items"]
+    assert best["id"] == second["id"] and best["fit_reasons"][0] == "评分 5.0（1 次）"
+    # match 3000+560=3560 × 0.6 + rating 10000 × 0.25 + reliability 1000 × 0.15
+    assert best["fit_score"] == (3_560 * 6_000 + 10_000 * 2_500 + 1_000 * 1_500) // 10_000
+    rest = call("GET", "/applications", token=merchant.token, query={"task_id": task["id"], "sort": "fit",
+                                                                     "cursor": page["next_cursor"]})
+    assert [a["id"] for a in rest["items"]] == [first["id"]] and rest["next_cursor"] is None
+    assert rest["items"][0]["fit_reasons"] == ["难度适合"] and rest["items"][0]["fit_score"] == 3_000 * 6_000 // 10_000

@@ -218,3 +218,13 @@ def test_match_is_bounded_and_more_skill_never_scores_less(skills, difficulty, l
     base = _match(["python", "vue"], difficulty, skills, level)
     more = _match(["python", "vue"], difficulty, {**skills, "python": skills.get("python", 0) + 10}, level)
     assert 0 <= base.score <= FULL and more.score >= base.score and len(base.reasons) <= 2
+
+
+def test_applicant_fit_weighs_match_rating_and_reliability_with_the_top_two_reasons():
+    m = rules.Match(8_000, ("Python 技能 80 分", "难度适合"))
+    kw = {"match_weight_bp": 6_000, "rating_weight_bp": 2_500, "reliability_weight_bp": 1_500, "full_completed": 10}
+    fit = rules.applicant_fit(m, rating_avg=4.0, rating_count=5, completed=20, **kw)
+    assert fit.score == (8_000 * 6_000 + 8_000 * 2_500 + 10_000 * 1_500) // 10_000
+    assert fit.reasons == ("Python 技能 80 分", "评分 4.0（5 次）")
+    fresh = rules.applicant_fit(rules.Match(0, ()), rating_avg=None, rating_count=0, completed=0, **kw)
+    assert fresh.score == 0 and fresh.reasons == ()

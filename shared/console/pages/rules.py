@@ -38,6 +38,10 @@ LABELS = {
     "growth_match_skill_weight_bp": "匹配排序：技能权重（基点）",
     "growth_match_level_weight_bp": "匹配排序：等级权重（基点）",
     "growth_match_full_skill_points": "匹配排序：技能满分", "growth_match_level_difficulty": "匹配排序：等级对应难度",
+    "growth_fit_match_weight_bp": "投递者排序：任务匹配权重（基点）",
+    "growth_fit_rating_weight_bp": "投递者排序：评分权重（基点）",
+    "growth_fit_reliability_weight_bp": "投递者排序：可靠性权重（基点）",
+    "growth_fit_full_completed": "投递者排序：可靠性满分任务数",
 }
 
 
