@@ -34,6 +34,25 @@ def stats(uow: UnitOfWork, user_id: int, good_rating: int) -> rules.Stats:
                        merchants=row.merchants, categories=categories)
 
 
+def stats_many(uow: UnitOfWork, user_ids: list[int], good_rating: int) -> dict[int, rules.Stats]:
+    """stats() of many developers in two set-based queries (the nightly re-evaluation)."""
+    cats = {r.user_id: int(r.n) for r in uow.execute(
+        "SELECT user_id, count(DISTINCT category) AS n FROM user_skills WHERE user_id = ANY(:ids) AND points > 0"
+        " GROUP BY user_id", {"ids": user_ids})}
+    out = {}
+    for r in uow.execute(
+            "SELECT developer_id, count(*) FILTER (WHERE completed_at IS NOT NULL) AS tasks,"
+            " coalesce(sum(stars), 0) AS rating_sum, count(stars) AS rating_count,"
+            " count(DISTINCT merchant_id) FILTER (WHERE stars >= :good) AS merchants FROM growth_tasks"
+            " WHERE developer_id = ANY(:ids) AND NOT same_person AND reversed_at IS NULL GROUP BY developer_id",
+            {"ids": user_ids, "good": good_rating}):
+        out[r.developer_id] = rules.Stats(tasks=r.tasks, rating_sum=int(r.rating_sum), rating_count=r.rating_count,
+                                          merchants=r.merchants, categories=cats.get(r.developer_id, 0))
+    for user_id, n in cats.items():
+        out.setdefault(user_id, rules.Stats(categories=n))
+    return out
+
+
 def skills(uow: UnitOfWork, user_id: int) -> dict[str, int]:
     return {r.skill: int(r.points) for r in uow.execute(
         "SELECT skill, points FROM user_skills WHERE user_id = :u", {"u": user_id})}

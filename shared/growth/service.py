@@ -5,6 +5,7 @@ are compensating entries. The rules are shared/growth/rules.py, the numbers `Rul
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +14,9 @@ from shared.events import AdminAudited, LevelChanged, SkillPointsGranted, XpGran
 from shared.growth import points as ledger
 from shared.growth import rules
 from shared.growth.errors import UserNotFound
-from shared.growth.queries import stats, thresholds
+from shared.growth.queries import stats, stats_many, thresholds
 from shared.profiles.skills import taxonomy
-from shared.rules_config import load_rules
+from shared.rules_config import Rules, load_rules
 
 if TYPE_CHECKING:
     from shared.uow import UnitOfWork
@@ -196,9 +197,19 @@ def reverse_task(uow: UnitOfWork, task_id: int, *, reason: str, admin_id: int) -
 def evaluate_level(uow: UnitOfWork, user_id: int, *, trigger: str, backfill: bool) -> rules.Decision:
     profile = _lock_developer(uow, user_id)
     r = load_rules(uow)
-    decision = rules.evaluate(profile.level, stats(uow, user_id, r.growth_good_rating), thresholds(r),
-                              below_since=profile.below_since, now=uow.now, grace_days=r.growth_demotion_grace_days,
-                              buffer=r.growth_demotion_buffer_bp / rules.FULL)
+    decision = _decide(r, profile, stats(uow, user_id, r.growth_good_rating), uow.now)
+    _apply(uow, profile, decision, trigger=trigger, backfill=backfill)
+    return decision
+
+
+def _decide(r: Rules, profile: Any, st: rules.Stats, now: datetime) -> rules.Decision:
+    return rules.evaluate(profile.level, st, thresholds(r), below_since=profile.below_since, now=now,
+                          grace_days=r.growth_demotion_grace_days, buffer=r.growth_demotion_buffer_bp / rules.FULL)
+
+
+def _apply(uow: UnitOfWork, profile: Any, decision: rules.Decision, *, trigger: str, backfill: bool) -> None:
+    """Write a decision: the level (and since when), the grace clock; a change is logged, published and notified."""
+    user_id = profile.user_id
     changed = decision.level != profile.level
     uow.execute("UPDATE growth_profiles SET level = :l, level_since = CASE WHEN :changed THEN :now ELSE level_since"
                 " END, below_since = :below, evaluated_at = :now, updated_at = :now WHERE user_id = :u",
@@ -218,31 +229,43 @@ def evaluate_level(uow: UnitOfWork, user_id: int, *, trigger: str, backfill: boo
                        ("恭喜！" if up else "") + "；".join(decision.reasons),
                        data={"old_level": profile.level, "new_level": decision.level},
                        dedupe_key=f"level:{change_id}")
-    return decision
 
 
-def reevaluate_all(*, batch: int = 500) -> dict[str, int]:
-    """The nightly full re-evaluation: every developer with growth, in batches of one transaction each (promotions
-    missed, demotions whose grace period ended)."""
+def reevaluate_batch(uow: UnitOfWork, *, after: int, batch: int) -> tuple[int | None, dict[str, int]]:
+    """One batch of the nightly re-evaluation: the next `batch` developers after user id `after`, their rows locked,
+    their stats read in two set-based queries; only a changed decision is written (evaluated_at for all in one
+    UPDATE). Returns the last user id (None: done) and the counts."""
+    profiles = uow.execute("SELECT user_id, level, below_since FROM growth_profiles WHERE user_id > :a"
+                           " ORDER BY user_id LIMIT :n FOR UPDATE", {"a": after, "n": batch}).all()
+    counts = {"evaluated": len(profiles), "promoted": 0, "demoted": 0}
+    if not profiles:
+        return None, counts
+    r = load_rules(uow)
+    ids = [p.user_id for p in profiles]
+    found = stats_many(uow, ids, r.growth_good_rating)
+    for p in profiles:
+        decision = _decide(r, p, found.get(p.user_id, rules.Stats()), uow.now)
+        if decision.level != p.level or decision.below_since != p.below_since:
+            _apply(uow, p, decision, trigger="nightly", backfill=False)
+            if decision.direction:
+                counts[decision.direction] += 1
+    uow.execute("UPDATE growth_profiles SET evaluated_at = :now WHERE user_id = ANY(:ids)",
+                {"now": uow.now, "ids": ids})
+    return (ids[-1] if len(ids) == batch else None), counts
+
+
+def reevaluate_all(*, batch: int = 1000) -> dict[str, int]:
+    """The nightly full re-evaluation (timer growth_levels): every developer with growth, one transaction per batch
+    (promotions missed, demotions whose grace period ended)."""
     from shared.uow import run
 
-    done = {"evaluated": 0, "promoted": 0, "demoted": 0}
-    after = 0
-    while True:
-        def step(uow: UnitOfWork, after: int = after) -> list[int]:
-            ids = [int(x) for x in uow.execute("SELECT user_id FROM growth_profiles WHERE user_id > :a ORDER BY user_id"
-                                                " LIMIT :n", {"a": after, "n": batch}).scalars()]
-            for user_id in ids:
-                d = evaluate_level(uow, user_id, trigger="nightly", backfill=False)
-                done["evaluated"] += 1
-                if d.direction:
-                    done[d.direction] += 1
-            return ids
-
-        ids = run(step)
-        if len(ids) < batch:
-            return done
-        after = ids[-1]
+    total = {"evaluated": 0, "promoted": 0, "demoted": 0}
+    after: int | None = 0
+    while after is not None:
+        after, counts = run(functools.partial(reevaluate_batch, after=after, batch=batch))
+        for k, v in counts.items():
+            total[k] += v
+    return total
 
 
 # ------------------------------------------------------------------------------------------------ operators

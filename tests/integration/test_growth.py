@@ -351,3 +351,21 @@ def test_merchants_see_applicants_ranked_by_fit_with_reasons(world):
                                                                      "cursor": page["next_cursor"]})
     assert [a["id"] for a in rest["items"]] == [first["id"]] and rest["next_cursor"] is None
     assert rest["items"][0]["fit_reasons"] == ["难度适合"] and rest["items"][0]["fit_score"] == 3_000 * 6_000 // 10_000
+
+
+def test_nightly_promotes_when_operators_lower_a_threshold_in_batches(world):
+    devs = [world.developer() for _ in range(3)]
+    for dev in devs:
+        completed_and_rated(world, world.merchant(), dev, stars=5)
+    assert {scalar("SELECT level FROM growth_profiles WHERE user_id = :u", u=d.user_id) for d in devs} == {"C"}
+    admin = world.admin()
+    lowered = {"B": {"tasks": 1, "avg_rating": 4.0, "merchants": 0, "categories": 0},
+               "A": {"tasks": 10, "avg_rating": 4.5, "merchants": 3, "categories": 2},
+               "S": {"tasks": 30, "avg_rating": 4.7, "merchants": 10, "categories": 2}}
+    assert call("PUT", "/admin/rules/growth_level_thresholds", {"value": lowered}, admin.token).status == 200
+    from shared.growth.service import reevaluate_all
+
+    assert reevaluate_all(batch=2) == {"evaluated": 3, "promoted": 3, "demoted": 0}
+    assert reevaluate_all(batch=2) == {"evaluated": 3, "promoted": 0, "demoted": 0}  # nothing twice
+    assert scalar("SELECT count(*) FROM level_changes WHERE trigger = 'nightly'") == 3
+    assert scalar("SELECT count(*) FROM growth_profiles WHERE evaluated_at IS NULL") == 0
