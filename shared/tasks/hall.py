@@ -106,26 +106,46 @@ def _decode(cursor: str | None, sort: str) -> tuple[bool, tuple[Any, int] | None
 
 
 def match_sql(q: HallQuery, now: datetime, profile: MatchProfile) -> tuple[str, dict[str, Any]]:
-    """The `match` sort: every filtered open task scored like shared/growth/rules.py `match` (the same integers),
-    ordered by (score, id) descending with a keyset cursor on them. Personal, so promotion does not reorder it."""
+    """The `match` sort: tasks scored like shared/growth/rules.py `match` (the same integers), ordered by (score, id)
+    descending, keyset-paged on them. Personal, so promotion does not reorder it.
+
+    Only tasks sharing a tag with the viewer's skills need scoring row by row (one GIN bitmap scan, a CASE per skill
+    of the viewer); every other task scores by its difficulty alone — 3 values — so those come from three id-ordered
+    walks (one per distance between the difficulty and the viewer's level), merged with the scored ones. A visitor
+    without skills costs three short index walks."""
     where, params = _filters(q, now)
     mine = {k: v for k, v in profile.skills.items() if v > 0}
-    params.update({"mskills": list(mine), "mpoints": list(mine.values()), "full": profile.full_skill_points,
-                   "suits": profile.suits, "sw": profile.skill_weight_bp, "lw": profile.level_weight_bp,
-                   "tw": max(profile.skill_weight_bp + profile.level_weight_bp, 1)})
-    keyset = ""
+    tw = max(profile.skill_weight_bp + profile.level_weight_bp, 1)
+    params.update({"full": profile.full_skill_points, "suits": profile.suits, "sw": profile.skill_weight_bp,
+                   "lw": profile.level_weight_bp, "tw": tw, "mine": list(mine)})
+    cursor: tuple[int, int] | None = None
     if q.cursor:
-        params["cscore"], params["cid"] = decode_cursor(q.cursor, INT, ID)
-        keyset = " WHERE (k.score, k.id) < (:cscore, :cid)"
-    score = (
-        "((SELECT coalesce(sum(least(m.points, :full)), 0) FROM unnest(t.skill_tags) AS tag"
-        "   JOIN unnest(CAST(:mskills AS text[]), CAST(:mpoints AS bigint[])) AS m(skill, points) ON m.skill = tag)"
-        "  * 10000 / (:full * greatest(cardinality(t.skill_tags), 1)) * :sw"
-        " + (CASE abs(t.difficulty - :suits) WHEN 0 THEN 10000 WHEN 1 THEN 5000 ELSE 0 END) * :lw) / :tw")
-    sql = (f"{_CARD}, false AS promoted, k.score FROM (SELECT t.id, {score} AS score FROM tasks t"
-           f" WHERE {' AND '.join(where)}) k JOIN tasks t ON t.id = k.id"
-           f" LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id{keyset}"
-           " ORDER BY k.score DESC, k.id DESC LIMIT :limit")
+        cursor = decode_cursor(q.cursor, INT, ID)
+        params["cscore"], params["cid"] = cursor
+    base = " AND ".join(where)
+    branches = []
+    if mine:
+        cases = []
+        for i, (skill, points) in enumerate(sorted(mine.items())):
+            params[f"ms{i}"], params[f"mp{i}"] = [skill], min(points, profile.full_skill_points)
+            cases.append(f"CASE WHEN t.skill_tags @> CAST(:ms{i} AS text[]) THEN :mp{i} ELSE 0 END")
+        score = (f"(({' + '.join(cases)}) * 10000 / (:full * greatest(cardinality(t.skill_tags), 1)) * :sw"
+                 " + (CASE abs(t.difficulty - :suits) WHEN 0 THEN 10000 WHEN 1 THEN 5000 ELSE 0 END) * :lw) / :tw")
+        keyset = f" AND ({score}, t.id) < (:cscore, :cid)" if cursor else ""
+        branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE {base}"
+                        f" AND t.skill_tags && CAST(:mine AS text[]){keyset} ORDER BY 2 DESC, t.id DESC LIMIT :limit)")
+    other = " AND NOT (t.skill_tags && CAST(:mine AS text[]))" if mine else ""
+    for gap, level_bp in ((0, 10_000), (1, 5_000), (2, 0)):
+        value = level_bp * profile.level_weight_bp // tw
+        if cursor and value > cursor[0]:
+            continue  # this whole class ranks before the cursor
+        keyset = " AND t.id < :cid" if cursor and value == cursor[0] else ""
+        distance = "abs(t.difficulty - :suits) >= 2" if gap == 2 else f"abs(t.difficulty - :suits) = {gap}"
+        branches.append(f"(SELECT t.id, {value} AS score FROM tasks t WHERE {base}{other} AND {distance}{keyset}"
+                        " ORDER BY t.id DESC LIMIT :limit)")
+    page = f"(SELECT * FROM ({' UNION ALL '.join(branches)}) u ORDER BY score DESC, id DESC LIMIT :limit)"
+    sql = (f"{_CARD}, false AS promoted, k.score FROM {page} k JOIN tasks t ON t.id = k.id"
+           " LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id ORDER BY k.score DESC, k.id DESC")
     return sql, params
 
 

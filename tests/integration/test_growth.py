@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
+import pytest
+
 from shared import jobs
 from shared.events import ChallengeCompleted
 from shared.events.delivery import deliver, load, replay_events
@@ -369,3 +371,31 @@ def test_nightly_promotes_when_operators_lower_a_threshold_in_batches(world):
     assert reevaluate_all(batch=2) == {"evaluated": 3, "promoted": 0, "demoted": 0}  # nothing twice
     assert scalar("SELECT count(*) FROM level_changes WHERE trigger = 'nightly'") == 3
     assert scalar("SELECT count(*) FROM growth_profiles WHERE evaluated_at IS NULL") == 0
+
+
+@pytest.mark.parametrize("viewer", ["developer", "anonymous"])
+def test_match_pages_walk_every_task_once_in_the_rules_order(world, viewer):
+    import random
+
+    merchant, dev = world.merchant(), world.developer()
+    completed_and_rated(world, merchant, dev, stars=5, difficulty=5, skill_tags=["python", "sql"])
+    completed_and_rated(world, world.merchant(), dev, stars=3, difficulty=2, skill_tags=["vue"])
+    rnd = random.Random(8)
+    pool = ["python", "sql", "vue", "go", "figma", "docker"]
+    opened = [world.open_task(merchant, skill_tags=rnd.sample(pool, rnd.randint(1, 3)), difficulty=rnd.randint(1, 5))
+              for _ in range(14)]
+    from shared.growth.queries import match_profile
+
+    token = dev.token if viewer == "developer" else None
+    profile = run(lambda uow: match_profile(uow, dev.user_id if token else None))
+    expected = sorted(opened, key=lambda t: (-profile.score(t["skill_tags"], t["difficulty"]).score, -t["id"]))
+    seen, cursor = [], None
+    while True:
+        r = call("GET", "/tasks", token=token, query={"sort": "match", "limit": 4} | ({"cursor": cursor} if cursor
+                                                                                      else {}))
+        assert r.status == 200, r.body
+        seen += [(t["id"], t["match_score"]) for t in r["items"]]
+        cursor = r["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [(t["id"], profile.score(t["skill_tags"], t["difficulty"]).score) for t in expected]
