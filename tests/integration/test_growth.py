@@ -399,3 +399,19 @@ def test_match_pages_walk_every_task_once_in_the_rules_order(world, viewer):
         if cursor is None:
             break
     assert seen == [(t["id"], profile.score(t["skill_tags"], t["difficulty"]).score) for t in expected]
+
+
+def test_the_monthly_history_follows_asia_shanghai_months(world, clock):
+    from datetime import timezone
+
+    dev = world.developer()
+    # 2026-11-30 23:59 and 2026-12-01 00:00 in Beijing are 15:59 and 16:00 UTC on 2026-11-30.
+    for minute, key in ((59, "nov"), (60, "dec")):
+        clock.set(datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc) + timedelta(minutes=minute))
+        run(lambda uow, k=key: uow.publish(ChallengeCompleted(user_id=dev.user_id, challenge_key=k,
+                                                              challenge_name=k, window="m", xp=10 if k == "nov"
+                                                              else 20)))
+    jobs.work()
+    world.renew(dev)
+    months = {m["month"]: m["xp"] for m in call("GET", "/growth/me", token=dev.token)["monthly"]}
+    assert months == {"2026-11": 10, "2026-12": 20}
