@@ -79,7 +79,7 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
     "ApplicationsClosed": [_in("profiles.count_batch_answers", "shared.profiles.subscribers:count_batch_answers")],
     "ApplicationUnanswered": [
         _in("profiles.count_no_response", "shared.profiles.subscribers:count_no_response"),
-        _after("points.no_response_compensation", "shared.points:compensate_no_response"),
+        _after("points.no_response_compensation", "shared.growth.points:compensate_no_response"),
     ],
     # --- work and disputes
     "RatingGiven": [_in("profiles.count_rating", "shared.profiles.subscribers:count_rating")],
@@ -97,6 +97,15 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
     "PromotionUnusable": [_in("payments.refund_promotion", "shared.payments.subscribers:refund_promotion")],
     "MerchantTransferReported": [_in("payouts.settle_transfer", "shared.payouts.subscribers:settle_transfer")],
 }
+
+# --- growth (shared/growth): skill points, XP, levels and points, after commit (growth may lag a moment).
+for _event, _name, _fn in (
+    ("TaskCompleted", "growth.task_completed", "on_task_completed"),
+    ("RatingGiven", "growth.rating_given", "on_rating_given"),
+    ("ChallengeCompleted", "growth.challenge_completed", "on_challenge_completed"),
+    ("MentorReviewGiven", "growth.mentor_review", "on_mentor_review"),
+):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after(_name, f"shared.growth.subscribers:{_fn}"))
 
 # --- metrics (the console's business dashboard): one after-commit subscriber of every event the dashboard counts or
 # that shows a user active (the list is shared/metrics/rules.py SUBSCRIBED). Appended, after the others of each event.

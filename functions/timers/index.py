@@ -54,6 +54,13 @@ def memberships() -> dict[str, int]:
     return run(expire_and_remind)
 
 
+def growth_levels() -> dict[str, int]:
+    """Nightly: every developer's level re-evaluated (promotions missed, demotions whose grace period ended)."""
+    from shared.growth.service import reevaluate_all
+
+    return reevaluate_all()
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -62,6 +69,7 @@ TIMERS = {
     "payouts_sweep": payouts_sweep,
     "payments_reconcile": payments_reconcile,
     "memberships": memberships,
+    "growth_levels": growth_levels,
 }
 
 bootstrap()

@@ -100,8 +100,25 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
     client.expect(201, "POST", f"/work/{task['id']}/ratings", {"stars": 5, "comment": "需求清晰"}, dev.token)
     card = client.expect(200, "GET", f"/profiles/developers/{dev.user_id}").body
     say(f"   开发者评分 {card.get('rating_average')}，完成任务 {card.get('completed_tasks')} 个")
+
+    say("13. 开发者查看成长：技能图谱、经验值、等级与升级差距、积分；大厅按「匹配我」排序")
+    growth = client.wait_for(lambda: _grown(client, dev), "the rating's skill points and XP (growth subscribers)")
+    skills = "、".join(f"{s['name']} {s['points']} 分" for s in growth["skills"])
+    level = growth["level"]
+    say(f"   技能 {skills}；经验值 {growth['xp']}；等级 {level['level']}"
+        + (f"（升 {level['next_level']} 级：{'；'.join(level['missing'])}）" if level["next_level"] else "")
+        + f"；积分 {growth['points']['balance']}")
+    matched = client.expect(200, "GET", "/tasks", token=dev.token, query={"sort": "match", "limit": 3}).body
+    for t in matched["items"]:
+        say(f"   #{t['id']} 匹配度 {t['match_score'] / 100:.0f}%：{' · '.join(t['match_reasons']) or '—'}")
+    result["xp"] = growth["xp"]
     result |= play_console(client, say)
     return result
+
+
+def _grown(client: LocalClient, dev: Actor) -> dict | None:
+    me = client.expect(200, "GET", "/growth/me", token=dev.token).body
+    return me if me["xp"] > 0 and me["skills"] else None
 
 
 def _waiting_payout(client: LocalClient, dev: Actor) -> dict | None:

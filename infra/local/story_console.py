@@ -39,7 +39,7 @@ def play_console(client: LocalClient, say: Say) -> dict[str, object]:
 
     phone = f"135{random.randint(0, 10**8 - 1):08d}"
     run(lambda uow: make_admin(uow, "+86" + phone))
-    say(f"13. 运营后台（网页）：运营 {phone[:3]}****{phone[-4:]} 短信登录，查看经营看板与事件日志")
+    say(f"14. 运营后台（网页）：运营 {phone[:3]}****{phone[-4:]} 短信登录，查看经营看板与事件日志")
     browser = _Browser(client.gateway)
     status, page, _ = browser.open(f"{BASE}/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)

@@ -23,7 +23,7 @@ describe('hall query', () => {
   })
 
   it('offers the sorts the API has today', () => {
-    expect(SORTS.map((s) => s.value)).toEqual(['newest', 'reward', 'deadline'])
+    expect(SORTS.map((s) => s.value)).toEqual(['newest', 'reward', 'deadline', 'match'])
   })
 })
 

@@ -34,7 +34,7 @@ def mine(req: Request, query: s.MyApplicationsQuery) -> s.ApplicationList:
             response=s.ApplicationList, roles=("merchant",), errors=("TASK_NOT_FOUND", "INVALID_CURSOR"))
 def applicants(req: Request, query: s.ApplicantsQuery) -> s.ApplicationList:
     items, cursor = run(lambda uow: service.applicants(uow, req.user_id, query.task_id, query.status, query.cursor,
-                                                       query.limit))
+                                                       query.limit, sort=query.sort))
     return s.ApplicationList(items=items, next_cursor=cursor)
 
 

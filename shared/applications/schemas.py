@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,9 @@ class ApplicationOut(BaseModel):
     due_at: datetime
     responded_at: datetime | None
     resume: dict[str, Any] | None = Field(None, description="投递时的简历卡片快照（仅商家可见）")
+    fit_score: int | None = Field(None, description="与任务的匹配度（0–10000，仅 sort=fit）", examples=[7200])
+    fit_reasons: list[str] = Field(default_factory=list, description="匹配理由（至多两条，仅 sort=fit）",
+                                   examples=[["Python 技能 80 分", "评分 4.8（12 次）"]])
 
 
 class ApplicationList(BaseModel):
@@ -41,6 +44,8 @@ class ApplicantsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     task_id: int = Field(gt=0)
     status: str | None = Field(None, max_length=20)
+    sort: Literal["applied", "fit"] = Field("applied",
+                                            description="排序：applied 投递先后、fit 匹配度（技能、评分、可靠性）")
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=100)
 

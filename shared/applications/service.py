@@ -22,7 +22,7 @@ from shared.events import (
     ApplicationWithdrawn,
     TaskAssigned,
 )
-from shared.pagination import ID, decode_cursor, encode_cursor
+from shared.pagination import ID, INT, decode_cursor, encode_cursor
 from shared.profiles.models import DeveloperProfile
 from shared.rules_config import load_rules
 from shared.uow import UnitOfWork
@@ -203,12 +203,14 @@ def close_active_applications(uow: UnitOfWork, task_id: int, merchant_id: int, t
 
 
 def applicants(uow: UnitOfWork, merchant_id: int, task_id: int, status: str | None, cursor: str | None,
-               limit: int) -> tuple[list[ApplicationOut], str | None]:
+               limit: int, *, sort: str = "applied") -> tuple[list[ApplicationOut], str | None]:
     from shared.tasks.models import Task
 
     task = uow.session.get(Task, task_id)
     if task is None or task.merchant_id != merchant_id:
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
+    if sort == "fit":
+        return _applicants_by_fit(uow, task, status, cursor, limit)
     sql = "SELECT id FROM applications WHERE task_id = :t"
     params: dict = {"t": task_id, "n": limit + 1}
     if status:
@@ -222,6 +224,29 @@ def applicants(uow: UnitOfWork, merchant_id: int, task_id: int, status: str | No
     apps = [uow.session.get(Application, i) for i in ids[:limit]]
     items = [application_out(a, with_resume=True, task_title=task.title) for a in apps if a]
     return items, encode_cursor(items[-1].id) if len(ids) > limit else None
+
+
+def _applicants_by_fit(uow: UnitOfWork, task: Any, status: str | None, cursor: str | None, limit: int
+                       ) -> tuple[list[ApplicationOut], str | None]:
+    """Applicants ranked by fit (skill match, rating, reliability — read through growth's queries), best first, each
+    with its reasons; keyset on (score, id). A task has at most a few hundred applicants: all are scored."""
+    from shared.growth.queries import applicant_fit
+
+    sql = "SELECT id, developer_id FROM applications WHERE task_id = :t" + (" AND status = :s" if status else "")
+    found = uow.execute(sql, {"t": task.id, "s": status}).all()
+    fits = applicant_fit(uow, list(task.skill_tags), task.difficulty, [r.developer_id for r in found])
+    ranked = sorted(((fits[r.developer_id].score, r.id, r.developer_id) for r in found), key=lambda x: (-x[0], x[1]))
+    if cursor:
+        last_score, last_id = decode_cursor(cursor, INT, ID)
+        ranked = [x for x in ranked if x[0] < last_score or (x[0] == last_score and x[1] > last_id)]
+    items = []
+    for score, app_id, developer_id in ranked[:limit]:
+        app = uow.session.get(Application, app_id)
+        assert app is not None
+        out = application_out(app, with_resume=True, task_title=task.title)
+        out.fit_score, out.fit_reasons = score, list(fits[developer_id].reasons)
+        items.append(out)
+    return items, encode_cursor(items[-1].fit_score, items[-1].id) if len(ranked) > limit else None
 
 
 def my_applications(uow: UnitOfWork, developer_id: int, cursor: str | None, limit: int

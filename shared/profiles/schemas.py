@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from shared.growth.schemas import PublicGrowthOut
+
 PublicField = Literal["display_name", "headline", "bio", "city", "years_experience", "skills", "links",
                       "experience", "rating", "completed_tasks"]
 
@@ -80,6 +82,7 @@ class ResumeCardOut(BaseModel):
     rating_average: float | None = None
     rating_count: int | None = None
     completed_tasks: int | None = None
+    growth: PublicGrowthOut | None = Field(None, description="成长：等级、经验值与技能图谱（公开技能时显示）")
 
 
 class MerchantProfileIn(BaseModel):

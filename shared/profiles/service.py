@@ -72,7 +72,12 @@ def public_resume_card(uow: UnitOfWork, user_id: int) -> ResumeCardOut:
     profile = uow.session.get(DeveloperProfile, user_id)
     if profile is None:
         raise NotFound("PROFILE_NOT_FOUND", "开发者不存在")
-    return resume_card(profile)
+    card = resume_card(profile)
+    if "skills" in profile.public_fields:  # the skill graph shows with the skills the developer made public
+        from shared.growth.queries import public_growth
+
+        card.growth = public_growth(uow, user_id)
+    return card
 
 
 def merchant_out(p: MerchantProfile) -> MerchantProfileOut:

@@ -14,22 +14,26 @@ page's rows only."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
 from shared.applications.rules import response_rate
-from shared.pagination import ID, INT, TIME, check_cursor, cursor_values, encode_cursor, literal
+from shared.pagination import ID, INT, TIME, check_cursor, cursor_values, decode_cursor, encode_cursor, literal
 from shared.tasks.schemas import HallPage, HallQuery, TaskCard
+
+if TYPE_CHECKING:
+    from shared.growth.queries import MatchProfile
 
 # sort -> (key column, direction)
 _SORTS = {"newest": ("published_at", "DESC"), "reward": ("reward_fen", "DESC"), "deadline": ("deadline", "ASC")}
 _CURSOR_KEYS = {"newest": TIME, "reward": INT, "deadline": TIME}
+_CARD = ("SELECT t.id, t.title, t.skill_tags, t.difficulty, t.reward_fen, t.deadline, t.published_at,"
+         " t.applications_count, t.merchant_id, coalesce(m.name, '') AS merchant_name,"
+         " coalesce(m.responses_on_time, 0) AS on_time, coalesce(m.responses_due, 0) AS due")
 
 
-def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
-    key, direction = _SORTS[q.sort]
-    promoted_segment, after = _decode(q.cursor, q.sort)
+def _filters(q: HallQuery, now: datetime) -> tuple[list[str], dict[str, Any]]:
     where = ["t.status = 'open'", "t.deadline > :now", "t.difficulty BETWEEN :dmin AND :dmax"]
     params: dict[str, Any] = {"now": now, "dmin": q.difficulty_min, "dmax": q.difficulty_max, "limit": q.limit + 1}
     if q.tags:
@@ -48,6 +52,13 @@ def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
     if q.deadline_before is not None:
         where.append("t.deadline <= :dbefore")
         params["dbefore"] = q.deadline_before
+    return where, params
+
+
+def hall_sql(q: HallQuery, now: datetime) -> tuple[str, dict[str, Any]]:
+    key, direction = _SORTS[q.sort]
+    promoted_segment, after = _decode(q.cursor, q.sort)
+    where, params = _filters(q, now)
     keyset = ""
     if after is not None:
         op = "<" if direction == "DESC" else ">"
@@ -94,7 +105,53 @@ def _decode(cursor: str | None, sort: str) -> tuple[bool, tuple[Any, int] | None
     return False, (last_key, last_id)
 
 
-def browse(conn: Any, q: HallQuery, now: datetime) -> HallPage:
+def match_sql(q: HallQuery, now: datetime, profile: MatchProfile) -> tuple[str, dict[str, Any]]:
+    """The `match` sort: tasks scored like shared/growth/rules.py `match` (the same integers), ordered by (score, id)
+    descending, keyset-paged on them. Personal, so promotion does not reorder it.
+
+    Only tasks sharing a tag with the viewer's skills need scoring row by row (one GIN bitmap scan, a CASE per skill
+    of the viewer); every other task scores by its difficulty alone — 3 values — so those come from three id-ordered
+    walks (one per distance between the difficulty and the viewer's level), merged with the scored ones. A visitor
+    without skills costs three short index walks."""
+    where, params = _filters(q, now)
+    mine = {k: v for k, v in profile.skills.items() if v > 0}
+    tw = max(profile.skill_weight_bp + profile.level_weight_bp, 1)
+    params.update({"full": profile.full_skill_points, "suits": profile.suits, "sw": profile.skill_weight_bp,
+                   "lw": profile.level_weight_bp, "tw": tw, "mine": list(mine)})
+    cursor: tuple[int, int] | None = None
+    if q.cursor:
+        cursor = decode_cursor(q.cursor, INT, ID)
+        params["cscore"], params["cid"] = cursor
+    base = " AND ".join(where)
+    branches = []
+    if mine:
+        cases = []
+        for i, (skill, points) in enumerate(sorted(mine.items())):
+            params[f"ms{i}"], params[f"mp{i}"] = [skill], min(points, profile.full_skill_points)
+            cases.append(f"CASE WHEN t.skill_tags @> CAST(:ms{i} AS text[]) THEN :mp{i} ELSE 0 END")
+        score = (f"(({' + '.join(cases)}) * 10000 / (:full * greatest(cardinality(t.skill_tags), 1)) * :sw"
+                 " + (CASE abs(t.difficulty - :suits) WHEN 0 THEN 10000 WHEN 1 THEN 5000 ELSE 0 END) * :lw) / :tw")
+        keyset = f" AND ({score}, t.id) < (:cscore, :cid)" if cursor else ""
+        branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE {base}"
+                        f" AND t.skill_tags && CAST(:mine AS text[]){keyset} ORDER BY 2 DESC, t.id DESC LIMIT :limit)")
+    other = " AND NOT (t.skill_tags && CAST(:mine AS text[]))" if mine else ""
+    for gap, level_bp in ((0, 10_000), (1, 5_000), (2, 0)):
+        value = level_bp * profile.level_weight_bp // tw
+        if cursor and value > cursor[0]:
+            continue  # this whole class ranks before the cursor
+        keyset = " AND t.id < :cid" if cursor and value == cursor[0] else ""
+        distance = "abs(t.difficulty - :suits) >= 2" if gap == 2 else f"abs(t.difficulty - :suits) = {gap}"
+        branches.append(f"(SELECT t.id, {value} AS score FROM tasks t WHERE {base}{other} AND {distance}{keyset}"
+                        " ORDER BY t.id DESC LIMIT :limit)")
+    page = f"(SELECT * FROM ({' UNION ALL '.join(branches)}) u ORDER BY score DESC, id DESC LIMIT :limit)"
+    sql = (f"{_CARD}, false AS promoted, k.score FROM {page} k JOIN tasks t ON t.id = k.id"
+           " LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id ORDER BY k.score DESC, k.id DESC")
+    return sql, params
+
+
+def browse(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None = None) -> HallPage:
+    if q.sort == "match":
+        return _browse_match(conn, q, now, profile)
     sql, params = hall_sql(q, now)
     rows = conn.execute(text(sql), params).all()
     items = [
@@ -111,4 +168,25 @@ def browse(conn: Any, q: HallQuery, now: datetime) -> HallPage:
         value = getattr(last, key)
         value = value.isoformat() if isinstance(value, datetime) else value
         next_cursor = encode_cursor("p", value, last.id) if last.promoted else encode_cursor(value, last.id)
+    return HallPage(items=items, next_cursor=next_cursor)
+
+
+def _browse_match(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None) -> HallPage:
+    if profile is None:
+        raise ValueError("the match sort needs the viewer's match profile")
+    sql, params = match_sql(q, now, profile)
+    rows = conn.execute(text(sql), params).all()
+    items = []
+    for r in rows[: q.limit]:
+        fit = profile.score(r.skill_tags, r.difficulty)
+        items.append(TaskCard(
+            id=r.id, title=r.title, skill_tags=r.skill_tags, difficulty=r.difficulty, reward_fen=r.reward_fen,
+            deadline=r.deadline, published_at=r.published_at, applications_count=r.applications_count,
+            merchant_id=r.merchant_id, merchant_name=r.merchant_name,
+            merchant_response_rate=response_rate(r.on_time, r.due), promoted=False, match_score=int(r.score),
+            match_reasons=list(fit.reasons)))
+    next_cursor = None
+    if len(rows) > q.limit:
+        last = rows[q.limit - 1]
+        next_cursor = encode_cursor(int(last.score), last.id)
     return HallPage(items=items, next_cursor=next_cursor)

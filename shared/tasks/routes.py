@@ -15,10 +15,15 @@ router = Router("tasks")
 @router.get("/tasks", summary="任务大厅：筛选、排序、游标分页", query=s.HallQuery, response=s.HallPage, auth=False,
             errors=("INVALID_CURSOR",))
 def browse(req: Request, query: s.HallQuery) -> s.HallPage:
+    viewer = _signed_in(req)
+    profile = None
+    if query.sort == "match":  # the viewer's skill points and level, read through growth's queries
+        from shared.growth.queries import match_profile
+
+        profile = run(lambda uow: match_profile(uow, viewer))
     # Read-only and hot: a plain autocommit connection, no ORM session, no BEGIN/ROLLBACK round trips.
     with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        page = hall.browse(conn, query, clock.now())
-    viewer = _signed_in(req)
+        page = hall.browse(conn, query, clock.now(), profile)
     if viewer is not None:  # a signed-in visit counts for growth (once a day, see service.browsed)
         service.browsed(viewer, req.query)
     return page

@@ -100,6 +100,9 @@ class TaskCard(BaseModel):
     merchant_name: str
     merchant_response_rate: float | None
     promoted: bool = Field(False, description="置顶推荐中（排在大厅最前）")
+    match_score: int | None = Field(None, description="与我的匹配度（0–10000，仅 sort=match）", examples=[7600])
+    match_reasons: list[str] = Field(default_factory=list, description="匹配理由（至多两条，仅 sort=match）",
+                                     examples=[["Python 技能 80 分", "难度适合"]])
 
 
 class HallQuery(BaseModel):
@@ -112,7 +115,8 @@ class HallQuery(BaseModel):
     reward_max: int | None = Field(None, ge=0, description="最高赏金（分）")
     deadline_after: Timestamp | None = None
     deadline_before: Timestamp | None = None
-    sort: Literal["newest", "reward", "deadline"] = "newest"
+    sort: Literal["newest", "reward", "deadline", "match"] = Field(
+        "newest", description="排序：newest 最新、reward 赏金、deadline 截止时间、match 匹配我（技能与等级，需登录）")
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=50)
 

@@ -23,11 +23,14 @@ def test_the_whole_story(client, db, clock):
     steps: list[str] = []
     result = play(client, steps.append, admin_phone="13600000001")
     assert steps[0].startswith("1.") and any(s.startswith("12.") for s in steps)
+    assert any(s.startswith("13.") for s in steps) and result["xp"] == 5 * 3 * 10  # 5 stars × difficulty 3 × 10
     with db.connect() as conn:
         status = conn.execute(text("SELECT status FROM tasks WHERE id = :t"), {"t": result["task_id"]}).scalar_one()
         assert status == "completed"
         assert conn.execute(text("SELECT count(*) FROM ratings WHERE task_id = :t"),
                             {"t": result["task_id"]}).scalar_one() == 2
+        assert conn.execute(text("SELECT sum(points) FROM skill_point_entries WHERE ref = :r"),
+                            {"r": f"task:{result['task_id']}"}).scalar_one() == 2 * 6  # two tags × weight 6
         assert check_ledger(conn).ok
 
 

@@ -13,7 +13,7 @@ export async function typeChecks() {
   // @ts-expect-error the body is required
   await api.post('/applications')
   // @ts-expect-error unknown sort
-  await api.get('/tasks', { query: { sort: 'match' } })
+  await api.get('/tasks', { query: { sort: 'random' } })
   // @ts-expect-error no such path
   await api.get('/nope')
   // @ts-expect-error the path parameter is required

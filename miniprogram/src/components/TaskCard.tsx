@@ -19,6 +19,7 @@ export function TaskCard({ task, skillName, onTap }: {
         {task.skill_tags.map((t) => <Tag key={t}>{skillName(t)}</Tag>)}
         <Tag tone='warn'>难度 {task.difficulty}</Tag>
       </View>
+      {task.match_reasons?.length ? <Text className='muted' id={`match-${task.id}`}>{task.match_reasons.join(' · ')}</Text> : null}
       <View className='gap' />
       <View className='between muted'>
         <Text>{task.merchant_name || '平台任务'} · 48h 响应率 {percent(task.merchant_response_rate)}</Text>

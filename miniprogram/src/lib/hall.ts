@@ -5,11 +5,12 @@ import { parseYuan } from './format'
 export type HallQuery = NonNullable<paths['/tasks']['get']['parameters']['query']>
 export type Sort = NonNullable<HallQuery['sort']>
 
-/** The sorts the API offers, in display order (a new one — `match` with growth — is one line here). */
+/** The sorts the API offers, in display order. `match` ranks by the signed-in developer's skills and level. */
 export const SORTS: { value: Sort; label: string }[] = [
   { value: 'newest', label: '最新' },
   { value: 'reward', label: '赏金最高' },
-  { value: 'deadline', label: '截止最近' }
+  { value: 'deadline', label: '截止最近' },
+  { value: 'match', label: '匹配我' }
 ]
 
 export const DEADLINE_WINDOWS: { days: number | null; label: string }[] = [

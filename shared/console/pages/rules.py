@@ -28,6 +28,20 @@ LABELS = {
     "enterprise_price_fen": "企业会员月费（分）", "growth_pass_price_fen": "成长通行证月费（分）",
     "premium_price_fen": "高级会员月费（分）", "membership_reminder_days": "会员到期提前提醒（天）",
     "promotion_prices_fen": "置顶推荐价格表（天数: 分）",
+    "growth_difficulty_weights": "技能分难度权重（难度: 分）",
+    "growth_rating_factors_bp": "技能分评分系数（起始星级: 基点）",
+    "growth_xp_table": "经验值表", "growth_level_thresholds": "等级门槛（B/A/S）",
+    "growth_good_rating": "计为好评的最低星级", "growth_demotion_buffer_bp": "降级缓冲（基点，9000 = 90%）",
+    "growth_demotion_grace_days": "降级宽限期（天）", "growth_points_daily_caps": "积分每日上限（来源: 分）",
+    "growth_repeat_merchant_window_days": "同一商家重复评价窗口（天）",
+    "growth_repeat_merchant_decay_bp": "同一商家重复评价递减（基点）",
+    "growth_match_skill_weight_bp": "匹配排序：技能权重（基点）",
+    "growth_match_level_weight_bp": "匹配排序：等级权重（基点）",
+    "growth_match_full_skill_points": "匹配排序：技能满分", "growth_match_level_difficulty": "匹配排序：等级对应难度",
+    "growth_fit_match_weight_bp": "投递者排序：任务匹配权重（基点）",
+    "growth_fit_rating_weight_bp": "投递者排序：评分权重（基点）",
+    "growth_fit_reliability_weight_bp": "投递者排序：可靠性权重（基点）",
+    "growth_fit_full_completed": "投递者排序：可靠性满分任务数",
 }
 
 
