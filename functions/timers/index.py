@@ -54,6 +54,21 @@ def memberships() -> dict[str, int]:
     return run(expire_and_remind)
 
 
+def badges_nightly() -> dict[str, int]:
+    """Every enabled badge re-checked for the users it may have changed for (new events, windows, holders of
+    revocable badges): grants missed, revocations due."""
+    from shared.badges.service import run_nightly
+
+    return run_nightly()
+
+
+def leaderboard_snapshots() -> dict[str, int]:
+    """The rank snapshot of every live board (ranks beyond the exact top 1,000 are read from it: ≤ 5 minutes old)."""
+    from shared.leaderboards.service import refresh_snapshots
+
+    return refresh_snapshots()
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -62,6 +77,8 @@ TIMERS = {
     "payouts_sweep": payouts_sweep,
     "payments_reconcile": payments_reconcile,
     "memberships": memberships,
+    "badges_nightly": badges_nightly,
+    "leaderboard_snapshots": leaderboard_snapshots,
 }
 
 bootstrap()

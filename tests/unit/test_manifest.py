@@ -15,7 +15,7 @@ from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError
 
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
-        "billing", "disputes"}
+        "billing", "disputes", "leaderboards"}
 NOT_HTTP = {"jobs_worker", "timers"}
 EXPECTED_TIMERS = {
     "jobs_worker": {"jobs_sweep"},
@@ -27,6 +27,8 @@ EXPECTED_TIMERS = {
         "orders_poll",
         "payouts_sweep",
         "memberships",
+        "badges_nightly",
+        "leaderboard_snapshots",
     },
 }
 
@@ -90,6 +92,8 @@ def _gaps(cron, start: datetime, count: int) -> set[timedelta]:
         ("orders_poll", timedelta(minutes=2)),
         ("payouts_sweep", timedelta(minutes=10)),
         ("memberships", timedelta(hours=1)),
+        ("badges_nightly", timedelta(days=1)),
+        ("leaderboard_snapshots", timedelta(minutes=4)),
     ],
 )
 def test_schedules_have_the_asked_period(manifest, trigger: str, period: timedelta) -> None:
