@@ -47,7 +47,7 @@ def test_repeatable_count_owes_one_grant_per_n():
 
 
 def test_events_after_now_are_ignored():
-    facts = done(4) + [Fact("TaskCompleted", NOW + timedelta(seconds=1), {"developer_id": U})]
+    facts = [*done(4), Fact("TaskCompleted", NOW + timedelta(seconds=1), {"developer_id": U})]
     assert not evaluate(COUNT5, U, facts, NOW).met
 
 
