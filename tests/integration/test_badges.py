@@ -18,7 +18,6 @@ from shared.events.delivery import replay_events
 from shared.uow import UnitOfWork, run
 from tests.support.api import call
 
-
 SEED = Path(__file__).resolve().parents[2] / "infra" / "migrations" / "0026_badges_seed.sql"
 
 
@@ -70,7 +69,8 @@ def rated(rating_id: int, developer: int, stars: int) -> events.RatingGiven:
 def test_real_core_loop_events_grant_badges_once(world):
     merchant, developer = world.merchant(), world.developer()
     task = world.assigned_task(merchant, developer)  # the developer applied: ApplicationSubmitted
-    r = call("POST", f"/work/{task['id']}/deliveries", {"content": "登录页已完成，含测试。", "links": []}, developer.token)
+    delivery = {"content": "登录页已完成，含测试。", "links": []}
+    r = call("POST", f"/work/{task['id']}/deliveries", delivery, developer.token)
     assert r.status == 201, r.body
     r = call("POST", f"/work/{task['id']}/accept", {"note": "好"}, merchant.token)
     assert r.status == 200, r.body
