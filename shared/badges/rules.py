@@ -24,6 +24,7 @@ default SUBJECT[event] (the developer of a completed task, the ratee of a rating
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -108,6 +109,17 @@ def validate(rule: Rule) -> None:
     """Raise RuleError naming every problem of the rule (kind, parameters, triggers)."""
     errors: list[tuple[str, str]] = []
     p = rule.params
+    scalar = (str, int, float, bool, type(None))
+    for key, value in p.items():
+        if isinstance(value, dict) and key in ("where", "at_least"):
+            if not all(isinstance(v, scalar) for v in value.values()):
+                errors.append((f"params.{key}", "取值须为简单值（字符串、数字、布尔）"))
+        elif not isinstance(value, scalar):
+            errors.append((f"params.{key}", "须为简单值（字符串、数字、布尔）"))
+    if len(json.dumps(p, ensure_ascii=False, default=str)) > 2000:
+        errors.append(("params", "参数过长"))
+    if errors:
+        raise RuleError(errors)
     if rule.kind not in KINDS:
         raise RuleError([("rule_kind", f"未知的规则类型，可选：{', '.join(KINDS)}")])
     if not rule.triggers:

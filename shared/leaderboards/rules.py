@@ -59,6 +59,8 @@ def bounds(period: str) -> tuple[datetime | None, datetime | None]:
         return None, None
     m = _WEEK.match(period)
     if m:
+        if not 2000 <= int(m.group(1)) <= 9998:
+            raise PeriodError(f"no week {period}")
         try:
             monday = date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
         except ValueError:

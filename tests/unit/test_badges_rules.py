@@ -128,6 +128,11 @@ def test_validation_names_every_bad_field():
         validate(Rule("count", {"event": "TaskCompleted", "n": True}, ("TaskCompleted",)))  # a bool is no count
     with pytest.raises(RuleError):
         validate(Rule("magic", {}, ("TaskCompleted",)))
+    with pytest.raises(RuleError) as exc:  # nested structures beyond where/at_least are refused (stored as jsonb)
+        validate(Rule("count", {"event": "TaskCompleted", "n": 5, "deep": {"a": [1]}}, ("TaskCompleted",)))
+    assert exc.value.errors == [("params.deep", "须为简单值（字符串、数字、布尔）")]
+    with pytest.raises(RuleError):
+        validate(Rule("count", {"event": "TaskCompleted", "n": 5, "where": {"a": {"b": 1}}}, ("TaskCompleted",)))
     validate(COUNT5)
     validate(HIGH)
 

@@ -97,3 +97,9 @@ def test_thresholds_and_labels():
     assert rules.as_of_label(datetime(2026, 12, 4, 6, 5, tzinfo=timezone.utc)) == "截至 14:05"
     assert rules.event_board("xp", "2026-W49") == "weekly"
     assert rules.event_board("skill:python", "all") == "skill:python"
+
+
+@pytest.mark.parametrize("far", ["9999-W52", "0001-W01", "1999-12", "9999-12"])
+def test_periods_outside_the_calendar_we_serve_are_refused_not_overflowed(far):
+    with pytest.raises(rules.PeriodError):
+        rules.bounds(far)
