@@ -30,9 +30,9 @@ def my_badges(req: Request) -> s.MyBadgesOut:
     return run(lambda uow: _mine(uow, req.user_id))
 
 
-@user_router.put("/leaderboards/badges/title", summary="佩戴或摘下头衔（一枚已获得的可佩戴徽章）", body=s.WearIn,
+@user_router.put("/leaderboards/badges/title", summary="佩戴或摘下头衔（一枚已获得的可佩戴徽章）", body=s.TitleIn,
                  response=s.MyBadgesOut, errors=("BADGE_NOT_FOUND", "BADGE_NOT_WEARABLE", "BADGE_NOT_HELD"))
-def wear(req: Request, body: s.WearIn) -> s.MyBadgesOut:
+def wear(req: Request, body: s.TitleIn) -> s.MyBadgesOut:
     def use_case(uow: UnitOfWork) -> s.MyBadgesOut:
         service.wear_title(uow, req.user_id, body.badge_key)
         return _mine(uow, req.user_id)
@@ -54,8 +54,8 @@ def _spec(key: str, body: s.BadgeIn) -> service.BadgeSpec:
     return service.spec_from(values)
 
 
-def _preview(p: service.Preview) -> s.PreviewOut:
-    return s.PreviewOut(users=p.users, new=p.new, losing=p.losing, evaluated=p.evaluated, sample=list(p.sample))
+def _preview(p: service.Preview) -> s.BadgePreviewOut:
+    return s.BadgePreviewOut(users=p.users, new=p.new, losing=p.losing, evaluated=p.evaluated, sample=list(p.sample))
 
 
 @admin_router.get("/admin/badges", summary="徽章列表（含持有人数）", response=list[s.BadgeOut], roles=ADMIN)
@@ -70,8 +70,8 @@ def create(req: Request, body: s.BadgeCreate) -> s.BadgeOut:
 
 
 @admin_router.post("/admin/badges/preview", summary="预览规则：现在会有多少用户获得（不做任何改动）",
-                   body=s.BadgeCreate, response=s.PreviewOut, roles=ADMIN, errors=("VALIDATION_FAILED",))
-def preview_new(req: Request, body: s.BadgeCreate) -> s.PreviewOut:
+                   body=s.BadgeCreate, response=s.BadgePreviewOut, roles=ADMIN, errors=("VALIDATION_FAILED",))
+def preview_new(req: Request, body: s.BadgeCreate) -> s.BadgePreviewOut:
     return run(lambda uow: _preview(service.preview(uow, _spec(body.key, body))))
 
 
@@ -84,9 +84,9 @@ def update(req: Request, body: s.BadgeUpdate) -> s.BadgeOut:
 
 
 @admin_router.post("/admin/badges/{badge_key:str}/preview", summary="预览已保存的徽章：现在会有多少用户获得",
-                   response=s.PreviewOut, roles=ADMIN, errors=("BADGE_NOT_FOUND", "VALIDATION_FAILED"))
-def preview_saved(req: Request) -> s.PreviewOut:
-    def use_case(uow: UnitOfWork) -> s.PreviewOut:
+                   response=s.BadgePreviewOut, roles=ADMIN, errors=("BADGE_NOT_FOUND", "VALIDATION_FAILED"))
+def preview_saved(req: Request) -> s.BadgePreviewOut:
+    def use_case(uow: UnitOfWork) -> s.BadgePreviewOut:
         b = service.get_badge(uow, req.params["badge_key"])
         return _preview(service.preview(uow, service.BadgeSpec(b.key, b.name, b.description, b.rule_kind, b.params,
                                                                b.triggers, b.repeatable, b.revocable, b.wearable)))
@@ -95,28 +95,28 @@ def preview_saved(req: Request) -> s.PreviewOut:
 
 
 @admin_router.post("/admin/badges/{badge_key:str}/enable", summary="启用徽章并按历史事件回填（回填不发通知）",
-                   body=s.EnableIn, response=s.EnableOut, roles=ADMIN, errors=("BADGE_NOT_FOUND",))
-def enable(req: Request, body: s.EnableIn) -> s.EnableOut:
-    def use_case(uow: UnitOfWork) -> s.EnableOut:
+                   body=s.BadgeReasonIn, response=s.BadgeEnableOut, roles=ADMIN, errors=("BADGE_NOT_FOUND",))
+def enable(req: Request, body: s.BadgeReasonIn) -> s.BadgeEnableOut:
+    def use_case(uow: UnitOfWork) -> s.BadgeEnableOut:
         badge, queued = service.set_enabled(uow, req.user_id, req.params["badge_key"], True, body.reason)
-        return s.EnableOut(badge=_out(uow, badge), backfill_queued=queued)
+        return s.BadgeEnableOut(badge=_out(uow, badge), backfill_queued=queued)
 
     return run(use_case)
 
 
 @admin_router.post("/admin/badges/{badge_key:str}/disable", summary="停用徽章（已授予的保留，不再授予新的）",
-                   body=s.EnableIn, response=s.EnableOut, roles=ADMIN, errors=("BADGE_NOT_FOUND",))
-def disable(req: Request, body: s.EnableIn) -> s.EnableOut:
-    def use_case(uow: UnitOfWork) -> s.EnableOut:
+                   body=s.BadgeReasonIn, response=s.BadgeEnableOut, roles=ADMIN, errors=("BADGE_NOT_FOUND",))
+def disable(req: Request, body: s.BadgeReasonIn) -> s.BadgeEnableOut:
+    def use_case(uow: UnitOfWork) -> s.BadgeEnableOut:
         badge, queued = service.set_enabled(uow, req.user_id, req.params["badge_key"], False, body.reason)
-        return s.EnableOut(badge=_out(uow, badge), backfill_queued=queued)
+        return s.BadgeEnableOut(badge=_out(uow, badge), backfill_queued=queued)
 
     return run(use_case)
 
 
 @admin_router.post("/admin/badges/{badge_key:str}/revoke", summary="收回用户的徽章（仅可收回的徽章，附原因）",
-                   body=s.RevokeIn, response=s.RevokeOut, roles=ADMIN,
+                   body=s.BadgeRevokeIn, response=s.BadgeRevokeOut, roles=ADMIN,
                    errors=("BADGE_NOT_FOUND", "BADGE_NOT_REVOCABLE", "BADGE_NOT_HELD"))
-def revoke(req: Request, body: s.RevokeIn) -> s.RevokeOut:
-    return s.RevokeOut(revoked=run(lambda uow: service.revoke(uow, req.user_id, req.params["badge_key"],
+def revoke(req: Request, body: s.BadgeRevokeIn) -> s.BadgeRevokeOut:
+    return s.BadgeRevokeOut(revoked=run(lambda uow: service.revoke(uow, req.user_id, req.params["badge_key"],
                                                               body.user_id, body.reason)))

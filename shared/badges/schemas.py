@@ -52,7 +52,7 @@ class BadgeOut(BaseModel):
     holders: int = Field(0, description="当前持有人数")
 
 
-class PreviewOut(BaseModel):
+class BadgePreviewOut(BaseModel):
     users: int = Field(description="按此规则现在会持有的人数")
     new: int = Field(description="其中尚未持有、启用后将获得的人数")
     losing: int = Field(description="已持有但不再满足条件、将被收回的人数（仅可收回的徽章）")
@@ -60,24 +60,24 @@ class PreviewOut(BaseModel):
     sample: list[int] = Field(description="将持有的用户 ID 示例（最多 10 个）")
 
 
-class EnableIn(BaseModel):
+class BadgeReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field("", max_length=200, description="原因（记入审计日志）", examples=["新徽章上线"])
 
 
-class EnableOut(BaseModel):
+class BadgeEnableOut(BaseModel):
     badge: BadgeOut = Field(description="徽章")
     backfill_queued: int = Field(description="为回填排队重放的历史事件数（回填不发通知）")
 
 
-class RevokeIn(BaseModel):
+class BadgeRevokeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_id: int = Field(ge=1, description="用户 ID")
     reason: str = Field(min_length=1, max_length=200, description="收回原因（告知用户并记入审计日志）",
                         examples=["评价存在刷分行为"])
 
 
-class RevokeOut(BaseModel):
+class BadgeRevokeOut(BaseModel):
     revoked: int = Field(description="收回的授予记录数")
 
 
@@ -102,7 +102,7 @@ class MyBadgesOut(BaseModel):
     title: TitleOut | None = Field(description="我佩戴的头衔（未佩戴为空）")
 
 
-class WearIn(BaseModel):
+class TitleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     badge_key: str | None = Field(max_length=40, description="要佩戴的徽章标识；为空表示摘下头衔",
                                   examples=["high_scorer"])

@@ -14,17 +14,17 @@ router = Router("leaderboards")
 PORTRAITS = 10  # the public top 10 shows skill portraits
 
 
-@router.get("/leaderboards/settings", summary="我的排行榜设置", response=s.SettingsOut)
-def get_settings(req: Request) -> s.SettingsOut:
+@router.get("/leaderboards/settings", summary="我的排行榜设置", response=s.LeaderboardSettingsOut)
+def get_settings(req: Request) -> s.LeaderboardSettingsOut:
     got = run(lambda uow: service.get_settings(uow, req.user_id))
-    return s.SettingsOut(opted_out=got.opted_out, portrait_public=got.portrait_public)
+    return s.LeaderboardSettingsOut(opted_out=got.opted_out, portrait_public=got.portrait_public)
 
 
-@router.put("/leaderboards/settings", summary="修改我的排行榜设置（退出排行榜、技能画像）", body=s.SettingsIn,
-            response=s.SettingsOut)
-def put_settings(req: Request, body: s.SettingsIn) -> s.SettingsOut:
+@router.put("/leaderboards/settings", summary="修改我的排行榜设置（退出排行榜、技能画像）",
+            body=s.LeaderboardSettingsIn, response=s.LeaderboardSettingsOut)
+def put_settings(req: Request, body: s.LeaderboardSettingsIn) -> s.LeaderboardSettingsOut:
     got = run(lambda uow: service.set_settings(uow, req.user_id, body.opted_out, body.portrait_public))
-    return s.SettingsOut(opted_out=got.opted_out, portrait_public=got.portrait_public)
+    return s.LeaderboardSettingsOut(opted_out=got.opted_out, portrait_public=got.portrait_public)
 
 
 def _known_skill(uow: UnitOfWork, slug: str) -> bool:
@@ -55,10 +55,10 @@ def board_view(uow: UnitOfWork, board: str, query: s.BoardQuery, user_id: int | 
     shown = [e.user_id for e in entries[:PORTRAITS]]
     pics = service.portraits(uow, shown)
     allowed = service.portrait_allowed(uow, shown)
-    out_entries = [s.EntryOut(
+    out_entries = [s.BoardEntryOut(
         rank=e.rank, user_id=e.user_id, display_name=names.get(e.user_id, "开发者"), score=e.score,
         title=titles[e.user_id].name if e.user_id in titles else None,
-        portrait=[s.PortraitOut(skill=p.skill, points=p.points) for p in pics.get(e.user_id, [])]
+        portrait=[s.SkillPortraitOut(skill=p.skill, points=p.points) for p in pics.get(e.user_id, [])]
         if e.user_id in allowed else None) for e in entries]
     me = None
     if user_id is not None:

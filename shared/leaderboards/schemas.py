@@ -15,18 +15,18 @@ class BoardQuery(BaseModel):
     limit: int = Field(10, ge=1, le=100, description="返回前多少名（1–100）")
 
 
-class PortraitOut(BaseModel):
+class SkillPortraitOut(BaseModel):
     skill: str = Field(description="技能标识")
     points: int = Field(description="该技能的累计技能点")
 
 
-class EntryOut(BaseModel):
+class BoardEntryOut(BaseModel):
     rank: int = Field(description="名次（同分同名次）")
     user_id: int = Field(description="用户 ID")
     display_name: str = Field(description="展示名")
     score: int = Field(description="本周期得分（XP 或技能点）")
     title: str | None = Field(description="佩戴的头衔（未佩戴为空）")
-    portrait: list[PortraitOut] | None = Field(description="技能画像（仅前 10 名且本人允许展示时提供）")
+    portrait: list[SkillPortraitOut] | None = Field(description="技能画像（仅前 10 名且本人允许展示时提供）")
 
 
 class MyRankOut(BaseModel):
@@ -44,16 +44,16 @@ class BoardOut(BaseModel):
     period_start: datetime | None = Field(description="周期开始（北京时间零点；总榜为空）")
     period_end: datetime | None = Field(description="周期结束（不含；总榜为空）")
     skill: str | None = Field(description="技能标识（技能榜）")
-    entries: list[EntryOut] = Field(description="排名（已退出排行榜和被封禁的用户不出现）")
+    entries: list[BoardEntryOut] = Field(description="排名（已退出排行榜和被封禁的用户不出现）")
     me: MyRankOut | None = Field(description="我的名次（未登录或本周期没有得分时为空）")
 
 
-class SettingsIn(BaseModel):
+class LeaderboardSettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     opted_out: bool = Field(description="退出排行榜（不出现在任何榜单上）")
     portrait_public: bool = Field(description="上榜前 10 名时展示我的技能画像")
 
 
-class SettingsOut(BaseModel):
+class LeaderboardSettingsOut(BaseModel):
     opted_out: bool = Field(description="已退出排行榜")
     portrait_public: bool = Field(description="上榜前 10 名时展示技能画像")
