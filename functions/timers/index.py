@@ -62,6 +62,13 @@ def badges_nightly() -> dict[str, int]:
     return run_nightly()
 
 
+def badges_digest() -> dict[str, int]:
+    """New badges told to their users: one notification per user for the grants of the last moments."""
+    from shared.badges.service import run_digest
+
+    return run_digest()
+
+
 def leaderboard_snapshots() -> dict[str, int]:
     """The rank snapshot of every live board (ranks beyond the exact top 1,000 are read from it: ≤ 5 minutes old)."""
     from shared.leaderboards.service import refresh_snapshots
@@ -78,6 +85,7 @@ TIMERS = {
     "payments_reconcile": payments_reconcile,
     "memberships": memberships,
     "badges_nightly": badges_nightly,
+    "badges_digest": badges_digest,
     "leaderboard_snapshots": leaderboard_snapshots,
 }
 

@@ -26,11 +26,14 @@ CREATE TABLE badge_grants (
     badge_key       text NOT NULL REFERENCES badges(key),
     ref             text NOT NULL,
     reason          text NOT NULL,               -- why (Chinese, shown to the user)
-    backfill        boolean NOT NULL DEFAULT false,  -- granted by a replay or the nightly re-check: not notified
+    backfill        boolean NOT NULL DEFAULT false,  -- granted by a replay (a backfill): never notified
     granted_at      timestamptz NOT NULL,
+    notified_at     timestamptz,                 -- when the digest told the user (NULL: not yet)
     UNIQUE (user_id, badge_key, ref)
 );
 CREATE INDEX badge_grants_badge ON badge_grants (badge_key, user_id);
+-- The digest's queue: grants to tell their user about, oldest first.
+CREATE INDEX badge_grants_unnotified ON badge_grants (granted_at, id) WHERE notified_at IS NULL AND NOT backfill;
 
 -- The compensating record of a grant: only for revocable badges; one per grant.
 CREATE TABLE badge_revocations (

@@ -3,8 +3,9 @@
 Everything a user holds follows from `rules.evaluate` over the events that concern them, reconciled against what they
 hold now (`reconcile`): a grant is a row keyed on (user, badge, ref), so the same event delivered twice, a replay and
 a re-check all end in the same rows; a revocation (revocable badges only) is a compensating `badge_revocations`
-record with its reason. Each reconciliation of a user runs under that user's advisory lock, publishes BadgeGranted /
-BadgeRevoked, and sends at most ONE notification for everything it granted (none for a backfill).
+record with its reason. Each reconciliation of a user runs under that user's advisory lock and publishes BadgeGranted
+/ BadgeRevoked. Users hear of new badges from the digest (`digest`, a timer every minute): one notification for all of
+a user's grants of the last moments; a backfill is never told.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SUBSCRIBER = "badges.evaluate"  # the after-commit subscriber replays re-deliver
 EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)  # before the first event: a backfill replays from here
 NOTIFY_KIND = "badge"
 BATCH = 200  # users per unit of work in the nightly re-check
+DIGEST_SETTLE = timedelta(seconds=30)  # grants this close together are told in one notification
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,8 @@ def _ref_for(owed: str, held: dict[str, int]) -> str:
 
 def reconcile(uow: UnitOfWork, user_id: int, badges: Sequence[Badge], *, backfill: bool,
               facts: list[Fact] | None = None, notify_key: str | None = None) -> Outcome:
-    """Bring what `user_id` holds of `badges` in line with the rules; publish and (unless backfill) notify once."""
+    """Bring what `user_id` holds of `badges` in line with the rules; publish what changed. New grants wait for the
+    digest (unless backfill: never told); a revocation is told at once, with its reason."""
     out = Outcome()
     if not badges:
         return out
@@ -170,8 +173,6 @@ def reconcile(uow: UnitOfWork, user_id: int, badges: Sequence[Badge], *, backfil
             keep = set(verdict.owed) if badge.repeatable else (have_refs if verdict.met else set())
             for ref in sorted(have_refs - keep):
                 _revoke(uow, mine[ref], user_id, badge, verdict.reason, None, out)
-    if out.granted and not backfill:
-        _notify(uow, user_id, out, notify_key)
     if out.revoked and not backfill:
         names_revoked = "、".join(b.name for b, _ in out.revoked)
         uow.notify(user_id, NOTIFY_KIND, "徽章已收回", f"{names_revoked}：{out.revoked[0][1]}",
@@ -209,13 +210,38 @@ def _revoke(uow: UnitOfWork, grant_id: int, user_id: int, badge: Badge, reason: 
     uow.publish(BadgeRevoked(user_id=user_id, badge_key=badge.key, reason=reason))
 
 
-def _notify(uow: UnitOfWork, user_id: int, out: Outcome, key: str | None) -> None:
-    names = list(dict.fromkeys(b.name for b, _ in out.granted))
-    title = f"获得新徽章：{names[0]}" if len(names) == 1 else f"获得 {len(names)} 枚新徽章"
-    body = "、".join(names) + "。可在成长页查看" + ("，并佩戴为头衔" if any(b.wearable for b, _ in out.granted) else "")
-    uow.notify(user_id, NOTIFY_KIND, title, body, push=False,
-               data={"badges": [{"key": b.key, "ref": ref} for b, ref in out.granted]},
-               dedupe_key=f"badges:granted:{key}" if key else None)
+def digest(uow: UnitOfWork, *, settle: timedelta = DIGEST_SETTLE, limit: int = 1000) -> int:
+    """Tell users about their new badges: every grant not yet told (backfills never are) that is at least `settle`
+    old, ONE notification per user for all of them — a task's acceptance, rating, XP and level arrive as separate
+    events a moment apart, and their badges as one message. Grants are claimed with SKIP LOCKED, so two runs at
+    once never tell twice. Returns the notifications written."""
+    rows = uow.execute(
+        "SELECT g.id, g.user_id, g.badge_key, g.ref, b.name, b.wearable FROM badge_grants g"
+        " JOIN badges b ON b.key = g.badge_key"
+        " WHERE g.id IN (SELECT id FROM badge_grants WHERE notified_at IS NULL AND NOT backfill"
+        " AND granted_at <= :due ORDER BY granted_at, id LIMIT :n FOR UPDATE SKIP LOCKED)"
+        " ORDER BY g.user_id, g.granted_at, g.id", {"due": uow.now - settle, "n": limit}).all()
+    by_user: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_user[int(r.user_id)].append(r)
+    for user_id, grants in by_user.items():
+        names = list(dict.fromkeys(g.name for g in grants))
+        title = f"获得新徽章：{names[0]}" if len(names) == 1 else f"获得 {len(names)} 枚新徽章"
+        body = "、".join(names) + "。可在成长页查看" + ("，并佩戴为头衔" if any(g.wearable for g in grants) else "")
+        uow.notify(user_id, NOTIFY_KIND, title, body, push=False,
+                   data={"badges": [{"key": g.badge_key, "ref": g.ref} for g in grants]},
+                   dedupe_key=f"badges:granted:{grants[0].id}")
+    if rows:
+        uow.execute("UPDATE badge_grants SET notified_at = :now WHERE id = ANY(:ids)",
+                    {"now": uow.now, "ids": [int(r.id) for r in rows]})
+    return len(by_user)
+
+
+def run_digest() -> dict[str, int]:
+    """The `badges_digest` timer (every minute)."""
+    from shared.uow import run
+
+    return {"notified": run(digest)}
 
 
 # --------------------------------------------------------------------------------------------------- triggers
@@ -238,7 +264,7 @@ def on_event(uow: UnitOfWork, event_name: str, data: dict[str, Any], *, event_id
 
 
 def recheck(uow: UnitOfWork, user_ids: Sequence[int], badges: Sequence[Badge]) -> Outcome:
-    """The nightly re-check of some users: notified like live grants, one notification per user and night."""
+    """The nightly re-check of some users (its grants are told by the digest, like live ones)."""
     total = Outcome()
     names = sorted({t for b in badges for t in b.triggers})
     facts = facts_of_users(uow, user_ids, names)

@@ -13,7 +13,7 @@ import pytest
 
 from shared import clock, events, jobs
 from shared.badges import queries
-from shared.badges.service import SUBSCRIBER, run_nightly
+from shared.badges.service import SUBSCRIBER, run_digest, run_nightly
 from shared.events.delivery import replay_events
 from shared.uow import UnitOfWork, run
 from tests.support.api import call
@@ -34,6 +34,12 @@ def work_all() -> None:
         assert report.failed == 0
         if not (report.done or report.retried):
             return
+
+
+def tell() -> int:
+    """The digest timer, once the grants so far have settled (30 s)."""
+    clock.get_clock().advance(timedelta(seconds=31))  # type: ignore[attr-defined]
+    return run_digest()["notified"]
 
 
 def publish(*evs: events.Event) -> None:
@@ -83,12 +89,17 @@ def test_real_core_loop_events_grant_badges_once(world):
     assert {g.data["badge_key"] for g in granted} >= {"job_seeker", "first_win"}
     assert all(not g.data["backfill"] for g in granted)
 
+    assert tell() == 1  # the developer hears of 入驻见面礼, 求职者 and 首单告捷 at once
+    (note,) = notifications(developer.user_id)
+    assert note.title == "获得 3 枚新徽章" and "求职者" in note.body and "首单告捷" in note.body
+    assert sorted(b["key"] for b in note.data["badges"]) == ["first_win", "job_seeker", "welcome"]
     # The same events again (a replay of everything) change nothing and notify nobody again.
     before = len(notifications(developer.user_id))
     since, until = clock.now() - timedelta(days=1), clock.now() + timedelta(days=1)
     for name in ("ApplicationSubmitted", "TaskCompleted"):
         run(lambda uow, n=name: replay_events(uow, n, SUBSCRIBER, since, until))
     work_all()
+    assert tell() == 0
     assert held(developer.user_id) == mine
     assert len(notifications(developer.user_id)) == before
     r = call("GET", "/leaderboards/badges", token=developer.token)
@@ -99,13 +110,17 @@ def test_the_same_event_twice_grants_once_and_several_grants_are_one_notificatio
     dev = world.developer().user_id
     work_all()
     assert held(dev) == {"welcome": 1}  # the resume card was completed (ProfileCompleted)
-    base = len(notifications(dev))
-    publish(*[rated(i, dev, 5) for i in range(1, 6)])  # five_stars and high_scorer (5 ratings, 5.0) together
+    for i in range(1, 6):  # five ratings, each its own use case and event: five_stars, then high_scorer
+        publish(rated(i, dev, 5))
     work_all()
     assert held(dev) == {"welcome": 1, "five_stars": 1, "high_scorer": 1}
-    notes = notifications(dev)[base:]
-    assert len(notes) == 1, notes
-    assert notes[0].title == "获得 2 枚新徽章" and "五星好评" in notes[0].body and "高分达人" in notes[0].body
+    assert notifications(dev) == []  # nothing is told before the grants settle
+    assert run_digest()["notified"] == 0
+    assert tell() == 1
+    (note,) = notifications(dev)
+    assert note.title == "获得 3 枚新徽章" and all(n in note.body for n in ("入驻见面礼", "五星好评", "高分达人"))
+    assert sorted(b["key"] for b in note.data["badges"]) == ["five_stars", "high_scorer", "welcome"]
+    assert tell() == 0  # told once
 
     # the same events delivered again (a replay), and the worker run twice: still one grant each, no new notice
     since, until = clock.now() - timedelta(hours=1), clock.now() + timedelta(hours=1)
@@ -114,7 +129,7 @@ def test_the_same_event_twice_grants_once_and_several_grants_are_one_notificatio
     work_all()
     assert held(dev) == {"welcome": 1, "five_stars": 1, "high_scorer": 1}
     assert rows("SELECT count(*) AS n FROM badge_grants WHERE user_id = :u", u=dev)[0].n == 3
-    assert len(notifications(dev)) == base + 1
+    assert tell() == 0 and len(notifications(dev)) == 1
     assert len(rows("SELECT 1 FROM event_log WHERE name = 'BadgeGranted'")) == 3
 
 
@@ -171,6 +186,7 @@ def test_an_operator_creates_previews_and_enables_a_badge_which_backfills_silent
     d1, d2, d3 = devs
     publish(*[xp(100 + i, d) for i, d in enumerate(devs)], xp(200, d1), xp(201, d1))
     work_all()
+    tell()
     notes_before = {d: len(notifications(d)) for d in devs}
     body = {"key": "hat_trick", "name": "帽子戏法", "description": "获得 3 次 XP", "rule_kind": "count",
             "params": {"event": "XpGranted", "n": 3}, "triggers": ["XpGranted"], "wearable": True}
@@ -197,6 +213,7 @@ def test_an_operator_creates_previews_and_enables_a_badge_which_backfills_silent
     assert held(d1).get("hat_trick") == 1 and held(d2).get("hat_trick") == 1 and "hat_trick" not in held(d3)
     grants = rows("SELECT backfill FROM badge_grants WHERE badge_key = 'hat_trick'")
     assert len(grants) == 2 and all(g.backfill for g in grants)
+    assert tell() == 0
     assert {d: len(notifications(d)) for d in devs} == notes_before  # a backfill notifies nobody
     assert all(e.data["backfill"] for e in rows("SELECT data FROM event_log WHERE name = 'BadgeGranted' AND"
                                                 " data->>'badge_key' = 'hat_trick'"))
@@ -237,6 +254,7 @@ def test_the_nightly_recheck_grants_what_time_made_true_and_is_idempotent(world,
     clock.advance(timedelta(days=30))
     publish(*[rated(10 + i, dev, 5) for i in range(5)])
     work_all()
+    tell()
     assert "high_scorer" not in held(dev)
     # ... until the first month leaves the 90-day window: no new event, the nightly re-check grants it (notified)
     clock.advance(timedelta(days=61))
@@ -245,4 +263,5 @@ def test_the_nightly_recheck_grants_what_time_made_true_and_is_idempotent(world,
     assert "high_scorer" in held(dev)
     again = run_nightly()
     assert again["granted"] == 0 and again["revoked"] == 0
+    assert tell() == 1 and tell() == 0
     assert [n.title for n in notifications(dev)].count("获得新徽章：高分达人") == 1

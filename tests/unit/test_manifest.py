@@ -28,6 +28,7 @@ EXPECTED_TIMERS = {
         "payouts_sweep",
         "memberships",
         "badges_nightly",
+        "badges_digest",
         "leaderboard_snapshots",
     },
 }
@@ -93,6 +94,7 @@ def _gaps(cron, start: datetime, count: int) -> set[timedelta]:
         ("payouts_sweep", timedelta(minutes=10)),
         ("memberships", timedelta(hours=1)),
         ("badges_nightly", timedelta(days=1)),
+        ("badges_digest", timedelta(minutes=1)),
         ("leaderboard_snapshots", timedelta(minutes=4)),
     ],
 )
