@@ -56,7 +56,7 @@ def board_view(uow: UnitOfWork, board: str, query: s.BoardQuery, user_id: int | 
     pics = service.portraits(uow, shown)
     allowed = service.portrait_allowed(uow, shown)
     out_entries = [s.BoardEntryOut(
-        rank=e.rank, user_id=e.user_id, display_name=names.get(e.user_id, "开发者"), score=e.score,
+        rank=e.rank, user_id=e.user_id, display_name=names.get(e.user_id, "匿名开发者"), score=e.score,
         title=titles[e.user_id].name if e.user_id in titles else None,
         portrait=[s.SkillPortraitOut(skill=p.skill, points=p.points) for p in pics.get(e.user_id, [])]
         if e.user_id in allowed else None) for e in entries]

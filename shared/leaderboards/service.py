@@ -190,11 +190,11 @@ def portraits(uow: UnitOfWork, user_ids: Sequence[int], *, per_user: int = 5) ->
 
 
 def display_names(uow: UnitOfWork, user_ids: Sequence[int]) -> dict[int, str]:
-    """Names for the board (the resume card's display name; read-only)."""
+    """Names for the board: the resume card's display name where the developer made it public (read-only)."""
     if not user_ids:
         return {}
-    rows = uow.execute("SELECT u.id, coalesce(nullif(p.display_name, ''), nullif(u.nickname, ''), '开发者') AS name"
-                       " FROM users u LEFT JOIN developer_profiles p ON p.user_id = u.id WHERE u.id = ANY(:us)",
+    rows = uow.execute("SELECT p.user_id AS id, p.display_name AS name FROM developer_profiles p"
+                       " WHERE p.user_id = ANY(:us) AND 'display_name' = ANY(p.public_fields) AND p.display_name <> ''",
                        {"us": list(user_ids)}).all()
     return {int(r.id): r.name for r in rows}
 

@@ -72,7 +72,7 @@ def rated(rating_id: int, developer: int, stars: int) -> events.RatingGiven:
                               direction="merchant_to_developer", stars=stars)
 
 
-def test_real_core_loop_events_grant_badges_once(world):
+def test_real_core_loop_events_grant_badges_once(world, db):
     merchant, developer = world.merchant(), world.developer()
     task = world.assigned_task(merchant, developer)  # the developer applied: ApplicationSubmitted
     delivery = {"content": "登录页已完成，含测试。", "links": []}
@@ -84,6 +84,9 @@ def test_real_core_loop_events_grant_badges_once(world):
     mine = held(developer.user_id)
     assert mine.get("job_seeker") == 1 and mine.get("first_win") == 1
     assert "job_seeker" not in held(merchant.user_id)
+    with db.connect() as conn:  # the read API takes a plain connection too (other areas' queries)
+        assert {b.key for b in queries.badges_of(conn, developer.user_id)} == set(mine)
+        assert queries.title_of(conn, developer.user_id) is None
     granted = rows("SELECT name, data FROM event_log WHERE name = 'BadgeGranted' AND user_ids @> ARRAY[CAST(:u AS"
                    " bigint)]", u=developer.user_id)
     assert {g.data["badge_key"] for g in granted} >= {"job_seeker", "first_win"}

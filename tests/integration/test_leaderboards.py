@@ -151,6 +151,11 @@ def test_skill_boards_and_portraits_of_the_top_ten(world):
     body = board("skill", skill="python", period="all")
     assert scores(body) == [(1, a.user_id, 8), (2, b.user_id, 5)]
     assert body["entries"][0]["portrait"] == [{"skill": "python", "points": 8}, {"skill": "vue", "points": 3}]
+    assert body["entries"][0]["display_name"].startswith("dev")  # the resume card's public display name
+    r = call("PUT", "/profiles/developer", {"display_name": "小王", "headline": "全栈工程师", "bio": "五年经验",
+                                            "skills": ["python"], "public_fields": ["headline", "skills"]}, b.token)
+    assert r.status == 200, r.body
+    assert board("skill", skill="python", period="all")["entries"][1]["display_name"] == "匿名开发者"  # not public
     r = call("PUT", "/leaderboards/settings", {"opted_out": False, "portrait_public": False}, a.token)
     assert r.status == 200
     body = board("skill", skill="python", period="all")
