@@ -44,9 +44,11 @@ class MyRank:
 # --------------------------------------------------------------------------------------------------- credit
 
 
-def credit(uow: UnitOfWork, user_id: int, source: str, ref: str, at: datetime, amounts: dict[str, int]) -> bool:
+def credit(uow: UnitOfWork, user_id: int, source: str, ref: str, at: datetime, amounts: dict[str, int], *,
+           all_time_only: bool = False) -> bool:
     """Add `amounts` ({board: points}, board 'xp' or 'skill:<slug>') to the user's scores of the periods `at` falls
-    in; False when this (user, source, ref) was credited before (a redelivery or replay)."""
+    in (only all time when `all_time_only`: a backfilled grant, whose real week is unknown, must not crowd this
+    week's board); False when this (user, source, ref) was credited before (a redelivery or replay)."""
     new = uow.execute("INSERT INTO lb_credits (user_id, source, ref, credited_at) VALUES (:u, :s, :r, :now)"
                       " ON CONFLICT DO NOTHING RETURNING 1",
                       {"u": user_id, "s": source, "r": ref, "now": uow.now}).first()
@@ -57,7 +59,7 @@ def credit(uow: UnitOfWork, user_id: int, source: str, ref: str, at: datetime, a
         amount = int(amounts[board])
         if amount == 0:
             continue
-        for period in rules.periods_of(at):
+        for period in ("all",) if all_time_only else rules.periods_of(at):
             uow.execute("INSERT INTO lb_scores (board, period, user_id, score, updated_at)"
                         " VALUES (:b, :p, :u, :a, :now) ON CONFLICT (board, period, user_id)"
                         " DO UPDATE SET score = lb_scores.score + EXCLUDED.score, updated_at = EXCLUDED.updated_at",

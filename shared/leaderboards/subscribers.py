@@ -1,5 +1,6 @@
 """After-commit subscribers of the leaderboards area. Each is idempotent on the grant's business key (lb_credits) or
-the event's order (bans), so a redelivery or a replay changes nothing."""
+the event's order (bans), so a redelivery or a replay changes nothing. A grant growth marks `backfill` (XP of old
+tasks granted today) counts on the all-time boards only: its real week and month are unknown."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ if TYPE_CHECKING:
 
 def credit_xp(uow: UnitOfWork, stored: Stored[XpGranted]) -> None:
     e = stored.event
-    service.credit(uow, e.user_id, "xp", e.ref, stored.occurred_at, {"xp": e.amount})
+    service.credit(uow, e.user_id, "xp", e.ref, stored.occurred_at, {"xp": e.amount}, all_time_only=e.backfill)
 
 
 def credit_skills(uow: UnitOfWork, stored: Stored[SkillPointsGranted]) -> None:
     e = stored.event
-    service.credit(uow, e.user_id, "skill", e.ref, stored.occurred_at, service.sanitize_amounts(e.skills))
+    service.credit(uow, e.user_id, "skill", e.ref, stored.occurred_at, service.sanitize_amounts(e.skills),
+                   all_time_only=e.backfill)
 
 
 def ban(uow: UnitOfWork, stored: Stored[Any]) -> None:

@@ -88,6 +88,13 @@ def test_periods_at_the_week_and_month_edges_and_replays_change_nothing(world, c
     assert current["period_start"].startswith("2026-11-29T16:00:00")
     assert board("monthly", b.token)["me"] == {"score": 5, "rank": 1, "exact": True, "as_of": None, "as_of_at": None}
 
+    # growth's backfill (XP of old tasks granted now) counts all time only: its real week is unknown
+    publish(events.XpGranted(user_id=b.user_id, amount=1000, source="task", ref="task:old", reason="补发",
+                             backfill=True))
+    work_all()
+    assert scores(board("weekly", period="2026-W49")) == [(1, b.user_id, 55), (2, a.user_id, 10)]
+    assert scores(board("all_time")) == [(1, b.user_id, 1055), (2, a.user_id, 110)]
+
     # every XpGranted again (a replay) and the worker twice: nothing counts twice
     before = scores(board("all_time"))
     run(lambda uow: replay_events(uow, "XpGranted", "leaderboards.xp", bj(2026, 11, 1), bj(2026, 12, 2)))
