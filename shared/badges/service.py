@@ -331,10 +331,15 @@ class BadgeSpec:
 
 
 def _checked(spec: BadgeSpec) -> None:
+    errors: list[dict[str, str]] = []
     try:
         validate(spec.rule)
     except RuleError as exc:
-        raise ValidationFailed([{"field": f, "message": m} for f, m in exc.errors]) from None
+        errors = [{"field": f, "message": m} for f, m in exc.errors]
+    if spec.repeatable and spec.revocable:  # a revoked repeat would have no business key left to be granted again
+        errors.append({"field": "revocable", "message": "可重复获得的徽章不能设为可收回"})
+    if errors:
+        raise ValidationFailed(errors)
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,8 @@ def test_an_operator_creates_previews_and_enables_a_badge_which_backfills_silent
     bad = {**edit, "params": {"event": "XpGranted", "n": 0}}
     r = call("PUT", "/admin/badges/hat_trick", bad, admin.token)
     assert r.status == 422 and r["errors"][0]["field"] == "params.n"
+    r = call("PUT", "/admin/badges/hat_trick", {**edit, "repeatable": True, "revocable": True}, admin.token)
+    assert r.status == 422 and r["errors"] == [{"field": "revocable", "message": "可重复获得的徽章不能设为可收回"}]
 
     # disabled: a new event grants nothing
     publish(xp(300, d2), xp(301, d2))
