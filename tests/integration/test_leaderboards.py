@@ -227,3 +227,30 @@ def test_sql_ranks_equal_a_competition_ranking(db, data, hidden):
         mine = run(lambda uow, uid=base + u: service.my_rank(uow, name, "all", uid))
         assert (mine.rank if mine else None) == want.get(base + u)
         assert (mine is None) == (data[u] == 0)  # a zero grant writes no score: not on the board at all
+
+
+def test_concurrent_credits_of_one_user_add_up(db):
+    """Two workers crediting the same user's boards at once (their rows in one order: no deadlock, no lost update)."""
+    import threading
+
+    user, errors = 3_000_000, []
+
+    def worker(offset: int) -> None:
+        try:
+            for i in range(15):
+                run(lambda uow, i=i: service.credit(uow, user, "xp", f"c:{offset}:{i}", uow.now, {"xp": 2}))
+                run(lambda uow, i=i: service.credit(uow, user, "skill", f"c:{offset}:{i}", uow.now,
+                                                    {"skill:python": 1, "skill:vue": 1}))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    got = run(lambda uow: {(r.board, r.period): int(r.score) for r in uow.execute(
+        "SELECT board, period, score FROM lb_scores WHERE user_id = :u", {"u": user})})
+    assert set(got.values()) == {60, 30} and len(got) == 9
+    assert got[("xp", "all")] == 60 and got[("skill:python", "all")] == 30
