@@ -155,10 +155,16 @@ def reconcile(uow: UnitOfWork, user_id: int, badges: Sequence[Badge], *, backfil
     if not badges:
         return out
     uow.execute("SELECT pg_advisory_xact_lock(hashtext('badges:user:' || CAST(:u AS text)))", {"u": user_id})
+    held = _held(uow, user_id, [b.key for b in badges])
+    # A one-off badge that cannot be taken back and is held already can change no more: neither its rule nor the
+    # user's (possibly long) history need reading again.
+    badges = [b for b in badges if b.repeatable or b.revocable
+              or not any(ref != "*all" for ref in held.get(b.key, {}))]
+    if not badges:
+        return out
     names = sorted({t for b in badges for t in b.triggers})
     if facts is None:
         facts = facts_of(uow, user_id, names)
-    held = _held(uow, user_id, [b.key for b in badges])
     for badge in badges:
         verdict = evaluate(badge.rule, user_id, facts, uow.now)
         mine = held.get(badge.key, {})
