@@ -119,6 +119,22 @@ for _event in (
     SUBSCRIPTIONS.setdefault(_event, []).append(_after("metrics.record", "shared.metrics.subscribers:record"))
 
 
+# --- leaderboards (issue 8): scores per board and period, and bans (banned users vanish from the boards).
+SUBSCRIPTIONS.setdefault("XpGranted", []).append(_after("leaderboards.xp", "shared.leaderboards.subscribers:credit_xp"))
+SUBSCRIPTIONS.setdefault("SkillPointsGranted", []).append(
+    _after("leaderboards.skills", "shared.leaderboards.subscribers:credit_skills"))
+for _event in ("UserBanned", "UserUnbanned"):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("leaderboards.ban", "shared.leaderboards.subscribers:ban"))
+
+# --- badges (issue 8): one after-commit subscriber of every event a badge rule may count (the list is
+# shared/badges/rules.py TRIGGERS); it re-evaluates the enabled badges that event triggers. Appended last.
+for _event in (
+    "TaskCompleted", "TaskAssigned", "DeliverySubmitted", "RatingGiven", "ApplicationSubmitted", "ProfileCompleted",
+    "DeveloperProfileSaved", "PhoneBound", "CheckedIn", "ChallengeCompleted", "RankReached", "LevelChanged",
+    "XpGranted", "SkillPointsGranted", "PointsGranted", "InvitationCredited", "MentorReviewGiven", "PostPublished",
+):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("badges.evaluate", "shared.badges.subscribers:evaluate"))
+
 def subscribers(event_name: str) -> list[Subscription]:
     return SUBSCRIPTIONS.get(event_name, [])
 

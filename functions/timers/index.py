@@ -61,6 +61,28 @@ def growth_levels() -> dict[str, int]:
     return reevaluate_all()
 
 
+def badges_nightly() -> dict[str, int]:
+    """Every enabled badge re-checked for the users it may have changed for (new events, windows, holders of
+    revocable badges): grants missed, revocations due."""
+    from shared.badges.service import run_nightly
+
+    return run_nightly()
+
+
+def badges_digest() -> dict[str, int]:
+    """New badges told to their users: one notification per user for the grants of the last moments."""
+    from shared.badges.service import run_digest
+
+    return run_digest()
+
+
+def leaderboard_snapshots() -> dict[str, int]:
+    """The rank snapshot of every live board (ranks beyond the exact top 1,000 are read from it: ≤ 5 minutes old)."""
+    from shared.leaderboards.service import refresh_snapshots
+
+    return refresh_snapshots()
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -70,6 +92,9 @@ TIMERS = {
     "payments_reconcile": payments_reconcile,
     "memberships": memberships,
     "growth_levels": growth_levels,
+    "badges_nightly": badges_nightly,
+    "badges_digest": badges_digest,
+    "leaderboard_snapshots": leaderboard_snapshots,
 }
 
 bootstrap()

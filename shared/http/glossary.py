@@ -15,8 +15,9 @@ TAGS: dict[str, str] = {
     "disputes": "纠纷：发起纠纷、补充证据，管理员调解队列与裁决",
     "notifications": "消息：站内消息、已读、订阅消息授权",
     "billing": "会员与置顶：价目表、购买会员、任务置顶推荐，管理员对账结果",
-    "admin": "运营后台：任务审核、规则配置、失败的后台任务、账本核对",
     "growth": "成长：技能图谱、经验值、等级与升级差距、成长积分明细，运营发放扣除与冲正、公平性标记",
+    "admin": "运营后台：任务审核、规则配置、失败的后台任务、账本核对、徽章管理",
+    "leaderboards": "排行榜与徽章：周榜、月榜、总榜、技能榜与我的名次，排行榜设置，我的徽章与头衔",
 }
 
 PATH_PARAMS: dict[str, str] = {
@@ -31,6 +32,8 @@ PATH_PARAMS: dict[str, str] = {
     "out_trade_no": "商户订单号（下单时返回）",
     "key": "规则名（见 GET /admin/rules）",
     "bill_date": "账单日期，YYYY-MM-DD（北京时间）",
+    "board": "榜单：weekly 周榜、monthly 月榜、all_time 总榜、skill 技能榜",
+    "badge_key": "徽章标识",
 }
 
 FIELDS: dict[str, str] = {
