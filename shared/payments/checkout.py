@@ -19,6 +19,7 @@ from shared.adapters import wechatpay as wxp
 from shared.auth.models import User
 from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.events import PaymentOrderCreated
+from shared.faults import crash_point
 from shared.uow import UnitOfWork, run
 
 log = logging.getLogger("codelink.payments")
@@ -104,6 +105,9 @@ def request_payment(out_trade_no: str, *, on_already_paid: Callable[[str], None]
                 raise Conflict("ORDER_ALREADY_PAID", "该订单已支付，请刷新查看") from None
             log.warning("create_jsapi_order %s failed: %s", order.out_trade_no, exc)
             raise ServiceUnavailable("PAYMENT_UNAVAILABLE", "微信支付暂时不可用，请稍后再试") from None
+        # A crash here leaves the order known at WeChat without its prepay_id: the next tap sends the identical
+        # parameters (WeChat answers with the same prepay_id), or the timer closes it once it expires.
+        crash_point("payin.after_create")
         run(lambda uow: uow.execute(
             "UPDATE payment_orders SET prepay_id = :p, updated_at = :now WHERE id = :id AND prepay_id IS NULL",
             {"p": prepay_id, "now": uow.now, "id": order.id}))

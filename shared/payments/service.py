@@ -22,6 +22,7 @@ from shared.adapters import wechatpay as wxp
 from shared.auth.models import User
 from shared.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from shared.events import AdminAudited, EscrowFunded, PaymentOrderPaid
+from shared.faults import crash_point
 from shared.ledger import accounts as acc
 from shared.ledger.service import balance, post
 from shared.payments import milestones as ms
@@ -183,6 +184,8 @@ def fund_task(merchant_id: int, task_id: int, data: s.FundIn) -> s.FundOut:
         if plan.existing is not None and not plan.reusable:
             _close_at_wechat(plan.existing.out_trade_no)
             closed = plan.existing.out_trade_no
+            # Closed at WeChat, still `created` here: the timer sees it CLOSED and closes it; a new tap replaces it.
+            crash_point("payin.after_close")
         try:
             opened = run(partial(_open_order, merchant_id=merchant_id, task_id=task_id, data=data,
                                  closed_at_wechat=closed))
@@ -191,6 +194,8 @@ def fund_task(merchant_id: int, task_id: int, data: s.FundIn) -> s.FundOut:
         if opened is None:
             continue
         order, reused = opened
+        # The order is committed, WeChat has not heard of it: the timer closes it unpaid once it expires.
+        crash_point("payin.after_order")
         params = request_payment(order.out_trade_no, on_already_paid=_settle_now)
         return s.FundOut(out_trade_no=order.out_trade_no, task_id=task_id, milestone_id=order.milestone_id,
                          amount_fen=order.amount_fen, reward_fen=order.reward_fen,
@@ -232,6 +237,9 @@ def settle_paid_order(uow: UnitOfWork, paid: wxp.Order, *, via: str) -> str:
         "UPDATE payment_orders SET state = 'paid', transaction_id = :tx, paid_at = :at, settled_via = :via,"
         " updated_at = :now WHERE id = :id",
         {"tx": paid.transaction_id, "at": paid.success_time or uow.now, "via": via, "now": uow.now, "id": order.id})
+    # Marked paid, nothing posted yet: a crash rolls all of it back, and the notification's retry or the timer
+    # settles it again from the start.
+    crash_point("payin.settle")
     order = order_row(uow, "id = :id", {"id": order.id})
     # Subscribers act on what was bought (shared/billing: subscriptions, promotions), in this transaction.
     uow.publish(PaymentOrderPaid(
@@ -330,6 +338,7 @@ def poll_unpaid_orders(batch: int = POLL_BATCH) -> dict[str, int]:
             counts["errors"] += 1
             continue
         if paid is not None and paid.state in ("SUCCESS", "REFUND"):
+            crash_point("payin.poll_found_paid")  # nothing written yet: the next run asks again
             try:
                 run(partial(settle_paid_order, paid=paid, via="poll"))
                 counts["settled"] += 1

@@ -347,6 +347,9 @@ def _finish(uow: UnitOfWork, payout: Any, transfer: Any, result: SettlementResul
         " transfer_bill_no = coalesce(transfer_bill_no, :bill), updated_at = :now WHERE id = :id",
         {"s": transfer_state, "reason": result.fail_reason, "via": via, "now": uow.now,
          "bill": result.external_id, "id": transfer.id})
+    # The transfer marked final, nothing posted yet: a crash rolls both back, and the notification's retry or the
+    # sweep's query settles it again.
+    crash_point("payout.settle")
     dev = payout.developer_id
     if status is Status.SUCCEEDED:
         post(uow, "payout_done", f"transfer:{number}", [(acc.PAYOUTS_IN_FLIGHT, amount), (acc.CLEARING, -amount)],
@@ -443,6 +446,8 @@ def sweep_payouts(batch: int = 50, strategy: SettlementStrategy | None = None) -
     # 1. Unconfirmed too long: mark cancelling (so nobody else cancels too), then cancel at WeChat.
     overdue = run(lambda uow: _mark_overdue(uow, batch))
     for number in overdue:
+        # Marked cancelling, WeChat not asked yet: the re-check of stale cancels (step 2) sends it later.
+        crash_point("payout.cancel.after_mark")
         state = _cancel(strategy, number)  # the CANCELLED notification may have settled it first: look at the state
         if state is None:
             counts["errors"] += 1
@@ -463,6 +468,8 @@ def sweep_payouts(batch: int = 50, strategy: SettlementStrategy | None = None) -
 
     # 4. Failed transfers whose back-off is over: try again under a new number.
     for payout_id in run(lambda uow: _due_retries(uow, batch)):
+        # Woken (pending again, no job queued for it): the resumption of stuck payouts (step 3) picks it up.
+        crash_point("payout.retry.after_wake")
         counts["retried"] += _advance_quietly(payout_id, strategy, counts)
 
     # 5. Payouts waiting for a WeChat account whose owner has one now.
@@ -525,6 +532,8 @@ def _cancel(strategy: SettlementStrategy, number: str) -> str | None:
     except settlement.SettlementUnavailable:
         log.warning("transfer %s: cancel not sent, next sweep retries", number, exc_info=True)
         return None
+    # WeChat has cancelled, we have not applied it: its notification, or the re-check of stale cancels, does.
+    crash_point("payout.cancel.after_api")
     return run(lambda uow: _apply(uow, number, result, via="query")).state
 
 
@@ -541,7 +550,8 @@ def _due_retries(uow: UnitOfWork, batch: int) -> list[int]:
         "WITH picked AS MATERIALIZED (SELECT id FROM payouts WHERE state = 'failed' AND next_retry_at <= :now"
         " ORDER BY next_retry_at LIMIT :n FOR UPDATE SKIP LOCKED)"
         " UPDATE payouts SET state = 'pending', next_retry_at = NULL, updated_at = :now"
-        " FROM picked WHERE payouts.id = picked.id RETURNING payouts.id, developer_id", {"now": uow.now, "n": batch}).all()
+        " FROM picked WHERE payouts.id = picked.id RETURNING payouts.id, developer_id",
+        {"now": uow.now, "n": batch}).all()
     for r in rows:
         uow.publish(PayoutStateChanged(payout_id=r.id, developer_id=r.developer_id, step="retry"))
     return [r.id for r in rows]
