@@ -34,7 +34,7 @@ def orders_poll() -> dict[str, int]:
 
 def payouts_sweep() -> dict[str, int]:
     """Payouts stuck unconfirmed or failed are queried, cancelled or retried."""
-    from shared.payouts.service import sweep_payouts
+    from shared.payouts.sweep import sweep_payouts
 
     return sweep_payouts()
 
