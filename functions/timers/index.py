@@ -27,7 +27,7 @@ def task_expiry() -> int:
 
 def orders_poll() -> dict[str, int]:
     """Unpaid orders older than a few minutes are queried at WeChat Pay (a notification can be lost)."""
-    from shared.payments.service import poll_unpaid_orders
+    from shared.payments.poll import poll_unpaid_orders
 
     return poll_unpaid_orders()
 

@@ -35,6 +35,8 @@ from shared.ledger.service import balance, post
 from shared.payments import milestones as ms
 from shared.payments import schemas as s
 from shared.payments.errors import Refused
+from shared.payments.models import Order, order_by_id
+from shared.payments.rules import ESCROW_PURPOSES, PAID
 from shared.tasks.models import Task
 from shared.uow import UnitOfWork, run
 
@@ -68,16 +70,24 @@ def refund_out(row: Any) -> s.RefundOut:
                        succeeded_at=row.succeeded_at)
 
 
-def refunds_where(uow: UnitOfWork, where: str, params: dict[str, Any]) -> list[s.RefundOut]:
+def _refunds(uow: UnitOfWork, where: str, params: dict[str, Any]) -> list[s.RefundOut]:
     rows = uow.execute(f"SELECT {_REFUND_COLUMNS} FROM refunds r JOIN payment_orders o ON o.id = r.order_id"
                        f" WHERE {where} ORDER BY r.id", params).all()
     return [refund_out(r) for r in rows]
 
 
+def refunds_of_order(uow: UnitOfWork, order_id: int) -> list[s.RefundOut]:
+    return _refunds(uow, "r.order_id = :o", {"o": order_id})
+
+
+def refunds_of_task(uow: UnitOfWork, task_id: int) -> list[s.RefundOut]:
+    return _refunds(uow, "r.task_id = :t", {"t": task_id})
+
+
 # --------------------------------------------------------------------------------------------------- deciding
 
 
-def refund_order(uow: UnitOfWork, order: Any, escrow_account: str, amount_fen: int, reason: str, *, key: str,
+def refund_order(uow: UnitOfWork, order: Order, escrow_account: str, amount_fen: int, reason: str, *, key: str,
                  actor_id: int | None = None) -> Any:
     """Refund `amount_fen` of the paid `order` out of `escrow_account`: the refund row, `refund_start` in the ledger
     and the job, all in the caller's transaction. Idempotent on `key` (the decision it executes). The caller holds
@@ -161,17 +171,19 @@ def _refund(uow: UnitOfWork, task: Task, amount_fen: int, reason: str, *, key: s
         if take <= 0:
             continue
         left -= take
-        orders = uow.execute(
-            "SELECT o.id, o.out_trade_no, o.task_id, o.milestone_id, o.amount_fen, o.payer_id,"
+        paid = uow.execute(
+            "SELECT o.id,"
             " o.amount_fen - coalesce((SELECT sum(r.amount_fen) FROM refunds r WHERE r.order_id = o.id), 0) AS left"
-            " FROM payment_orders o WHERE o.state = 'paid' AND o.task_id = :t AND coalesce(o.milestone_id, 0) = :m"
-            " AND o.purpose IN ('task_escrow', 'milestone_escrow') ORDER BY o.id FOR UPDATE",
-            {"t": task.id, "m": mid or 0}).all()
-        for order in orders:
-            part = min(take, int(order.left))
+            " FROM payment_orders o WHERE o.state = :paid AND o.task_id = :t AND coalesce(o.milestone_id, 0) = :m"
+            " AND o.purpose = ANY(:purposes) ORDER BY o.id FOR UPDATE",
+            {"paid": PAID, "t": task.id, "m": mid or 0, "purposes": list(ESCROW_PURPOSES)}).all()
+        for unrefunded in paid:
+            part = min(take, int(unrefunded.left))
             if part <= 0:
                 continue
             take -= part
+            order = order_by_id(uow, unrefunded.id)
+            assert order is not None
             row = refund_order(uow, order, account, part, reason, key=f"{key}#{order.id}", actor_id=actor_id)
             out.append(refund_out(row))
             if take == 0:

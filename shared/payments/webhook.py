@@ -25,7 +25,7 @@ from shared.http.router import Response
 from shared.payments.checkout import wall_now
 from shared.payments.errors import Refused
 from shared.payments.refunds import apply_refund_status
-from shared.payments.service import settle_paid_order
+from shared.payments.settle import settle_paid_order
 from shared.uow import UnitOfWork, run
 
 log = logging.getLogger("codelink.payments.webhook")
