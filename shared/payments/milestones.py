@@ -7,9 +7,9 @@ milestone's escrow to the developer is the payouts area's (it reads the same acc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from shared.errors import ValidationFailed
+from shared.payments.models import Milestone, milestone_from_row
 from shared.payments.schemas import MilestoneIn, MilestoneOut
 from shared.uow import UnitOfWork
 
@@ -36,17 +36,17 @@ def create_milestones(uow: UnitOfWork, task_id: int, milestones: Sequence[Milest
             {"t": task_id, "p": position, "title": m.title.strip(), "r": m.reward_fen, "now": uow.now})
 
 
-def milestones_of(uow: UnitOfWork, task_id: int, *, lock: bool = False) -> list[Any]:
-    return list(uow.execute(
+def milestones_of(uow: UnitOfWork, task_id: int, *, lock: bool = False) -> list[Milestone]:
+    return [milestone_from_row(r) for r in uow.execute(
         "SELECT id, task_id, position, title, reward_fen, state, funded_at FROM task_milestones WHERE task_id = :t"
-        " ORDER BY position" + (" FOR UPDATE" if lock else ""), {"t": task_id}).all())
+        " ORDER BY position" + (" FOR UPDATE" if lock else ""), {"t": task_id}).all()]
 
 
 def has_milestones(uow: UnitOfWork, task_id: int) -> bool:
     return uow.execute("SELECT 1 FROM task_milestones WHERE task_id = :t LIMIT 1", {"t": task_id}).first() is not None
 
 
-def milestone_out(row: Any) -> MilestoneOut:
+def milestone_out(row: Milestone) -> MilestoneOut:
     return MilestoneOut(id=row.id, position=row.position, title=row.title, reward_fen=row.reward_fen,
                         state=row.state, state_name=STATE_NAMES[row.state], funded_at=row.funded_at)
 

@@ -142,3 +142,48 @@ def unpaid_orders(uow: UnitOfWork, created_before: datetime, limit: int) -> list
         " WHERE o.state = ANY(:open) AND o.created_at <= :cutoff ORDER BY o.created_at LIMIT :n",
         {"open": sorted(rules.OPEN), "cutoff": created_before, "n": limit}).all()
     return [UnpaidOrder(**{f.name: r._mapping[f.name] for f in fields(UnpaidOrder)}) for r in rows]
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A refund row with the order it returns money from."""
+
+    id: int
+    out_refund_no: str
+    request_key: str  # the decision it executes (idempotency)
+    order_id: int
+    task_id: int | None
+    milestone_id: int | None
+    escrow_account: str  # where the money came from (an escrow, or revenue for a promotion fee)
+    amount_fen: int
+    reason: str
+    state: str  # shared/payments/rules.py: REFUND_TRANSITIONS
+    refund_id: str | None  # WeChat's number
+    failure: str | None
+    created_at: datetime
+    succeeded_at: datetime | None
+    updated_at: datetime
+    out_trade_no: str
+    order_amount_fen: int
+    payer_id: int
+
+
+def refund_from_row(row: Any) -> Refund:
+    m = row._mapping
+    return Refund(**{f.name: m[f.name] for f in fields(Refund)})
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: int
+    task_id: int
+    position: int
+    title: str
+    reward_fen: int
+    state: str  # awaiting_funding, funded, released, refunded, cancelled
+    funded_at: datetime | None
+
+
+def milestone_from_row(row: Any) -> Milestone:
+    m = row._mapping
+    return Milestone(**{f.name: m[f.name] for f in fields(Milestone)})

@@ -31,6 +31,19 @@ OPEN = frozenset(ORDER_TRANSITIONS["close"])
 [CLOSED] = set(ORDER_TRANSITIONS["close"].values())
 INITIAL = "created"
 
+# A refund (table `refunds`): WeChat accepts it, then reports success, or ABNORMAL / CLOSED (failed, for an admin).
+# A SUCCESS can overtake the API's answer, and an operator can complete a failed one at WeChat.
+REFUND_TRANSITIONS: dict[str, dict[str, str]] = {
+    "accept": {"requested": "processing"},
+    "succeed": {"requested": "succeeded", "processing": "succeeded", "failed": "succeeded"},
+    "fail": {"requested": "failed", "processing": "failed"},
+}
+REFUND_STATES = frozenset(s for moves in REFUND_TRANSITIONS.values() for pair in moves.items() for s in pair)
+REFUND_INITIAL = "requested"  # decided and posted; WeChat not (known to be) asked yet
+[REFUND_PROCESSING] = set(REFUND_TRANSITIONS["accept"].values())
+[REFUND_SUCCEEDED] = set(REFUND_TRANSITIONS["succeed"].values())
+[REFUND_FAILED] = set(REFUND_TRANSITIONS["fail"].values())
+
 ESCROW_PURPOSES = ("task_escrow", "milestone_escrow")
 ORDER_TTL = timedelta(minutes=30)
 # A reused order must leave the payer time to pay; closer to its expiry than this, a fresh one is made instead.
