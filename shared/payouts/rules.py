@@ -65,6 +65,12 @@ def to(action: str) -> str:
     return target
 
 
+def transfer_to(action: str) -> str:
+    """The one state a transfer action leads to."""
+    [target] = targets(TRANSFER_TRANSITIONS, action)
+    return target
+
+
 def final_states(table: Mapping[str, Mapping[str, str]]) -> frozenset[str]:
     """States no action leaves."""
     every = {s for moves in table.values() for pair in moves.items() for s in pair}

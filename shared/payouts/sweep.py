@@ -43,7 +43,7 @@ def sweep_payouts(batch: int = 50, strategy: SettlementStrategy | None = None) -
         state = _cancel(strategy, number)  # the CANCELLED notification may have settled it first: look at the state
         if state is None:
             counts["errors"] += 1
-        elif state in ("cancelled", "cancelling"):
+        elif state in (rules.to("cancelled"), rules.to("cancel")):
             counts["cancelled"] += 1
         else:  # the developer confirmed (or it failed) just before the cancel
             counts["settled"] += 1
@@ -51,7 +51,7 @@ def sweep_payouts(batch: int = 50, strategy: SettlementStrategy | None = None) -
     # 2. Cancels sent a while ago with no final answer (a lost notification, a failed call): ask again.
     for number in run(lambda uow: _stale_cancels(uow, batch)):
         state = _cancel(strategy, number)
-        counts["settled"] += state in ("cancelled", "paid", "failed")
+        counts["settled"] += state in (rules.to("cancelled"), rules.PAID, rules.to("fail"))
         counts["errors"] += state is None
 
     # 3. Payouts nobody moved for a while: a crashed job, a dead letter, a kick that never came.

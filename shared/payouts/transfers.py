@@ -44,9 +44,8 @@ from shared.uow import UnitOfWork, run
 
 log = logging.getLogger("codelink.payouts")
 
-# What each final settlement status makes of the transfer, and which action of the payout state machine it is.
-_FINAL = {Status.SUCCEEDED: ("success", "succeed"), Status.FAILED: ("fail", "fail"),
-          Status.CANCELLED: ("cancelled", "cancelled")}
+# The action (of both the payout and the transfer state machines) each final settlement status is.
+_FINAL = {Status.SUCCEEDED: "succeed", Status.FAILED: "fail", Status.CANCELLED: "cancelled"}
 
 
 # --------------------------------------------------------------------------------------------------- start
@@ -71,12 +70,13 @@ def _payee(uow: UnitOfWork, developer_id: int) -> _Payee:
     return _Payee(row.openid, row.real_name)
 
 
-def set_state(uow: UnitOfWork, payout_id: int, action: str, state: str, **fields: Any) -> None:
-    """Move a payout by `action` of the state machine (the caller has checked it applies) to `state`."""
-    assert state in rules.TRANSITIONS[action].values(), (action, state)
+def set_state(uow: UnitOfWork, payout_id: int, action: str, **fields: Any) -> str:
+    """Move a payout by `action` of the state machine (the caller has checked it applies); returns the new state."""
+    state = rules.to(action)
     sets = ", ".join(f"{k} = :{k}" for k in fields)
     uow.execute(f"UPDATE payouts SET state = :state, updated_at = :now{', ' + sets if sets else ''} WHERE id = :id",
                 {"state": state, "now": uow.now, "id": payout_id, **fields})
+    return state
 
 
 def _begin(uow: UnitOfWork, payout_id: int, strategy: SettlementStrategy) -> _Started | None:
@@ -97,14 +97,14 @@ def _begin(uow: UnitOfWork, payout_id: int, strategy: SettlementStrategy) -> _St
     if payout.state not in rules.TRANSITIONS["start"]:
         return None  # waiting for the developer, in flight, or finished: nothing to start
     if not payee.openid:
-        set_state(uow, payout.id, "need_wechat", "needs_wechat")
+        set_state(uow, payout.id, "need_wechat")
         uow.notify(payout.developer_id, "payout_needs_wechat", "收款需要微信账号",
                    f"有一笔 {yuan(payout.amount_fen)} 元的款项待转出，请使用微信登录小程序后收款。",
                    data={"payout_id": payout.id}, dedupe_key=f"payout_needs_wechat:{payout.id}")
         return None
     needs_name = strategy.needs_real_name(payout.amount_fen)
     if needs_name and not payee.real_name:
-        set_state(uow, payout.id, "need_real_name", "needs_real_name")
+        set_state(uow, payout.id, "need_real_name")
         uow.publish(PayoutStateChanged(payout_id=payout.id, developer_id=payout.developer_id, step="needs_real_name"))
         uow.notify(payout.developer_id, "payout_needs_real_name", "请补充收款实名",
                    f"有一笔 {yuan(payout.amount_fen)} 元的款项待转出。单笔达到 2000 元时微信要求收款人实名，"
@@ -121,7 +121,7 @@ def _begin(uow: UnitOfWork, payout_id: int, strategy: SettlementStrategy) -> _St
     post(uow, rules.POSTS["start"], f"transfer:{number}",
          [(acc.payable(payout.developer_id), payout.amount_fen), (acc.PAYOUTS_IN_FLIGHT, -payout.amount_fen)],
          memo=f"payout {payout.id} attempt {attempt}")
-    set_state(uow, payout.id, "start", "transferring", attempts=attempt, next_retry_at=None)
+    set_state(uow, payout.id, "start", attempts=attempt, next_retry_at=None)
     uow.publish(PayoutStateChanged(payout_id=payout.id, developer_id=payout.developer_id, step="transfer_started",
                                    out_bill_no=number))
     return _Started(payout.id, PayoutOrder(number, payee.openid, payout.amount_fen, rules.remark(payout.task_id),
@@ -195,18 +195,18 @@ def apply(uow: UnitOfWork, number: str, result: SettlementResult, *, via: str) -
             {"s": rules.TRANSFER_AWAITING_PAYEE, "bill": result.external_id, "pkg": result.package_info,
              "by": confirm_by, "now": uow.now, "id": transfer.id})
         if current and payout.state in rules.TRANSITIONS["await_payee"]:
-            set_state(uow, payout.id, "await_payee", "wait_user_confirm")
+            set_state(uow, payout.id, "await_payee")
             uow.notify(payout.developer_id, "payout_confirm", "请确认收款",
                        f"{yuan(payout.amount_fen)} 元报酬已发起转账，请在 {conf.payout_confirm_hours} 小时内打开"
                        "小程序「我的收入」确认收款，逾期将自动撤销并退回可提现余额。",
                        data={"payout_id": payout.id}, dedupe_key=f"payout_confirm:{number}")
-        return Applied("waiting", "wait_user_confirm")
+        return Applied("waiting", rules.to("await_payee"))
     if status is Status.CANCELLING and transfer.state in rules.TRANSFER_TRANSITIONS["cancel"]:
         uow.execute("UPDATE payout_transfers SET state = :s, updated_at = :now WHERE id = :id",
                     {"s": rules.TRANSFER_CANCELLING, "now": uow.now, "id": transfer.id})
         if current and payout.state in rules.TRANSITIONS["cancel"]:
-            set_state(uow, payout.id, "cancel", "cancelling")
-        return Applied("cancelling", "cancelling")
+            set_state(uow, payout.id, "cancel")
+        return Applied("cancelling", rules.to("cancel"))
     if result.external_id and not transfer.transfer_bill_no:
         uow.execute("UPDATE payout_transfers SET transfer_bill_no = :bill, updated_at = :now WHERE id = :id",
                     {"bill": result.external_id, "now": uow.now, "id": transfer.id})
@@ -217,7 +217,8 @@ def _finish(uow: UnitOfWork, payout: Payout, transfer: Transfer, result: Settlem
             current: bool) -> Applied:
     number, amount = transfer.out_bill_no, transfer.amount_fen
     status = result.status
-    transfer_state, action = _FINAL[status]
+    action = _FINAL[status]
+    transfer_state = rules.transfer_to(action)
     uow.execute(
         "UPDATE payout_transfers SET state = :s, fail_reason = :reason, settled_via = :via, finished_at = :now,"
         " transfer_bill_no = coalesce(transfer_bill_no, :bill), updated_at = :now WHERE id = :id",
@@ -232,7 +233,7 @@ def _finish(uow: UnitOfWork, payout: Payout, transfer: Transfer, result: Settlem
              [(acc.PAYOUTS_IN_FLIGHT, amount), (acc.CLEARING, -amount)], memo=f"payout {payout.id}")
         if not current:  # cannot happen by construction (a new attempt starts only after the last one ended)
             log.error("payout %s: old transfer %s succeeded", payout.id, number)
-        set_state(uow, payout.id, action, rules.PAID, paid_at=uow.now, fail_reason=None, next_retry_at=None)
+        set_state(uow, payout.id, action, paid_at=uow.now, fail_reason=None, next_retry_at=None)
         uow.publish(PayoutSettled(payout_id=payout.id, developer_id=dev, amount_fen=amount, out_bill_no=number,
                                   via=via, task_id=payout.task_id))
         uow.notify(dev, "payout_paid", "报酬已到账", f"{yuan(amount)} 元已转入你的微信零钱。",
@@ -244,24 +245,24 @@ def _finish(uow: UnitOfWork, payout: Payout, transfer: Transfer, result: Settlem
     if not current:
         return Applied("duplicate", payout.state)
     if status is Status.CANCELLED:
-        set_state(uow, payout.id, action, "cancelled", fail_reason=result.fail_reason, next_retry_at=None)
+        state = set_state(uow, payout.id, action, fail_reason=result.fail_reason, next_retry_at=None)
         uow.publish(PayoutCancelled(payout_id=payout.id, developer_id=dev, out_bill_no=number, via=via))
         uow.notify(dev, "payout_cancelled", "转账已撤销",
                    f"{yuan(amount)} 元的转账未在规定时间内确认，已撤销，资金已退回你的可提现余额，可随时申请提现。",
                    data={"payout_id": payout.id}, dedupe_key=f"payout_cancelled:{number}")
-        return Applied("cancelled", "cancelled")
+        return Applied("cancelled", state)
     conf = load_rules(uow)
     delay = rules.retry_delay(payout.attempts, conf.payout_max_attempts, conf.payout_retry_minutes)
     retry_at = uow.now + delay if delay is not None else None
-    set_state(uow, payout.id, action, "failed", fail_reason=result.fail_reason or result.raw_state,
-              next_retry_at=retry_at)
+    state = set_state(uow, payout.id, action, fail_reason=result.fail_reason or result.raw_state,
+                      next_retry_at=retry_at)
     uow.publish(PayoutFailed(payout_id=payout.id, developer_id=dev, out_bill_no=number, reason=result.fail_reason,
                              retry_at=retry_at.isoformat() if retry_at else None, via=via))
     then = "系统将稍后自动重试" if retry_at else "请检查微信账号状态后在「我的收入」中申请提现"
     uow.notify(dev, "payout_failed", "转账失败",
                f"{yuan(amount)} 元转账失败（{result.fail_reason or '未知原因'}），资金已退回你的可提现余额，{then}。",
                data={"payout_id": payout.id}, dedupe_key=f"payout_failed:{number}")
-    return Applied("failed", "failed")
+    return Applied("failed", state)
 
 
 def on_transfer_notification(uow: UnitOfWork, resource: dict[str, Any]) -> str:
