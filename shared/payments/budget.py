@@ -9,6 +9,7 @@ from shared.ledger import accounts as acc
 from shared.ledger.service import balance, post
 from shared.payments import milestones as ms
 from shared.payments import schemas as s
+from shared.payments.rules import MILESTONE_UNFUNDED
 from shared.uow import UnitOfWork
 
 
@@ -16,7 +17,7 @@ def fund_platform_task(uow: UnitOfWork, task_id: int) -> None:
     """A platform task (published by the operators) is funded from the platform budget, in the same transaction that
     publishes or approves it (payments' subscriber): no WeChat order. Refused when the budget cannot cover it."""
     milestones = ms.milestones_of(uow, task_id, lock=True)
-    targets = [(acc.milestone_escrow(m.id), int(m.reward_fen)) for m in milestones if m.state == "awaiting_funding"]
+    targets = [(acc.milestone_escrow(m.id), int(m.reward_fen)) for m in milestones if m.state == MILESTONE_UNFUNDED]
     if not milestones:
         reward = uow.execute("SELECT reward_fen FROM tasks WHERE id = :t", {"t": task_id}).scalar_one()
         targets = [(acc.task_escrow(task_id), int(reward))]
@@ -29,8 +30,7 @@ def fund_platform_task(uow: UnitOfWork, task_id: int) -> None:
                        f"平台预算不足：需要 {need / 100:.2f} 元，当前余额 {available / 100:.2f} 元")
     post(uow, "fund_escrow", f"budget:task:{task_id}", [(acc.BUDGET, need), *[(a, -x) for a, x in targets]],
          memo="platform task funded from the budget")
-    uow.execute("UPDATE task_milestones SET state = 'funded', funded_at = :now, updated_at = :now"
-                " WHERE task_id = :t AND state = 'awaiting_funding'", {"now": uow.now, "t": task_id})
+    ms.move(uow, "fund", task_id=task_id)
     merchant = uow.execute("SELECT merchant_id FROM tasks WHERE id = :t", {"t": task_id}).scalar_one()
     uow.publish(EscrowFunded(task_id=task_id, merchant_id=merchant, reward_fen=need, source="platform_budget"))
 

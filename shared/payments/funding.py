@@ -73,10 +73,10 @@ def plan_funding(uow: UnitOfWork, merchant_id: int, task_id: int, data: s.FundIn
             if milestone is None:
                 raise NotFound("MILESTONE_NOT_FOUND", "里程碑不存在")
         else:
-            milestone = next((m for m in milestones if m.state == "awaiting_funding"), None)
+            milestone = next((m for m in milestones if m.state == rules.MILESTONE_UNFUNDED), None)
             if milestone is None:
                 raise Conflict("ALREADY_FUNDED", "各里程碑赏金均已托管")
-        if milestone.state != "awaiting_funding":
+        if milestone.state != rules.MILESTONE_UNFUNDED:
             raise Conflict("MILESTONE_ALREADY_FUNDED", "该里程碑已托管或已结束")
         if task.status not in ("awaiting_funding", "open", "in_progress", "delivered"):
             raise Conflict("TASK_NOT_AWAITING_FUNDING", f"任务当前状态为「{status_name}」，不能托管赏金")

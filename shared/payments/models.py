@@ -180,7 +180,7 @@ class Milestone:
     position: int
     title: str
     reward_fen: int
-    state: str  # awaiting_funding, funded, released, refunded, cancelled
+    state: str  # shared/payments/rules.py: MILESTONE_TRANSITIONS
     funded_at: datetime | None
 
 

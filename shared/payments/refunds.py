@@ -38,6 +38,7 @@ from shared.payments.errors import Refused
 from shared.payments.models import Order, Refund, order_by_id, refund_from_row
 from shared.payments.rules import (
     ESCROW_PURPOSES,
+    MILESTONE_TRANSITIONS,
     PAID,
     REFUND_FAILED,
     REFUND_INITIAL,
@@ -212,9 +213,8 @@ def _refund(uow: UnitOfWork, task: Task, amount_fen: int, reason: str, *, key: s
 
 def _mark_milestones_refunded(uow: UnitOfWork, task_id: int) -> None:
     for m in ms.milestones_of(uow, task_id):
-        if m.state == "funded" and balance(uow, acc.milestone_escrow(m.id)) == 0:
-            uow.execute("UPDATE task_milestones SET state = 'refunded', updated_at = :now WHERE id = :id",
-                        {"now": uow.now, "id": m.id})
+        if m.state in MILESTONE_TRANSITIONS["refund"] and balance(uow, acc.milestone_escrow(m.id)) == 0:
+            ms.move(uow, "refund", milestone_id=m.id)
 
 
 def refund_on_close(uow: UnitOfWork, task: Task, *, action: str, reason: str, actor_id: int | None = None

@@ -44,6 +44,24 @@ REFUND_INITIAL = "requested"  # decided and posted; WeChat not (known to be) ask
 [REFUND_SUCCEEDED] = set(REFUND_TRANSITIONS["succeed"].values())
 [REFUND_FAILED] = set(REFUND_TRANSITIONS["fail"].values())
 
+# A milestone (table `task_milestones`): funded by its own order (or the platform budget), then released to the
+# developer (the payouts area) or refunded; one never funded is cancelled with its task.
+MILESTONE_TRANSITIONS: dict[str, dict[str, str]] = {
+    "fund": {"awaiting_funding": "funded"},
+    "release": {"funded": "released"},
+    "refund": {"funded": "refunded"},
+    "cancel": {"awaiting_funding": "cancelled"},
+}
+MILESTONE_STATES = frozenset(s for moves in MILESTONE_TRANSITIONS.values() for pair in moves.items() for s in pair)
+[MILESTONE_UNFUNDED] = set(MILESTONE_TRANSITIONS["fund"])
+[MILESTONE_FUNDED] = set(MILESTONE_TRANSITIONS["fund"].values())
+
+
+def milestone_to(action: str) -> str:
+    [target] = set(MILESTONE_TRANSITIONS[action].values())
+    return target
+
+
 ESCROW_PURPOSES = ("task_escrow", "milestone_escrow")
 ORDER_TTL = timedelta(minutes=30)
 # A reused order must leave the payer time to pay; closer to its expiry than this, a fresh one is made instead.

@@ -18,6 +18,7 @@ from shared.events import EscrowFunded, PaymentOrderPaid
 from shared.faults import crash_point
 from shared.ledger import accounts as acc
 from shared.ledger.service import post
+from shared.payments import milestones as ms
 from shared.payments import rules
 from shared.payments.errors import Refused
 from shared.payments.models import Order, mark_paid, order_by_id, order_by_number
@@ -78,10 +79,10 @@ def _settle_escrow(uow: UnitOfWork, order: Order, task: Task) -> str:
     assert task.id is not None
     milestone = None
     if order.purpose == "milestone_escrow":
-        milestone = uow.execute("SELECT id, position, title, reward_fen, state FROM task_milestones WHERE id = :id"
-                                " FOR UPDATE", {"id": order.milestone_id}).one()
+        assert order.milestone_id is not None
+        milestone = ms.milestone_by_id(uow, order.milestone_id, lock=True)
         escrow = acc.milestone_escrow(milestone.id)
-        usable = (milestone.state == "awaiting_funding" and milestone.reward_fen == order.reward_fen
+        usable = (milestone.state == rules.MILESTONE_UNFUNDED and milestone.reward_fen == order.reward_fen
                   and task.status in ("awaiting_funding", "pending_review", "open", "in_progress", "delivered"))
     else:
         escrow = acc.task_escrow(task.id)
@@ -106,8 +107,7 @@ def _settle_escrow(uow: UnitOfWork, order: Order, task: Task) -> str:
         entries.append((acc.REVENUE, -order.promotion_fee_fen))
     post(uow, "fund_escrow", ref, entries)
     if milestone is not None:
-        uow.execute("UPDATE task_milestones SET state = 'funded', funded_at = :now, updated_at = :now WHERE id = :id",
-                    {"now": uow.now, "id": milestone.id})
+        ms.move(uow, "fund", milestone_id=milestone.id)
     uow.publish(EscrowFunded(
         task_id=task.id, merchant_id=task.merchant_id, reward_fen=order.reward_fen, source="wechatpay",
         out_trade_no=order.out_trade_no, order_id=order.id, milestone_id=milestone.id if milestone else None,

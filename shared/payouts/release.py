@@ -18,6 +18,7 @@ from shared.events import EscrowReleased, PayoutCreated
 from shared.ledger import accounts as acc
 from shared.ledger.escrow import escrow_held, task_escrow_accounts
 from shared.ledger.service import balance, post
+from shared.payments.rules import MILESTONE_TRANSITIONS, milestone_to
 from shared.payouts.commission import split
 from shared.payouts.rules import INITIAL
 from shared.rules_config import Rules, load_rules
@@ -72,8 +73,11 @@ def release_to_developer(uow: UnitOfWork, task: Task, gross_fen: int, *, source:
         return Release(False, None, parts.gross_fen, parts.commission_fen)
     for code, _ in entries:
         if code.startswith("escrow:milestone:") and balance(uow, code) == 0:
-            uow.execute("UPDATE task_milestones SET state = 'released', updated_at = :now WHERE id = :id"
-                        " AND state = 'funded'", {"now": uow.now, "id": int(code.rsplit(":", 1)[1])})
+            # The payments area's milestone state machine (its published rules), action `release`.
+            uow.execute("UPDATE task_milestones SET state = :to, updated_at = :now WHERE id = :id"
+                        " AND state = ANY(:from)",
+                        {"to": milestone_to("release"), "from": sorted(MILESTONE_TRANSITIONS["release"]),
+                         "now": uow.now, "id": int(code.rsplit(":", 1)[1])})
     payout_id = None
     if parts.share_fen > 0:
         payout_id = create_payout(uow, developer_id=task.assignee_id, ref=f"task:{task.id}", source=source,

@@ -1,5 +1,5 @@
-"""The payment order and refund state machines (shared/payments/rules.py): the state lists the SQL uses are derived
-from the transition tables, and the tables cover exactly what the schema allows."""
+"""The payment order, refund and milestone state machines (shared/payments/rules.py): the state lists the SQL uses
+are derived from the transition tables, and the tables cover exactly what the schema allows."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def _check_list(table: str) -> set[str]:
 def test_the_tables_cover_exactly_the_states_the_schema_allows():
     assert _check_list("payment_orders") == rules.ORDER_STATES == set(rules.ORDER_STATE_NAMES)
     assert _check_list("refunds") == rules.REFUND_STATES
+    assert _check_list("task_milestones") == rules.MILESTONE_STATES
     assert rules.INITIAL in rules.OPEN and rules.REFUND_INITIAL in rules.REFUND_STATES
 
 
@@ -39,3 +40,10 @@ def test_derived_refund_states():
     assert rules.REFUND_SUCCEEDED not in {s for moves in rules.REFUND_TRANSITIONS.values() for s in moves}
     assert rules.REFUND_FAILED in rules.REFUND_TRANSITIONS["succeed"]
     assert rules.REFUND_FAILED not in rules.REFUND_TRANSITIONS["fail"]
+
+
+def test_derived_milestone_states():
+    assert (rules.MILESTONE_UNFUNDED, rules.MILESTONE_FUNDED) == ("awaiting_funding", "funded")
+    # Only funded money is released or refunded; only unfunded milestones are cancelled with their task.
+    assert set(rules.MILESTONE_TRANSITIONS["release"]) == set(rules.MILESTONE_TRANSITIONS["refund"]) == {"funded"}
+    assert set(rules.MILESTONE_TRANSITIONS["cancel"]) == {rules.MILESTONE_UNFUNDED}
