@@ -27,14 +27,14 @@ def task_expiry() -> int:
 
 def orders_poll() -> dict[str, int]:
     """Unpaid orders older than a few minutes are queried at WeChat Pay (a notification can be lost)."""
-    from shared.payments.service import poll_unpaid_orders
+    from shared.payments.poll import poll_unpaid_orders
 
     return poll_unpaid_orders()
 
 
 def payouts_sweep() -> dict[str, int]:
     """Payouts stuck unconfirmed or failed are queried, cancelled or retried."""
-    from shared.payouts.service import sweep_payouts
+    from shared.payouts.sweep import sweep_payouts
 
     return sweep_payouts()
 

@@ -86,12 +86,12 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("membership_expired", None, "a membership ended"),
     Kind("promotion_started", None, "a pinned promotion started"),
     Kind("promotion_ended", None, "a pinned promotion ended"),
-    # --- payments (shared/payments/texts.py; shared/payments/service.py still words its own)
+    # --- payments (shared/payments/texts.py; shared/payments/settle.py still words its own)
     Kind("payment_refunded", None, "a payment that is not needed goes back to the payer"),
     Kind("escrow_refund_started", None, "the escrow of a closed task is being refunded"),
     Kind("refund_succeeded", None, "a refund reached the payer"),
     Kind("refund_failed", None, "a refund failed; customer service takes over"),
-    # --- payouts (words still in shared/payouts/service.py)
+    # --- payouts (words still in shared/payouts/transfers.py)
     Kind("payout_needs_wechat", _MONEY, "a payout waits for the developer to log in with WeChat"),
     Kind("payout_needs_real_name", _MONEY, "a payout of 2000 yuan or more waits for the payee's real name"),
     Kind("payout_confirm", _MONEY, "a transfer waits for the developer's confirmation (24 h)"),
