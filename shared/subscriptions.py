@@ -96,6 +96,11 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
     ],
     "PromotionUnusable": [_in("payments.refund_promotion", "shared.payments.subscribers:refund_promotion")],
     "MerchantTransferReported": [_in("payouts.settle_transfer", "shared.payouts.subscribers:settle_transfer")],
+    # --- community: the counters on posts
+    "PostLiked": [_in("community.count_like", "shared.community.subscribers:count_like")],
+    "PostUnliked": [_in("community.count_unlike", "shared.community.subscribers:count_unlike")],
+    "PostCommented": [_in("community.count_comment", "shared.community.subscribers:count_comment")],
+    "PostReported": [_in("community.count_report", "shared.community.subscribers:count_report")],
 }
 
 # --- metrics (the console's business dashboard): one after-commit subscriber of every event the dashboard counts or

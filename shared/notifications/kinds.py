@@ -98,6 +98,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("payout_paid", _MONEY, "the transfer reached the developer's WeChat change"),
     Kind("payout_cancelled", _MONEY, "an unconfirmed transfer was cancelled and the money returned"),
     Kind("payout_failed", _MONEY, "a transfer failed and the money returned"),
+    # --- community (shared/community/texts.py)
+    Kind("post_commented", None, "someone commented on the user's post"),
+    Kind("post_hidden", None, "an operator hid the user's post"),
+    Kind("post_restored", None, "an operator showed the user's hidden post again"),
 )}
 
 
