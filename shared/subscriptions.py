@@ -101,6 +101,11 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
     "PostUnliked": [_in("community.count_unlike", "shared.community.subscribers:count_unlike")],
     "PostCommented": [_in("community.count_comment", "shared.community.subscribers:count_comment")],
     "PostReported": [_in("community.count_report", "shared.community.subscribers:count_report")],
+    # --- invitations: the invitee's phone and profile credit the invitation
+    "PhoneBound": [_after("invitations.phone_bound", "shared.invitations.subscribers:on_phone_bound")],
+    "ProfileCompleted": [
+        _after("invitations.profile_completed", "shared.invitations.subscribers:on_profile_completed"),
+    ],
 }
 
 # --- metrics (the console's business dashboard): one after-commit subscriber of every event the dashboard counts or

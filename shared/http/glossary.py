@@ -25,6 +25,7 @@ PATH_PARAMS: dict[str, str] = {
     "application_id": "投递 ID",
     "dispute_id": "纠纷 ID",
     "post_id": "帖子 ID",
+    "code": "8 位邀请码",
     "challenge_id": "导师特训挑战 ID",
     "enrolment_id": "特训报名 ID",
     "payout_id": "转账记录 ID",

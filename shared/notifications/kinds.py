@@ -102,6 +102,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("post_commented", None, "someone commented on the user's post"),
     Kind("post_hidden", None, "an operator hid the user's post"),
     Kind("post_restored", None, "an operator showed the user's hidden post again"),
+    # --- invitations (shared/invitations/texts.py)
+    Kind("invitation_credited", None, "an invitee bound a phone and completed the profile"),
 )}
 
 
