@@ -104,6 +104,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("post_restored", None, "an operator showed the user's hidden post again"),
     # --- invitations (shared/invitations/texts.py)
     Kind("invitation_credited", None, "an invitee bound a phone and completed the profile"),
+    # --- mentors (shared/mentors/texts.py)
+    Kind("mentor_approved", None, "an operator decided on the user's mentor real-name record"),
+    Kind("mentor_deliverable", None, "a student submitted a deliverable to the mentor's challenge"),
+    Kind("mentor_reviewed", None, "the mentor reviewed the developer's deliverable (and the bonus, if any)"),
 )}
 
 
