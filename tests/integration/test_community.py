@@ -144,3 +144,16 @@ def test_a_user_cannot_moderate_and_needs_a_token(world):
     assert call("POST", f"/admin/community/posts/{p['id']}/hide", {"reason": "不喜欢"}, other.token).status == 403
     assert call("POST", "/community/posts", {"body": "匿名"}).status == 401
     assert call("GET", "/community/posts/999999", token=other.token).status == 404
+
+
+def test_concurrent_double_taps_count_once(world):
+    from concurrent.futures import ThreadPoolExecutor
+
+    author, fan, other = world.developer(), world.developer(), world.developer()
+    p = post(author)
+    taps = [fan] * 6 + [other] * 6
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda who: call("PUT", f"/community/posts/{p['id']}/like", token=who.token), taps))
+    assert all(a.status == 200 for a in answers), [a.body for a in answers if a.status != 200]
+    assert scalar("SELECT like_count FROM posts WHERE id = :p", p=p["id"]) == 2
+    assert scalar("SELECT count(*) FROM event_log WHERE name = 'PostLiked'") == 2

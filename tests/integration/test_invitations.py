@@ -136,3 +136,19 @@ def test_claim_window_and_older_accounts(world, clock):
     world.renew(late)
     r = claim(late, code)
     assert r.status == 409 and r["code"] == "INVITATION_CLAIM_EXPIRED"
+
+
+def test_crossing_claims_at_the_same_moment_cannot_both_pass(world):
+    """A and B registered at the same instant claim each other's codes concurrently: one claim is recorded, the other
+    would close a ring and is refused (claims are serialised by an advisory lock; checked: without the lock both
+    claims pass and form a ring)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for round_ in range(3):
+        a, b = world.developer(f"a{round_}"), world.developer(f"b{round_}")
+        pairs = [(a, code_of(b)), (b, code_of(a))]
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda pair: claim(*pair), pairs))
+        assert sorted(r.status for r in answers) == [201, 409], [r.body for r in answers]
+        assert [r["code"] for r in answers if r.status == 409] == ["INVITATION_RING"]
+    assert scalar("SELECT count(*) FROM invitations") == 3
