@@ -96,6 +96,16 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
     ],
     "PromotionUnusable": [_in("payments.refund_promotion", "shared.payments.subscribers:refund_promotion")],
     "MerchantTransferReported": [_in("payouts.settle_transfer", "shared.payouts.subscribers:settle_transfer")],
+    # --- community: the counters on posts
+    "PostLiked": [_in("community.count_like", "shared.community.subscribers:count_like")],
+    "PostUnliked": [_in("community.count_unlike", "shared.community.subscribers:count_unlike")],
+    "PostCommented": [_in("community.count_comment", "shared.community.subscribers:count_comment")],
+    "PostReported": [_in("community.count_report", "shared.community.subscribers:count_report")],
+    # --- invitations: the invitee's phone and profile credit the invitation
+    "PhoneBound": [_after("invitations.phone_bound", "shared.invitations.subscribers:on_phone_bound")],
+    "ProfileCompleted": [
+        _after("invitations.profile_completed", "shared.invitations.subscribers:on_profile_completed"),
+    ],
 }
 
 # --- growth (shared/growth): skill points, XP, levels and points, after commit (growth may lag a moment).

@@ -102,6 +102,16 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("level_changed", None, "the developer's level went up or down, with its reasons"),
     Kind("badge_granted", None, "new badges, collapsed into one notice per user (never for backfilled grants)"),
     Kind("badge_revoked", None, "a revocable badge was taken back, with the reason"),
+    # --- community (shared/community/texts.py)
+    Kind("post_commented", None, "someone commented on the user's post"),
+    Kind("post_hidden", None, "an operator hid the user's post"),
+    Kind("post_restored", None, "an operator showed the user's hidden post again"),
+    # --- invitations (shared/invitations/texts.py)
+    Kind("invitation_credited", None, "an invitee bound a phone and completed the profile"),
+    # --- mentors (shared/mentors/texts.py)
+    Kind("mentor_approved", None, "an operator decided on the user's mentor real-name record"),
+    Kind("mentor_deliverable", None, "a student submitted a deliverable to the mentor's challenge"),
+    Kind("mentor_reviewed", None, "the mentor reviewed the developer's deliverable (and the bonus, if any)"),
 )}
 
 

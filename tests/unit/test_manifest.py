@@ -15,7 +15,7 @@ from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError
 
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
-        "billing", "disputes", "growth", "leaderboards"}
+        "billing", "disputes", "growth", "leaderboards", "community", "mentors"}
 NOT_HTTP = {"jobs_worker", "timers"}
 EXPECTED_TIMERS = {
     "jobs_worker": {"jobs_sweep"},
