@@ -98,6 +98,17 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
     "MerchantTransferReported": [_in("payouts.settle_transfer", "shared.payouts.subscribers:settle_transfer")],
 }
 
+# --- challenges: progress from every event a challenge condition can count (the list is
+# shared/challenges/rules.py EVENTS; tests/unit/test_challenge_rules.py keeps the two equal). Completion's own rewards
+# are granted by the areas that own them; the cash bonus by the challenges area through the ledger.
+for _event in (
+    "UserRegistered", "ProfileCompleted", "HallBrowsed", "ApplicationSubmitted", "TaskCompleted", "RatingGiven",
+    "CheckedIn", "PostPublished", "InvitationCredited", "MentorReviewGiven",
+):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("challenges.progress", "shared.challenges.subscribers:on_event"))
+SUBSCRIPTIONS.setdefault("ChallengeCompleted", []).append(
+    _after("challenges.cash", "shared.challenges.subscribers:on_completed"))
+
 # --- metrics (the console's business dashboard): one after-commit subscriber of every event the dashboard counts or
 # that shows a user active (the list is shared/metrics/rules.py SUBSCRIBED). Appended, after the others of each event.
 for _event in (

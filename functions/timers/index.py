@@ -54,6 +54,15 @@ def memberships() -> dict[str, int]:
     return run(expire_and_remind)
 
 
+def challenges() -> dict[str, int]:
+    """Challenge cash bonuses the budget could not cover before are paid; from 20:00 Beijing time the daily check-in
+    reminders go out (once per user per day)."""
+    from shared.challenges.checkin import send_reminders
+    from shared.challenges.subscribers import pay_owed
+
+    return {"bonuses_paid": run(pay_owed), "reminders": run(send_reminders)}
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -62,6 +71,7 @@ TIMERS = {
     "payouts_sweep": payouts_sweep,
     "payments_reconcile": payments_reconcile,
     "memberships": memberships,
+    "challenges": challenges,
 }
 
 bootstrap()

@@ -16,6 +16,9 @@ TAGS: dict[str, str] = {
     "notifications": "消息：站内消息、已读、订阅消息授权",
     "billing": "会员与置顶：价目表、购买会员、任务置顶推荐，管理员对账结果",
     "admin": "运营后台：任务审核、规则配置、失败的后台任务、账本核对",
+    "challenges": "挑战：我的挑战进度（入驻见面礼、投递、履历、每周成长、导师特训），管理员配置挑战",
+    "checkin": "每日签到：签到、连续天数与补签卡、签到提醒，管理员修复平台故障中断的连续签到",
+    "lottery": "月度抽奖：可验证公平的抽奖公开记录（承诺、截止、参与名单摘要、随机信标、中奖者、种子）",
 }
 
 PATH_PARAMS: dict[str, str] = {
@@ -29,6 +32,8 @@ PATH_PARAMS: dict[str, str] = {
     "out_trade_no": "商户订单号（下单时返回）",
     "key": "规则名（见 GET /admin/rules）",
     "bill_date": "账单日期，YYYY-MM-DD（北京时间）",
+    "challenge_key": "挑战标识（如 welcome、weekly）",
+    "draw_id": "抽奖期次 ID",
 }
 
 FIELDS: dict[str, str] = {

@@ -15,7 +15,7 @@ from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError
 
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
-        "billing", "disputes"}
+        "billing", "disputes", "challenges", "checkin"}
 NOT_HTTP = {"jobs_worker", "timers"}
 EXPECTED_TIMERS = {
     "jobs_worker": {"jobs_sweep"},
@@ -27,6 +27,7 @@ EXPECTED_TIMERS = {
         "orders_poll",
         "payouts_sweep",
         "memberships",
+        "challenges",
     },
 }
 
