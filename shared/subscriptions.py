@@ -106,8 +106,10 @@ for _event in (
     "CheckedIn", "PostPublished", "InvitationCredited", "MentorReviewGiven",
 ):
     SUBSCRIPTIONS.setdefault(_event, []).append(_after("challenges.progress", "shared.challenges.subscribers:on_event"))
-SUBSCRIPTIONS.setdefault("ChallengeCompleted", []).append(
-    _after("challenges.cash", "shared.challenges.subscribers:on_completed"))
+SUBSCRIPTIONS.setdefault("ChallengeCompleted", []).extend([
+    _after("challenges.cash", "shared.challenges.subscribers:on_completed"),
+    _after("lottery.tickets", "shared.lottery.service:on_challenge_completed"),
+])
 
 # --- metrics (the console's business dashboard): one after-commit subscriber of every event the dashboard counts or
 # that shows a user active (the list is shared/metrics/rules.py SUBSCRIBED). Appended, after the others of each event.

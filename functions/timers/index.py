@@ -63,6 +63,14 @@ def challenges() -> dict[str, int]:
     return {"bonuses_paid": run(pay_owed), "reminders": run(send_reminders)}
 
 
+def lottery() -> dict[str, int]:
+    """The monthly lottery's due stages: announce this month's draw, close past draws, draw once the beacon round is
+    out (fetched outside any transaction), pay owed prizes."""
+    from shared.lottery.service import advance
+
+    return advance()
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -72,6 +80,7 @@ TIMERS = {
     "payments_reconcile": payments_reconcile,
     "memberships": memberships,
     "challenges": challenges,
+    "lottery": lottery,
 }
 
 bootstrap()

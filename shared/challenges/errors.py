@@ -8,6 +8,3 @@ from shared.errors import NotFound
 class ChallengeNotFound(NotFound):
     code, message = "CHALLENGE_NOT_FOUND", "挑战不存在"
 
-
-class DrawNotFound(NotFound):
-    code, message = "LOTTERY_DRAW_NOT_FOUND", "抽奖期次不存在"

@@ -124,23 +124,3 @@ class RepairIn(BaseModel):
 class RepairOut(BaseModel):
     excused_days: list[date] = Field(description="本次豁免的日期")
     users_repaired: int = Field(description="连续签到被重新计算的用户数")
-
-
-# ------------------------------------------------------------------------------------------------ lottery
-
-
-class DrawSummary(BaseModel):
-    id: int = Field(description="抽奖期次 ID")
-    lottery: str = Field(description="期次，如 2026-12")
-    state: Literal["announced", "closed", "drawn"] = Field(
-        description="announced 已公布承诺 / closed 已截止 / drawn 已开奖")
-    close_time: datetime = Field(description="截止时间")
-
-
-class DrawList(BaseModel):
-    items: list[DrawSummary] = Field(description="抽奖期次（新的在前）")
-
-
-class MyEntries(BaseModel):
-    lottery: str = Field(description="当前期次")
-    tickets: int = Field(description="我在本期的抽奖次数")

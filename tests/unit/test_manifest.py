@@ -15,7 +15,7 @@ from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError
 
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
-        "billing", "disputes", "challenges", "checkin"}
+        "billing", "disputes", "challenges", "checkin", "lottery"}
 NOT_HTTP = {"jobs_worker", "timers"}
 EXPECTED_TIMERS = {
     "jobs_worker": {"jobs_sweep"},
@@ -28,6 +28,7 @@ EXPECTED_TIMERS = {
         "payouts_sweep",
         "memberships",
         "challenges",
+        "lottery",
     },
 }
 
