@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     # The monthly lottery's public randomness: a drand chain's HTTP API (quicknet; shared/adapters/beacon.py).
     lottery_beacon_url: str = (
-        "https://api.drand.sh/52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971")
+        "https://api.drand.sh/52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971")  # quicknet
     # Subscribe-message template ids, one per notification kind that uses one.
     wechat_template_application: str = "tmpl-application-update"
     wechat_template_task: str = "tmpl-task-update"

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 from shared.config import get_settings
 
-SOURCE = "drand:quicknet"
+QUICKNET_CHAIN = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
+SOURCE = f"drand:{QUICKNET_CHAIN}"  # docs/LOTTERY.md §4: drand:<chain hash>
 QUICKNET_GENESIS = 1692803367  # drand quicknet chain 52db9ba7…: genesis (Unix seconds) and period
 QUICKNET_PERIOD = 3
 TIMEOUT_S = 10
@@ -33,8 +34,9 @@ def round_time(round_: int) -> datetime:
     return datetime.fromtimestamp(QUICKNET_GENESIS + (round_ - 1) * QUICKNET_PERIOD, tz=timezone.utc)
 
 
-def first_round_after(at: datetime, margin: timedelta = timedelta(minutes=1)) -> int:
-    """A round published strictly after `at` + margin: its value does not exist yet at the close."""
+def first_round_after(at: datetime, margin: timedelta = timedelta(minutes=10)) -> int:
+    """The first round published at least `margin` after `at` (docs/LOTTERY.md §4: 10 minutes after the close, so
+    the entry digest is out well before the value exists)."""
     return round_at(at + margin) + 1
 
 

@@ -257,8 +257,9 @@ def save_challenge(uow: UnitOfWork, admin_id: int, key: str, body: s.ChallengeIn
     uow.memo.pop("challenges:True", None)
     uow.memo.pop("challenges:False", None)
     saved = _challenge(row)
-    uow.publish(AdminAudited(admin_id=admin_id, action="challenge.save", entity_name="challenge",
-                             entity_id=saved.version, reason=body.reason,
+    # A challenge is named by its text key (in before/after); the audit's integer entity id is not meaningful here.
+    uow.publish(AdminAudited(admin_id=admin_id, action="challenge.save", entity_name="challenge", entity_id=0,
+                             reason=body.reason,
                              before=None if before is None else _out(_challenge(before)).model_dump(),
                              after=_out(saved).model_dump()))
     return _out(saved)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from shared import clock
-from shared.adapters.beacon import round_time
+from shared.adapters.beacon import QUICKNET_CHAIN, round_time
 from shared.events import ChallengeCompleted, PostPublished
 from shared.events.delivery import replay_events
 from shared.lottery.service import PRIZES, next_month_start
@@ -48,7 +48,10 @@ def test_a_month_of_tickets_drawn_verified_and_paid(world, tmp_path):
     announced = call("GET", f"/lottery/draws/{draw_id}").body
     assert set(announced) == {"format", "lottery", "close_time", "commitment", "beacon", "k"}  # no seed yet
     assert announced["lottery"] == "2026-11" and announced["close_time"] == "2026-12-01T00:00:00+08:00"
-    assert round_time(int(announced["beacon"]["round"])) > clock.now().replace(day=30, hour=16) + timedelta(minutes=1)
+    close_time = next_month_start(clock.now())
+    assert announced["beacon"]["source"] == f"drand:{QUICKNET_CHAIN}"
+    assert close_time + timedelta(minutes=10) <= round_time(int(announced["beacon"]["round"])) < \
+        close_time + timedelta(minutes=10, seconds=4)  # the first round 10 minutes after the close
 
     # Weekly challenge completions: one ticket each. a twice (two weeks), b once, c never; replays add nothing.
     post(a.user_id, 1)
@@ -80,7 +83,9 @@ def test_a_month_of_tickets_drawn_verified_and_paid(world, tmp_path):
     assert call("GET", f"/lottery/draws/{draw_id}").body["entries"] == closed["entries"]
     assert scalar("SELECT lottery FROM lottery_entries WHERE user_id = :u", u=c.user_id) == "2026-12"
 
-    clock.get_clock().advance(timedelta(minutes=5))  # the beacon round is out
+    clock.get_clock().advance(timedelta(minutes=9, seconds=50))
+    assert timer("lottery")["waiting"] == 1  # 9:55 after the close: the round is not out yet
+    clock.get_clock().advance(timedelta(seconds=10))  # the beacon round is out
     step = timer("lottery")
     assert step["drawn"] == 1
     assert timer("lottery")["drawn"] == 0  # once
