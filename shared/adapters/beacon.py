@@ -8,6 +8,7 @@ inside a database transaction (shared/txguard.py). Locally and in tests the URL 
 from __future__ import annotations
 
 import json
+import math
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -26,8 +27,9 @@ class BeaconUnavailable(RuntimeError):
 
 
 def round_at(at: datetime) -> int:
-    """The latest round published at `at` (rounds start at 1 at genesis)."""
-    return max(0, int(at.timestamp()) - QUICKNET_GENESIS) // QUICKNET_PERIOD + 1
+    """The latest round published at `at` (round 1 at genesis; 0 before it)."""
+    elapsed = int(at.timestamp()) - QUICKNET_GENESIS
+    return 0 if elapsed < 0 else elapsed // QUICKNET_PERIOD + 1
 
 
 def round_time(round_: int) -> datetime:
@@ -37,7 +39,8 @@ def round_time(round_: int) -> datetime:
 def first_round_after(at: datetime, margin: timedelta = timedelta(minutes=10)) -> int:
     """The first round published at least `margin` after `at` (docs/LOTTERY.md §4: 10 minutes after the close, so
     the entry digest is out well before the value exists)."""
-    return round_at(at + margin) + 1
+    elapsed = math.ceil((at + margin).timestamp()) - QUICKNET_GENESIS
+    return max(1, -(-elapsed // QUICKNET_PERIOD) + 1)
 
 
 def fetch(round_: int) -> str | None:

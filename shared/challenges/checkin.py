@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.challenges import rules, texts
 from shared.challenges import schemas as s
-from shared.clock import shanghai_date
+from shared.clock import SHANGHAI, shanghai_date
 from shared.errors import ValidationFailed
 from shared.events import AdminAudited, CheckedIn
 from shared.uow import UnitOfWork
@@ -91,8 +91,7 @@ def send_reminders(uow: UnitOfWork, limit: int = 5000) -> int:
     """From 20:00 Beijing time: users who asked for the reminder, have a streak that today's check-in would keep, and
     have not checked in today get one notice (pushed as a subscribe message only while they have consent left for
     its template; otherwise it stays in the inbox). Once per user per day, however often the timer runs."""
-    local_hour = (uow.now + timedelta(hours=8)).hour  # Asia/Shanghai is UTC+8 all year
-    if local_hour < REMIND_FROM_HOUR:
+    if uow.now.astimezone(SHANGHAI).hour < REMIND_FROM_HOUR:
         return 0
     today = shanghai_date(uow.now)
     rows = uow.execute(

@@ -19,6 +19,7 @@ the rule.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
+KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a challenge's key
 WINDOW_KINDS = ("registration", "daily", "weekly", "monthly")
 COMBINES = ("all", "any")
 UNLOCKS = ("skill_graph", "resume")

@@ -238,6 +238,8 @@ def list_all(uow: UnitOfWork) -> s.ChallengeAdminList:
 def save_challenge(uow: UnitOfWork, admin_id: int, key: str, body: s.ChallengeIn) -> s.ChallengeAdminOut:
     """Create or edit a challenge. Windows already opened keep the definition they were opened with; windows opened
     from now on take this one. Audited (before/after)."""
+    if not rules.KEY.fullmatch(key):
+        raise ValidationFailed.field("challenge_key", "挑战标识须为小写字母开头的 1–40 位小写字母、数字或下划线")
     try:
         definition = rules.parse_definition(body.definition)
     except rules.RuleError as exc:

@@ -109,6 +109,8 @@ def test_an_invalid_definition_is_refused_naming_the_field(world):
     r = call("PUT", "/challenges/admin/weekly", {"name": "x", "definition": bad}, admin.token)
     assert r.status == 422 and r["errors"][0]["field"] == "definition.rule.conditions[0].event", r.body
     assert call("GET", "/challenges/admin/nope", token=admin.token).status == 404
+    r = call("PUT", "/challenges/admin/Bad-Key", {"name": "x", "definition": bad}, admin.token)
+    assert r.status == 422 and r["errors"][0]["field"] == "challenge_key", r.body
     dev = world.developer()
     assert call("GET", "/challenges/admin", token=dev.token).status == 403
 
