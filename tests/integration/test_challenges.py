@@ -16,7 +16,7 @@ from shared.events.delivery import replay_events
 from shared.uow import run
 from tests.support.api import call
 from tests.support.challenges import seed_challenges, work_all
-from tests.support.db import ledger_ok, rows, scalar, timer, wait_until
+from tests.support.db import execute, ledger_ok, rows, scalar, timer, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -212,3 +212,38 @@ def test_the_reminder_is_sent_once_in_the_evening_to_those_who_asked(world):
     assert timer("challenges")["reminders"] == 0
     assert scalar("SELECT count(*) FROM notifications WHERE kind = 'checkin_reminder' AND user_id = :u",
                   u=dev.user_id) == 1
+
+
+def test_any_delivery_order_with_duplicates_completes_once(world):
+    """The real subscriber on the real database: the welcome challenge's three events (plus one that does not count)
+    delivered in every order Hypothesis tries, some twice — one completion, the same progress rows every time."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from shared.challenges.service import record_event
+    from shared.events import Stored, parse
+
+    dev = world.developer()
+    assert call("GET", "/tasks", token=dev.token).status == 200
+    logged = rows("SELECT id, name, version, data, occurred_at FROM event_log WHERE user_ids @> ARRAY[CAST(:u AS"
+                  " bigint)] AND name IN ('UserRegistered', 'ProfileCompleted', 'HallBrowsed',"
+                  " 'DeveloperProfileSaved') ORDER BY id", u=dev.user_id)
+    events = [Stored(r.id, r.occurred_at, parse(r.name, r.version, r.data)) for r in logged]
+    assert len(events) == 4
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.permutations(events), st.lists(st.sampled_from(events), max_size=4), st.integers(0, 8))
+    def deliver(order, again, at):
+        execute("DELETE FROM challenge_progress")
+        execute("DELETE FROM challenge_windows")
+        sequence = list(order)
+        for extra in again:
+            sequence.insert(min(at, len(sequence)), extra)
+        completed = []
+        for stored in sequence:
+            completed += run(lambda uow, s=stored: record_event(uow, s))
+        assert completed.count("welcome/reg:0-7") == 1
+        assert sorted(r.condition_key for r in rows("SELECT condition_key FROM challenge_progress")) == [
+            "hall", "profile", "registered"]
+
+    deliver()
