@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def seed_challenges() -> None:
-    """Run the seed statement of infra/migrations/0030_challenges.sql again (the tests empty every table)."""
+    """Run the seed statement of infra/migrations/0030_challenges.sql again (the tests empty every table), and forget
+    the hall's in-process "browsed today" memo: ids restart after the truncation and every test starts on the same
+    day, so user 1 of an earlier test would otherwise make this test's user 1 publish no HallBrowsed."""
+    from shared.tasks import service as tasks_service
+
+    tasks_service._browsed.clear()
     sql = (ROOT / "infra/migrations/0030_challenges.sql").read_text(encoding="utf-8")
     statement = sql[sql.index("INSERT INTO challenges"):]
     execute(statement)
