@@ -116,6 +116,18 @@ for _event, _name, _fn in (
     ("MentorReviewGiven", "growth.mentor_review", "on_mentor_review"),
 ):
     SUBSCRIPTIONS.setdefault(_event, []).append(_after(_name, f"shared.growth.subscribers:{_fn}"))
+# --- challenges: progress from every event a challenge condition can count (the list is
+# shared/challenges/rules.py EVENTS; tests/unit/test_challenge_rules.py keeps the two equal). Completion's own rewards
+# are granted by the areas that own them; the cash bonus by the challenges area through the ledger.
+for _event in (
+    "UserRegistered", "ProfileCompleted", "HallBrowsed", "ApplicationSubmitted", "TaskCompleted", "RatingGiven",
+    "CheckedIn", "PostPublished", "InvitationCredited", "MentorReviewGiven",
+):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("challenges.progress", "shared.challenges.subscribers:on_event"))
+SUBSCRIPTIONS.setdefault("ChallengeCompleted", []).extend([
+    _after("challenges.cash", "shared.challenges.subscribers:on_completed"),
+    _after("lottery.tickets", "shared.lottery.service:on_challenge_completed"),
+])
 
 # --- metrics (the console's business dashboard): one after-commit subscriber of every event the dashboard counts or
 # that shows a user active (the list is shared/metrics/rules.py SUBSCRIBED). Appended, after the others of each event.

@@ -83,6 +83,23 @@ def leaderboard_snapshots() -> dict[str, int]:
     return refresh_snapshots()
 
 
+def challenges() -> dict[str, int]:
+    """Challenge cash bonuses the budget could not cover before are paid; from 20:00 Beijing time the daily check-in
+    reminders go out (once per user per day)."""
+    from shared.challenges.checkin import send_reminders
+    from shared.challenges.subscribers import pay_owed
+
+    return {"bonuses_paid": run(pay_owed), "reminders": run(send_reminders)}
+
+
+def lottery() -> dict[str, int]:
+    """The monthly lottery's due stages: announce this month's draw, close past draws, draw once the beacon round is
+    out (fetched outside any transaction), pay owed prizes."""
+    from shared.lottery.service import advance
+
+    return advance()
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -95,6 +112,8 @@ TIMERS = {
     "badges_nightly": badges_nightly,
     "badges_digest": badges_digest,
     "leaderboard_snapshots": leaderboard_snapshots,
+    "challenges": challenges,
+    "lottery": lottery,
 }
 
 bootstrap()

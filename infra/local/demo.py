@@ -38,7 +38,7 @@ def main() -> int:
 
         platform = LocalPlatform(database_name="codelink", jobs_kick="scf", gateway_port=PORTS["gateway"],
                                  wechat_port=PORTS["wechat"], sms_port=PORTS["sms"], scf_port=PORTS["scf"],
-                                 wechatpay_port=PORTS["wechatpay"]).start()
+                                 wechatpay_port=PORTS["wechatpay"], beacon_port=PORTS["beacon"]).start()
     # A fresh operator for this run, as `make admin PHONE=…` would create one.
     admin_phone = f"136{random.randint(0, 10**8 - 1):08d}"
     run(lambda uow: make_admin(uow, "+86" + admin_phone))

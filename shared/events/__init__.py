@@ -694,7 +694,7 @@ class PointsGranted(Event):
     user_id: int
     delta: int
     requested: int
-    source_class: str  # challenge / checkin / compensation / invitation / community / work / admin / reversal
+    source_class: str  # challenge / checkin / compensation / invitation / community / work / admin / reversal / lottery
     ref: str
     reason: str
     actor_id: int | None = None  # an operator's grant or deduction

@@ -20,6 +20,9 @@ TAGS: dict[str, str] = {
     "growth": "成长：技能图谱、经验值、等级与升级差距、成长积分明细，运营发放扣除与冲正、公平性标记",
     "admin": "运营后台：任务审核、规则配置、失败的后台任务、账本核对、徽章管理",
     "leaderboards": "排行榜与徽章：周榜、月榜、总榜、技能榜与我的名次，排行榜设置，我的徽章与头衔",
+    "challenges": "挑战：我的挑战进度（入驻见面礼、投递、履历、每周成长、导师特训），管理员配置挑战",
+    "checkin": "每日签到：签到、连续天数与补签卡、签到提醒，管理员修复平台故障中断的连续签到",
+    "lottery": "月度抽奖：可验证公平的抽奖公开记录（承诺、截止、参与名单摘要、随机信标、中奖者、种子）",
 }
 
 PATH_PARAMS: dict[str, str] = {
@@ -40,6 +43,8 @@ PATH_PARAMS: dict[str, str] = {
     "bill_date": "账单日期，YYYY-MM-DD（北京时间）",
     "board": "榜单：weekly 周榜、monthly 月榜、all_time 总榜、skill 技能榜",
     "badge_key": "徽章标识",
+    "challenge_key": "挑战标识（如 welcome、weekly）",
+    "draw_id": "抽奖期次 ID",
 }
 
 FIELDS: dict[str, str] = {

@@ -92,6 +92,12 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("refund_succeeded", None, "a refund reached the payer"),
     Kind("refund_failed", None, "a refund failed; customer service takes over"),
     # --- payouts (words still in shared/payouts/transfers.py)
+    # --- challenges (shared/challenges/texts.py)
+    Kind("challenge_completed", None, "a challenge window was completed, with its rewards"),
+    Kind("challenge_cash_paid", None, "a challenge's cash bonus reached the developer's withdrawable balance"),
+    Kind("checkin_reminder", _TASK, "the daily check-in reminder the user opted into (keeps a streak alive)"),
+    Kind("lottery_won", None, "the user won a prize in the monthly lottery"),
+    # --- payouts (words still in shared/payouts/service.py)
     Kind("payout_needs_wechat", _MONEY, "a payout waits for the developer to log in with WeChat"),
     Kind("payout_needs_real_name", _MONEY, "a payout of 2000 yuan or more waits for the payee's real name"),
     Kind("payout_confirm", _MONEY, "a transfer waits for the developer's confirmation (24 h)"),

@@ -30,6 +30,9 @@ URL_ANSWERS: dict[str, tuple[int, str | None]] = {
     "community.url.json": UNAUTHENTICATED,
     "disputes.url.json": UNAUTHENTICATED,
     "mentors.url.json": UNAUTHENTICATED,
+    "challenges.url.json": UNAUTHENTICATED,
+    "checkin.url.json": UNAUTHENTICATED,
+    "lottery.url.json": (200, None),  # the public list of draws
     "notifications.url.json": UNAUTHENTICATED,
     "payments.url.json": (401, "FAIL"),
     "payouts.url.json": UNAUTHENTICATED,
@@ -46,6 +49,9 @@ OTHER_ANSWERS: dict[str, dict[str, Any]] = {
     "timers.auto_accept.json": {"ok": True, "trigger": "auto_accept", "result": 0},
     "timers.feedback_guarantee.json": {"ok": True, "trigger": "feedback_guarantee",
                                        "result": {"reminded": 0, "closed": 0}},
+    "timers.challenges.json": {"ok": True, "trigger": "challenges", "result": {"bonuses_paid": 0, "reminders": 0}},
+    "timers.lottery.json": {"ok": True, "trigger": "lottery",  # this month's draw is announced
+                            "result": {"announced": 1, "closed": 0, "drawn": 0, "waiting": 0, "prizes_paid": 0}},
     "timers.memberships.json": {"ok": True, "trigger": "memberships",
                                 "result": {"memberships_expired": 0, "memberships_lapsed": 0, "reminded": 0,
                                            "promotions_ended": 0}},
@@ -79,6 +85,8 @@ def test_url_sample_answers_as_expected(db, name):
     assert answer["statusCode"] == status, (name, body)
     if name == "tasks.url.json":
         assert body == {"items": [], "next_cursor": None}  # the hall of an empty database
+    elif name == "lottery.url.json":
+        assert body == {"items": []}  # no draw announced yet on an empty database
     elif name == "profiles.url.json":
         assert body and all({"slug", "name", "skills"} <= set(group) for group in body)  # the skill taxonomy
     else:

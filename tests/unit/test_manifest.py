@@ -15,7 +15,7 @@ from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError
 
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
-        "billing", "disputes", "growth", "leaderboards", "community", "mentors"}
+        "billing", "disputes", "growth", "leaderboards", "community", "mentors", "challenges", "checkin", "lottery"}
 NOT_HTTP = {"jobs_worker", "timers"}
 EXPECTED_TIMERS = {
     "jobs_worker": {"jobs_sweep"},
@@ -31,6 +31,8 @@ EXPECTED_TIMERS = {
         "badges_nightly",
         "badges_digest",
         "leaderboard_snapshots",
+        "challenges",
+        "lottery",
     },
 }
 
