@@ -44,7 +44,9 @@ def main() -> int:
     run(lambda uow: make_admin(uow, "+86" + admin_phone))
     try:
         told = play(client, lambda line: print(line, flush=True), admin_phone=admin_phone)
-        code = _ledger_check(int(told["steps"]) + 1)
+        steps = told["steps"]
+        assert isinstance(steps, int)
+        code = _ledger_check(steps + 1)
     except CallFailed as exc:
         print(f"\n✗ 演示失败：{exc}")
         code = 1
