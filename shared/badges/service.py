@@ -180,7 +180,7 @@ def reconcile(uow: UnitOfWork, user_id: int, badges: Sequence[Badge], *, backfil
                 _revoke(uow, mine[ref], user_id, badge, verdict.reason, None, out)
     if out.revoked and not backfill:
         names_revoked = "、".join(b.name for b, _ in out.revoked)
-        uow.notify(user_id, "badge_revoked", "徽章已收回", f"{names_revoked}：{out.revoked[0][1]}",
+        uow.notify(user_id, "badge", "徽章已收回", f"{names_revoked}：{out.revoked[0][1]}",
                    data={"revoked": [b.key for b, _ in out.revoked]}, push=False,
                    dedupe_key=f"badges:revoked:{notify_key}" if notify_key else None)
     return out
@@ -233,7 +233,7 @@ def digest(uow: UnitOfWork, *, settle: timedelta = DIGEST_SETTLE, limit: int = 1
         names = list(dict.fromkeys(g.name for g in grants))
         title = f"获得新徽章：{names[0]}" if len(names) == 1 else f"获得 {len(names)} 枚新徽章"
         body = "、".join(names) + "。可在成长页查看" + ("，并佩戴为头衔" if any(g.wearable for g in grants) else "")
-        uow.notify(user_id, "badge_granted", title, body, push=False,
+        uow.notify(user_id, "badge", title, body, push=False,
                    data={"badges": [{"key": g.badge_key, "ref": g.ref} for g in grants]},
                    dedupe_key=f"badges:granted:{grants[0].id}")
     if rows:
@@ -470,7 +470,7 @@ def revoke(uow: UnitOfWork, admin_id: int, key: str, user_id: int, reason: str) 
     for ref in sorted(refs):
         _revoke(uow, held[ref], user_id, badge, reason, admin_id, out)
     _audit(uow, admin_id, "badge.revoke", key, {"held": sorted(refs)}, {"user_id": user_id}, reason, user_id)
-    uow.notify(user_id, "badge_revoked", "徽章已收回", f"{badge.name}：{reason}", data={"revoked": [key]}, push=False)
+    uow.notify(user_id, "badge", "徽章已收回", f"{badge.name}：{reason}", data={"revoked": [key]}, push=False)
     return len(out.revoked)
 
 

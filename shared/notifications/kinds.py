@@ -106,8 +106,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("payout_failed", _MONEY, "a transfer failed and the money returned"),
     # --- growth (shared/growth/service.py) and badges (shared/badges/service.py): inbox only
     Kind("level_changed", None, "the developer's level went up or down, with its reasons"),
-    Kind("badge_granted", None, "new badges, collapsed into one notice per user (never for backfilled grants)"),
-    Kind("badge_revoked", None, "a revocable badge was taken back, with the reason"),
+    Kind("badge", None, "new badges (one notice per user for a burst; never for backfilled grants), or a revocable"
+         " badge taken back with the reason"),
     # --- community (shared/community/texts.py)
     Kind("post_commented", None, "someone commented on the user's post"),
     Kind("post_hidden", None, "an operator hid the user's post"),

@@ -29,6 +29,8 @@ URL_ANSWERS: dict[str, tuple[int, str | None]] = {
     "billing.url.json": UNAUTHENTICATED,
     "community.url.json": UNAUTHENTICATED,
     "disputes.url.json": UNAUTHENTICATED,
+    "growth.url.json": (200, None),  # the function's health check
+    "leaderboards.url.json": (200, None),  # this week's board, empty
     "mentors.url.json": UNAUTHENTICATED,
     "challenges.url.json": UNAUTHENTICATED,
     "checkin.url.json": UNAUTHENTICATED,
@@ -49,6 +51,13 @@ OTHER_ANSWERS: dict[str, dict[str, Any]] = {
     "timers.auto_accept.json": {"ok": True, "trigger": "auto_accept", "result": 0},
     "timers.feedback_guarantee.json": {"ok": True, "trigger": "feedback_guarantee",
                                        "result": {"reminded": 0, "closed": 0}},
+    "timers.badges_digest.json": {"ok": True, "trigger": "badges_digest", "result": {"notified": 0}},
+    "timers.badges_nightly.json": {"ok": True, "trigger": "badges_nightly",
+                                   "result": {"users": 0, "granted": 0, "revoked": 0}},
+    "timers.growth_levels.json": {"ok": True, "trigger": "growth_levels",
+                                  "result": {"evaluated": 0, "promoted": 0, "demoted": 0}},
+    "timers.leaderboard_snapshots.json": {"ok": True, "trigger": "leaderboard_snapshots",
+                                          "result": {"boards": 0, "ranked": 0}},
     "timers.challenges.json": {"ok": True, "trigger": "challenges", "result": {"bonuses_paid": 0, "reminders": 0}},
     "timers.lottery.json": {"ok": True, "trigger": "lottery",  # this month's draw is announced
                             "result": {"announced": 1, "closed": 0, "drawn": 0, "waiting": 0, "prizes_paid": 0}},
@@ -85,6 +94,10 @@ def test_url_sample_answers_as_expected(db, name):
     assert answer["statusCode"] == status, (name, body)
     if name == "tasks.url.json":
         assert body == {"items": [], "next_cursor": None}  # the hall of an empty database
+    elif name == "growth.url.json":
+        assert body["ok"] is True and body["function"] == "growth" and body["migration"].endswith(".sql")
+    elif name == "leaderboards.url.json":
+        assert body["board"] == "weekly" and body["entries"] == [] and body["me"] is None
     elif name == "lottery.url.json":
         assert body == {"items": []}  # no draw announced yet on an empty database
     elif name == "profiles.url.json":
