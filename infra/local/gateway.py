@@ -309,6 +309,14 @@ class LocalGateway(BackgroundHTTPServer):
         if path == "/openapi.json" and method in ("GET", "HEAD"):
             return self._openapi()
         segments = [s for s in path.split("/") if s]
+        if segments[:1] == ["_dev"]:  # development-only controls (the moved clock, timers on demand): local/test only
+            from infra.local import devtools
+
+            try:
+                return _json(*devtools.handle(method, segments[1:], body, self.runner, self.manifest))
+            except Exception:
+                log.exception("dev control %s %s failed", method, path)
+                return _json(502, FUNCTION_ERROR)
         function = segments[0] if segments else ""
         if function not in self.http_functions:
             return _json(404, NOT_FOUND)
