@@ -8,6 +8,9 @@
 - `POST /_dev/timers/{function}/{trigger}`: fire a timer trigger of serverless.yml now (what the local timer thread does
   on its schedule), e.g. `/_dev/timers/timers/lottery`; answers what the handler returned.
 
+While the clock is moved, `make dev`'s timer thread fires nothing on its schedule (a task-expiry or auto-accept sweep at
+a moved time would change `make dev`'s data for good); only what is fired through `/_dev/timers` runs.
+
 The clock moves in the gateway's process — the one that runs every function locally (`make dev`, `make demo`, the e2e
 tests). A FixedClock (tests) is advanced and set back; any other clock is wrapped in an OffsetClock.
 """
@@ -38,6 +41,11 @@ def allowed() -> bool:
         return get_settings().environment in ALLOWED_ENVIRONMENTS
     except Exception:
         return False
+
+
+def moved() -> bool:
+    """The clock is moved: the local timer thread fires nothing until it is restored (infra/local/gateway.py Timers)."""
+    return _original is not None
 
 
 def _state() -> dict[str, Any]:

@@ -87,3 +87,17 @@ def test_the_gateway_routes_dev_paths_without_reaching_a_function(fixed):
     gateway = LocalGateway(port=0, http_functions=[], runner=SimpleNamespace())
     status, _, body = gateway.handle("GET", "/_dev/clock", [], b"", "127.0.0.1")
     assert status == 200 and json.loads(body)["now"] == T0.isoformat()
+
+
+def test_the_timer_thread_fires_nothing_while_the_clock_is_moved(fixed):
+    from infra.local.gateway import Timers
+    from infra.local.manifest import load_manifest
+
+    fired = []
+    timers = Timers([t for t in load_manifest().timers if t.name == "jobs_sweep"],
+                    lambda fn, event: fired.append(fn), run_inline=True)
+    timers.tick(T0)  # schedules
+    post({"advance_seconds": 3_600})
+    assert timers.tick(T0 + timedelta(minutes=5)) == [] and fired == []
+    post({"restore": True})
+    assert [f.trigger for f in timers.tick(T0 + timedelta(minutes=10))] == ["jobs_sweep"] and fired
