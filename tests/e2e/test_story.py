@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 
 import pytest
@@ -12,6 +12,7 @@ from infra.local.client import request
 from infra.local.story import play
 from shared.auth.service import make_admin
 from shared.ledger.check import check_ledger
+from shared.lottery import parse, verify_record
 from shared.uow import run
 from tests.support.challenges import seed_badges, seed_challenges
 
@@ -47,6 +48,7 @@ def test_the_whole_story(client, db, clock):
         assert conn.execute(text("SELECT sum(amount) FROM xp_entries WHERE source = 'task' AND ref = :r"),
                             {"r": f"task:{result['task_id']}"}).scalar_one() == 5 * 3 * 10  # 5 stars × difficulty 3
         assert check_ledger(conn).ok
+    assert clock.now() < datetime.now(timezone.utc) + timedelta(minutes=1)  # the story restored the moved dev clock
 
 
 def _assert_growth_part(conn, result):
@@ -74,7 +76,9 @@ def _assert_growth_part(conn, result):
     assert [(b - a).days for a, b in pairwise(days)] == [1, 1]
     draw = conn.execute(text("SELECT state, record FROM lottery_draws WHERE lottery = :l"),
                         {"l": result["lottery"]}).one()
-    assert draw.state == "drawn" and result["lottery_verified"]
+    assert draw.state == "drawn" and result["lottery_verified"]  # the command said VERIFIED inside the story
+    report = verify_record(parse(draw.record))  # and the stored record verifies here too
+    assert report.ok and report.complete
     assert draw.record["winners"] == result["lottery_winners"] and dev in [u for u, _ in draw.record["entries"]]
     assert conn.execute(text("SELECT count(*) FROM lottery_prizes l JOIN lottery_draws d ON d.id = l.draw_id"
                              " WHERE d.lottery = :l"), {"l": result["lottery"]}).scalar_one() \
