@@ -1,8 +1,9 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply, every function's import
 time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs, the leaderboards
-(1,000,000 developers, 10,000,000 XP entries, on their own database) and the money paths (the detector, the
-lottery and the reports need no seed and no database: `--only detector` / `--only lottery` / `--only reports` run
-them alone); print a table and write it into docs/BENCHMARKS.md.
+(1,000,000 developers, 10,000,000 XP entries, on their own database), the money paths and the check-in handler (on
+its own small database: `--only checkin`) (the detector, the lottery and the reports need no seed and no database:
+`--only detector` / `--only lottery` / `--only reports` run them alone); print a table and write it into
+docs/BENCHMARKS.md.
 
     python -m bench.run                      # everything (≈ 5 min on 2 cores once seeded; the seed adds ≈ 1.5 min)
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
@@ -28,7 +29,8 @@ from sqlalchemy import text
 LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
 # money last: its 32 processes leave the machine busy
 # reports, detector and lottery need no database or seed (reports only `make fonts`)
-PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "leaderboards", "money")
+PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "leaderboards", "money",
+         "checkin")
 
 
 def progress(msg: str) -> None:
@@ -207,6 +209,17 @@ def main() -> None:
             print("(docs/BENCHMARKS.md lottery block not updated: --no-docs or not 1,000,000 tickets)")
         else:
             print(f"lottery block written to {report.write_block('lottery', LOTTERY_HEADING, lottery_section)}")
+    if "checkin" in parts:  # its own small database, rebuilt each run; its own block of docs/BENCHMARKS.md
+        from bench import checkin
+
+        print("[checkin] POST /checkin handler: first check-in, 7th day of a streak, again the same day", flush=True)
+        quiet = wait_for_quiet(max_load, args.max_wait)
+        checkin_section = (f"Run **{when}** — {report.nproc()} CPU ({report.cpu_model()}), {report.python()}; {quiet};"
+                           f" load average (1/5/15 min) after: {report.load()}.\n\n"
+                           + checkin.render(checkin.run(progress=progress)) + "\n")
+        print("\n" + checkin_section, flush=True)
+        if not args.no_docs:
+            print(f"checkin block written to {report.write_block('checkin', checkin.HEADING, checkin_section)}")
     detector_section = ""
     if "detector" in parts:
         from bench import detector

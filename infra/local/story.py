@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from infra.local.client import Actor, CallFailed, LocalClient
 from infra.local.story_console import play_console
+from infra.local.story_growth import play_growth
 
 Say = Callable[[str], None]
 
@@ -126,6 +127,7 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
     for t in matched["items"]:
         say(f"   #{t['id']} 匹配度 {t['match_score'] / 100:.0f}%：{' · '.join(t['match_reasons']) or '—'}")
     result["xp"] = growth["xp"]
+    result |= play_growth(client, step, say, {"dev": dev, "phone": phone})
     result |= play_console(client, step, say)
     result["steps"] = step.count
     return result

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from shared.badges.queries import badges_of, title_of
+from shared.badges.schemas import HeldBadgeOut, TitleOut
 from shared.growth import rules
 from shared.growth import schemas as s
 from shared.pagination import ID, decode_cursor, encode_cursor
@@ -75,13 +77,25 @@ def _skill_graph(uow: UnitOfWork, user_id: int) -> tuple[list[s.SkillPointsOut],
     return skill_out, cats
 
 
+def held_badges(uow: UnitOfWork, user_id: int) -> tuple[list[HeldBadgeOut], TitleOut | None]:
+    """The badges the user holds (newest first) and the title they wear — read from the badges area's queries."""
+    held = [HeldBadgeOut(key=b.key, name=b.name, description=b.description, wearable=b.wearable, count=b.count,
+                         first_granted_at=b.first_granted_at, last_granted_at=b.last_granted_at, reason=b.reason)
+            for b in badges_of(uow, user_id)]
+    worn = title_of(uow, user_id)
+    return held, TitleOut(key=worn.key, name=worn.name) if worn else None
+
+
 def public_growth(uow: UnitOfWork, user_id: int) -> s.PublicGrowthOut | None:
-    """The growth part of the public resume card (None before any growth)."""
+    """The growth part of the public resume card: level, XP, skill graph, badges and the worn title (None before any
+    growth and any badge). The caller decides whether the developer shows it (profiles: with public skills)."""
     row = uow.execute("SELECT xp, level FROM growth_profiles WHERE user_id = :u", {"u": user_id}).first()
-    if row is None:
+    held, worn = held_badges(uow, user_id)
+    if row is None and not held:
         return None
     skill_out, cats = _skill_graph(uow, user_id)
-    return s.PublicGrowthOut(level=row.level, xp=int(row.xp), categories=cats, top_skills=skill_out[:5])
+    return s.PublicGrowthOut(level=row.level if row else "C", xp=int(row.xp) if row else 0, categories=cats,
+                             top_skills=skill_out[:5], badges=held, title=worn.name if worn else None)
 
 
 def level_view(uow: UnitOfWork, user_id: int) -> s.LevelOut:
@@ -137,11 +151,12 @@ def me(uow: UnitOfWork, user_id: int) -> s.GrowthMeOut:
     xp = uow.execute("SELECT xp FROM growth_profiles WHERE user_id = :u", {"u": user_id}).scalar() or 0
     skill_out, cats = _skill_graph(uow, user_id)
     history = _points_page(uow, user_id, None, 20)
+    held, worn = held_badges(uow, user_id)
     return s.GrowthMeOut(user_id=user_id, xp=int(xp), level=level_view(uow, user_id), skills=skill_out,
                          categories=cats, monthly=monthly(uow, user_id),
                          points=s.PointsPage(balance=points_balance(uow, user_id), history=history.items,
                                              next_cursor=history.next_cursor),
-                         badges=[], title=None)
+                         badges=held, title=worn.name if worn else None, title_badge=worn)
 
 
 def fair_play_flags(uow: UnitOfWork, limit: int = 100) -> s.FairPlayFlagsOut:

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shared.badges.schemas import HeldBadgeOut, TitleOut
+
 
 class SkillPointsOut(BaseModel):
     skill: str = Field(description="技能标签", examples=["python"])
@@ -77,8 +79,9 @@ class GrowthMeOut(BaseModel):
     categories: list[CategoryPointsOut] = Field(description="技能类别汇总（按分从高到低）")
     monthly: list[MonthOut] = Field(description="月度成长（新的在前，最近 12 个月）")
     points: PointsPage = Field(description="成长积分与明细第一页")
-    badges: list[dict] = Field(description="徽章（由徽章模块提供）", examples=[[]])
-    title: str | None = Field(None, description="佩戴的称号", examples=[None])
+    badges: list[HeldBadgeOut] = Field(description="持有的徽章（最新在前；由徽章模块提供）")
+    title: str | None = Field(None, description="佩戴的头衔名称（未佩戴为空）", examples=["稳定输出者"])
+    title_badge: TitleOut | None = Field(None, description="佩戴的头衔（徽章标识与名称；未佩戴为空）")
 
 
 class PublicGrowthOut(BaseModel):
@@ -87,6 +90,8 @@ class PublicGrowthOut(BaseModel):
     xp: int = Field(description="经验值", examples=[1200])
     categories: list[CategoryPointsOut] = Field(description="技能类别汇总")
     top_skills: list[SkillPointsOut] = Field(description="技能分最高的技能（至多 5 个）")
+    badges: list[HeldBadgeOut] = Field(default_factory=list, description="持有的徽章（最新在前）")
+    title: str | None = Field(None, description="佩戴的头衔名称（未佩戴为空）", examples=["稳定输出者"])
 
 
 class PointsAdjustIn(BaseModel):

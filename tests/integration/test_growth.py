@@ -15,6 +15,7 @@ from shared.events.delivery import deliver, load, replay_events
 from shared.growth import points
 from shared.uow import run
 from tests.support.api import call
+from tests.support.challenges import seed_badges, work_all
 from tests.support.db import rows, scalar
 from tests.support.payouts import accept, delivered_task
 
@@ -137,9 +138,41 @@ def test_promotion_on_the_rating_is_logged_published_and_notified(world):
     assert {s["skill"] for s in me["skills"]} == {"python", "vue"}
     assert me["categories"][0]["category"] in ("backend", "frontend")
     assert me["monthly"][0]["xp"] == 3 * 4 * 3 * 10 and me["xp"] == 360
-    assert me["badges"] == [] and me["title"] is None
+    held = {r.badge_key for r in rows("SELECT badge_key FROM badge_grants WHERE user_id = :u", u=dev.user_id)}
+    assert {b["key"] for b in me["badges"]} == held and me["title"] is None
     public = call("GET", f"/profiles/developers/{dev.user_id}")
     assert public["growth"]["level"] == "B" and public["growth"]["xp"] == 360
+    assert {b["key"] for b in public["growth"]["badges"]} == held
+
+
+def test_badges_and_the_worn_title_show_on_growth_me_and_on_the_public_card_while_skills_are_public(world):
+    seed_badges()
+    dev = world.developer()
+    fresh = call("GET", "/growth/me", token=dev.token)
+    assert fresh["title"] is None and fresh["title_badge"] is None
+    assert [b["key"] for b in fresh["badges"]] == [r.badge_key for r in rows(
+        "SELECT badge_key FROM badge_grants WHERE user_id = :u ORDER BY granted_at DESC", u=dev.user_id)]
+    run(lambda uow: _challenge(uow, dev.user_id, "weekly", 50))
+    work_all()
+    assert scalar("SELECT count(*) FROM badge_grants WHERE user_id = :u AND badge_key = 'challenger'",
+                  u=dev.user_id) == 1
+    r = call("PUT", "/leaderboards/badges/title", {"badge_key": "challenger"}, dev.token)
+    assert r.status == 200, r.body
+    me = call("GET", "/growth/me", token=dev.token)
+    challenger = next(b for b in me["badges"] if b["key"] == "challenger")
+    assert challenger["name"] == "挑战者" and challenger["count"] == 1 and challenger["wearable"]
+    assert me["title"] == "挑战者" and me["title_badge"] == {"key": "challenger", "name": "挑战者"}
+    public = call("GET", f"/profiles/developers/{dev.user_id}")["growth"]
+    assert public["title"] == "挑战者" and "challenger" in {b["key"] for b in public["badges"]}
+    assert public["xp"] == scalar("SELECT coalesce(sum(amount), 0) FROM xp_entries WHERE user_id = :u",
+                                  u=dev.user_id)
+    # The developer hides their skills: the growth part (badges and title with it) leaves the public card.
+    r = call("PUT", "/profiles/developer", {"display_name": "dev", "headline": "全栈工程师", "bio": "五年经验",
+                                            "skills": ["python"], "public_fields": ["display_name", "headline"]},
+             dev.token)
+    assert r.status == 200, r.body
+    assert call("GET", f"/profiles/developers/{dev.user_id}")["growth"] is None
+    assert call("GET", "/growth/me", token=dev.token)["title"] == "挑战者"  # their own view keeps everything
 
 
 def test_nightly_demotion_waits_for_the_grace_period(world, clock):

@@ -30,3 +30,8 @@ def work_all() -> None:
         assert report.failed == 0 and report.retried == 0, report  # a subscriber that raised
         if not report.done:
             return
+
+
+def seed_badges() -> None:
+    """Put the seeded badges back (infra/migrations/0026_badges_seed.sql): data like any table, emptied by the tests."""
+    execute((ROOT / "infra/migrations/0026_badges_seed.sql").read_text(encoding="utf-8"))

@@ -99,3 +99,13 @@ def test_leaderboards_render_flags_a_p99_over_the_goal():
     text = render(result)
     assert "| top 100 — weekly | 10 | 1.00 | 1.00 | 1.50 | 2.00 | ok |" in text
     assert "| my rank — any user | 10 | 4.00 | 4.00 | 6.00 | 8.00 | **MISS** |" in text
+
+
+def test_checkin_render_lists_the_three_cases_with_p50_and_p99():
+    from bench.checkin import CheckinResult, render
+
+    a, b, c = Summary.of([1.0, 2.0]), Summary.of([3.0, 4.0]), Summary.of([0.5, 0.7])
+    table = render(CheckinResult(first=a, continuing=b, again=c)).splitlines()
+    assert table[0].startswith("| POST /checkin | n | p50 ms | p90 ms | p99 ms") and len(table) == 5
+    assert "| first check-in ever" in table[2] and f"| {a.p50:.2f} |" in table[2] and f"| {a.p99:.2f} |" in table[2]
+    assert "7th day" in table[3] and f"| {b.p99:.2f} |" in table[3] and "same day" in table[4]
