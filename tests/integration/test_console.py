@@ -150,7 +150,9 @@ def test_sessions_expire_when_idle(admin, clock):
 
 
 def test_every_page_renders(admin, world):
-    for path in ("", "/users", "/tasks", "/disputes", "/disputes?status=ruled", "/money", "/rules", "/audit"):
+    for path in ("", "/users", "/tasks", "/disputes", "/disputes?status=ruled", "/money", "/rules", "/audit",
+                 "/community", "/growth", "/growth?user_id=1", "/challenges", "/challenges/welcome",
+                 "/challenges/new_one", "/badges"):
         page = admin.get(BASE + path)
         assert page.status == 200, (path, page.text[:2000])
         assert "<nav class=\"side\">" in page.text
