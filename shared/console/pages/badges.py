@@ -68,7 +68,7 @@ def create(page: web.Page) -> web.Answer:
     """新建徽章（未启用）"""
     spec = spec_from_form(page.form)
     row = run(lambda uow: (badges.create_badge(uow, page.admin_id, spec), _badge_row(uow, spec.key))[1])
-    return web.partial(page, "partials/badge_row.html", back=f"{web.BASE}/badges", row=row, kinds=KINDS,
+    return web.partial(page, "partials/badge_created.html", back=f"{web.BASE}/badges", row=row, kinds=KINDS,
                        done="已新建（未启用）：先预览，再启用。")
 
 
