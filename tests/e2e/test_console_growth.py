@@ -211,6 +211,22 @@ def test_challenges_and_badge_rules_in_the_browser(browser, world, platform, db,
     page.wait_for_selector("#challenge-editor .alert.ok")
     assert one(db, "SELECT name || ':' || active FROM challenges WHERE key = 'spring_sprint'") == "春季冲刺:false"
 
+    # The check-in streak repair after an outage: today cannot be excused; two past days are, and audited.
+    page.click("nav.side a[data-nav='challenges']")
+    page.fill("#repair-form input[name=start]", "2026-11-25")
+    page.fill("#repair-form input[name=reason]", "平台故障无法签到")
+    page.click("#repair-form button")
+    page.wait_for_selector("#repair-form-errors .alert.error")
+    assert "今天" in page.inner_text("#repair-form-errors")
+    page.fill("#repair-form input[name=start]", "2026-11-20")
+    page.fill("#repair-form input[name=end]", "2026-11-21")
+    page.click("#repair-form button")
+    page.wait_for_selector("#checkin-repair .alert.ok")
+    assert page.locator("#excused-days tr[data-day]").count() == 2
+    excused = one(db, "SELECT string_agg(day::text, ',' ORDER BY day) FROM checkin_excused_days")
+    assert excused == "2026-11-20,2026-11-21"
+    assert audited(db, "checkin.repair", start="2026-11-20", end="2026-11-21") == 1
+
     # Badges: a new rule previewed (how many users it would grant now), refused when invalid, created disabled,
     # previewed again, enabled (backfilled from past events), then disabled.
     page.click("nav.side a[data-nav='badges']")

@@ -1,7 +1,8 @@
 """Challenge configuration: every challenge (active or not) with its window, conditions and rewards; editing one (or
 creating one) goes through challenges' own use case, save_challenge, which validates the definition (a wrong field
 is refused with its path and reason, shown next to the form as typed), keeps windows already opened on the rules
-they were opened with, and publishes AdminAudited (before/after)."""
+they were opened with, and publishes AdminAudited (before/after). Below the list: the check-in streak repair after a
+platform outage (checkin.repair_streaks: the days excused for everyone, streaks recomputed, audited)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from shared.challenges import checkin
 from shared.challenges import schemas as challenge_schemas
 from shared.challenges import service as challenges
 from shared.console import web
 from shared.errors import ValidationFailed
-from shared.uow import run
+from shared.uow import UnitOfWork, run
 
 web.nav("challenges", "挑战配置", "/challenges", order=56)
 
@@ -41,8 +43,29 @@ def form_from(form: dict[str, str]) -> challenge_schemas.ChallengeIn:
 @web.get("/challenges", nav="challenges")
 def listing(page: web.Page) -> web.Answer:
     """挑战列表"""
-    items = run(challenges.list_all).items
-    return web.html(page, "challenges.html", items=items, windows=WINDOWS)
+    items, excused = run(lambda uow: (challenges.list_all(uow).items, _excused(uow)))
+    return web.html(page, "challenges.html", items=items, windows=WINDOWS, excused=excused)
+
+
+def _excused(uow: UnitOfWork) -> list[Any]:
+    return uow.execute("SELECT e.day, e.reason, e.created_at, u.nickname, e.admin_id FROM checkin_excused_days e"
+                       " LEFT JOIN users u ON u.id = e.admin_id ORDER BY e.day DESC LIMIT 30").all()
+
+
+@web.post("/checkins/repair")
+def repair(page: web.Page) -> web.Answer:
+    """修复连续签到"""
+    f = page.form
+    body = web.validated(challenge_schemas.RepairIn, {"start": f.get("start", "").strip(),
+                                                      "end": f.get("end", "").strip() or f.get("start", "").strip(),
+                                                      "reason": f.get("reason", "").strip()})
+
+    def use_case(uow: UnitOfWork) -> tuple[challenge_schemas.RepairOut, list[Any]]:
+        return checkin.repair_streaks(uow, page.admin_id, body), _excused(uow)
+
+    done, excused = run(use_case)
+    return web.partial(page, "partials/checkin_repair.html", back=f"{web.BASE}/challenges", excused=excused,
+                       done=f"已豁免 {len(done.excused_days)} 天，重新计算了 {done.users_repaired} 位用户的连续签到。")
 
 
 @web.get("/challenges/{challenge_key:str}", nav="challenges")
