@@ -271,7 +271,24 @@ def test_challenges_and_badge_rules_in_the_browser(browser, world, platform, db,
     page.wait_for_selector(f"{row}[data-enabled='false'] .alert.ok")
     assert one(db, "SELECT enabled FROM badges WHERE key = 'first_job'") is False
     assert one(db, "SELECT count(*) FROM badge_grants WHERE badge_key = 'first_job'") == 1  # grants are kept
-    for action in ("badge.create", "badge.enable", "badge.disable"):
+    # Edit the rule: the edited rule previewed (nobody has two tasks yet), a broken one refused, then saved.
+    page.click("#badges a[data-edit='first_job']")
+    page.wait_for_selector("#badge-edit")
+    page.fill("#badge-edit textarea[name=params]", '{"event": "TaskCompleted", "n": 2}')
+    page.click("#badge-preview-edit")
+    page.wait_for_selector("#badge-preview-edit-result .preview")
+    assert page.get_attribute("#badge-preview-edit-result .preview", "data-users") == "0"
+    page.fill("#badge-edit input[name=triggers]", "")
+    page.click("#badge-edit button[type=submit]")
+    page.wait_for_selector("#badge-edit-errors .alert.error")
+    page.fill("#badge-edit input[name=triggers]", "TaskCompleted")
+    page.fill("#badge-edit input[name=name]", "两单达成")
+    page.fill("#badge-edit input[name=reason]", "门槛提高")
+    page.click("#badge-edit button[type=submit]")
+    page.wait_for_selector("#badge-editor[data-version='2'] .alert.ok")
+    assert one(db, "SELECT name || ':' || (params->>'n') || ':' || version FROM badges WHERE key = 'first_job'") == (
+        "两单达成:2:2")
+    for action in ("badge.create", "badge.enable", "badge.disable", "badge.update"):
         assert audited(db, action, key="first_job") == 1, action
     shot(page, "27-badges")
     assert errors == [], errors

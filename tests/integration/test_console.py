@@ -294,6 +294,8 @@ def test_challenge_and_badge_forms_refuse_what_the_models_refuse(admin, db):
     assert admin.post(f"{BASE}/badges/create", {**form, "triggers": ""}, htmx=True).status == 422
     assert one(db, "SELECT count(*) FROM badges") == 0
     assert admin.post(f"{BASE}/badges/nope/enable", {"reason": ""}, htmx=True).status == 404
+    assert admin.get(f"{BASE}/badges/nope").status == 404
+    assert admin.post(f"{BASE}/badges/nope/edit", form, htmx=True).status == 404
     assert admin.post(f"{BASE}/badges/nope/revoke", {"user_id": "abc", "reason": "x"}, htmx=True).status == 422
 
 

@@ -1,7 +1,9 @@
 """Badge rules: every badge with its rule, holders and state; a new badge's rule previewed (how many users it would
-grant now, without changing anything) before it is created, a saved badge previewed before it is enabled; enable
-(which backfills from past events, without notifications) or disable with a reason; a revocable badge taken back
-from one user with a reason. Every write is badges' own use case, which publishes AdminAudited (before/after)."""
+grant now, without changing anything) before it is created, a saved badge previewed before it is enabled; a badge's
+rule edited (the edited rule previewed before it is saved; an enabled badge whose rule changed is backfilled under the
+new rule); enable (which backfills from past events, without notifications) or disable with a reason; a revocable
+badge taken back from one user with a reason. Every write is badges' own use case, which publishes AdminAudited
+(before/after)."""
 
 from __future__ import annotations
 
@@ -30,15 +32,16 @@ def _badge_row(uow: UnitOfWork, key: str) -> dict[str, Any]:
     return {"badge": badges.get_badge(uow, key), "holders": _holders(uow).get(key, 0)}
 
 
-def spec_from_form(form: dict[str, str]) -> badges.BadgeSpec:
-    """The new-badge form through the JSON route's own model: params as JSON, triggers separated by commas."""
+def spec_from_form(form: dict[str, str], key: str | None = None) -> badges.BadgeSpec:
+    """The badge form through the JSON route's own model: params as JSON, triggers separated by commas; `key` is
+    the saved badge's (the edit form has none)."""
     try:
         params = json.loads(form.get("params", "").strip() or "{}")
     except ValueError:
         raise ValidationFailed.field("params", "规则参数不是合法的 JSON") from None
     triggers = [t.strip() for t in form.get("triggers", "").replace("，", ",").split(",") if t.strip()]
     body = web.validated(badge_schemas.BadgeCreate, {
-        "key": form.get("key", "").strip(), "name": form.get("name", "").strip(),
+        "key": key if key is not None else form.get("key", "").strip(), "name": form.get("name", "").strip(),
         "description": form.get("description", "").strip(), "rule_kind": form.get("rule_kind", ""),
         "params": params, "triggers": triggers, "repeatable": form.get("repeatable") == "on",
         "revocable": form.get("revocable") == "on", "wearable": form.get("wearable") == "on"})
@@ -74,15 +77,46 @@ def create(page: web.Page) -> web.Answer:
 
 @web.post("/badges/{badge_key:str}/preview")
 def preview_saved(page: web.Page) -> web.Answer:
-    """预览已保存的徽章"""
+    """预览徽章规则（已保存的，或编辑中的）"""
     key = page.params["badge_key"]
+    edited = spec_from_form(page.form, key) if "rule_kind" in page.form else None
 
     def use_case(uow: UnitOfWork) -> badges.Preview:
         b = badges.get_badge(uow, key)
-        return badges.preview(uow, badges.BadgeSpec(b.key, b.name, b.description, b.rule_kind, b.params, b.triggers,
-                                                    b.repeatable, b.revocable, b.wearable))
+        return badges.preview(uow, edited or badges.BadgeSpec(b.key, b.name, b.description, b.rule_kind, b.params,
+                                                              b.triggers, b.repeatable, b.revocable, b.wearable))
 
     return web.partial(page, "partials/badge_preview.html", back=f"{web.BASE}/badges", preview=run(use_case), key=key)
+
+
+def _editor(b: badges.Badge) -> dict[str, Any]:
+    return {"badge": b, "params": json.dumps(b.params, ensure_ascii=False), "triggers": ", ".join(b.triggers)}
+
+
+@web.get("/badges/{badge_key:str}", nav="badges")
+def edit(page: web.Page) -> web.Answer:
+    """编辑徽章"""
+    key = page.params["badge_key"]
+    return web.html(page, "badge.html", kinds=KINDS, **run(lambda uow: _editor(badges.get_badge(uow, key))))
+
+
+@web.post("/badges/{badge_key:str}/edit")
+def save(page: web.Page) -> web.Answer:
+    """保存徽章修改"""
+    key = page.params["badge_key"]
+    spec = spec_from_form(page.form, key)
+    reason = web.validated(badge_schemas.BadgeReasonIn, {"reason": page.form.get("reason", "").strip()}).reason
+
+    def use_case(uow: UnitOfWork) -> tuple[int, badges.Badge]:
+        version = badges.get_badge(uow, key).version
+        return version, badges.update_badge(uow, page.admin_id, spec, reason)
+
+    version, saved = run(use_case)
+    done = "已保存" + (f"，规则版本 v{version} → v{saved.version}" if saved.version != version else "（规则未变）")
+    if saved.enabled and saved.version != version:
+        done += "；已按新规则排队回填"
+    return web.partial(page, "partials/badge_editor.html", back=f"{web.BASE}/badges/{key}", kinds=KINDS,
+                       done=done + "。", **_editor(saved))
 
 
 def _set_enabled(page: web.Page, enabled: bool) -> web.Answer:
