@@ -298,7 +298,7 @@ def test_visitors_and_non_admins_are_refused_in_the_browser(browser, world, plat
     stranger = browser.new_context(viewport={"width": 1280, "height": 800})
     page = stranger.new_page()
     for path in ("", "/users", "/users/1", "/tasks", "/tasks/1", "/disputes", "/disputes/1", "/money", "/rules",
-                 "/audit"):
+                 "/audit", "/community", "/growth", "/challenges", "/challenges/welcome", "/badges", "/badges/x"):
         page.goto(site + path)
         assert "/login?next=" in page.url, path
         assert page.locator("#login").count() == 1

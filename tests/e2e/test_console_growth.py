@@ -288,6 +288,30 @@ def test_challenges_and_badge_rules_in_the_browser(browser, world, platform, db,
     page.wait_for_selector("#badge-editor[data-version='2'] .alert.ok")
     assert one(db, "SELECT name || ':' || (params->>'n') || ':' || version FROM badges WHERE key = 'first_job'") == (
         "两单达成:2:2")
+    # A revocable badge taken back from its holder, with a reason (refused without a user).
+    page.click("nav.side a[data-nav='badges']")
+    page.fill(f"{form} input[name=key]", "on_probation")
+    page.fill(f"{form} input[name=name]", "见习开发者")
+    page.fill(f"{form} textarea[name=params]", '{"event": "TaskCompleted", "n": 1}')
+    page.fill(f"{form} input[name=triggers]", "TaskCompleted")
+    page.check(f"{form} input[name=revocable]")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("#badge-on_probation .alert.ok")
+    page.click("#enable-on_probation button")
+    page.wait_for_selector("#badge-on_probation[data-enabled='true']")
+    work_all()
+    assert one(db, "SELECT count(*) FROM badge_grants WHERE badge_key = 'on_probation'") == 1
+    page.reload()
+    page.fill("#revoke-on_probation input[name=reason]", "评价存在刷分行为")
+    page.click("#revoke-on_probation button")
+    page.wait_for_selector("#revoke-on_probation-errors .alert.error")
+    page.fill("#revoke-on_probation input[name=user_id]", str(dev.user_id))
+    page.click("#revoke-on_probation button")
+    page.wait_for_selector("#badge-on_probation .alert.ok >> text=已收回")
+    expect(page.locator("#badge-on_probation-holders")).to_have_text("0")
+    assert one(db, "SELECT count(*) FROM badge_revocations r JOIN badge_grants g ON g.id = r.grant_id"
+                   " WHERE g.badge_key = 'on_probation' AND g.user_id = :u", u=dev.user_id) == 1
+    assert audited(db, "badge.revoke", key="on_probation", user_id=dev.user_id) == 1
     for action in ("badge.create", "badge.enable", "badge.disable", "badge.update"):
         assert audited(db, action, key="first_job") == 1, action
     shot(page, "27-badges")
