@@ -74,6 +74,7 @@ def test_moderation_points_fair_play_and_mentors_in_the_browser(browser, world, 
     card = f"#post-{post_id}"
     page.wait_for_selector(f"#reported {card}")
     assert "引导站外交易" in page.inner_text(card) and "举报 1 次" in page.inner_text(card)
+    assert "热心网友" in page.inner_text(card)  # who reported it
     shot(page, "20-community-reports")
     page.click(f"#hide-{post_id} button")
     page.wait_for_selector(f"#hide-{post_id}-errors .alert.error")

@@ -16,9 +16,12 @@ web.nav("community", "社区举报", "/community", order=45)
 
 def _reports(uow: UnitOfWork, post_ids: list[int]) -> dict[int, list[Any]]:
     found: dict[int, list[Any]] = {}
-    for r in uow.execute("SELECT r.post_id, r.reporter_id, r.reason, r.created_at, u.nickname FROM post_reports r"
-                         " JOIN users u ON u.id = r.reporter_id WHERE r.post_id = ANY(:ids)"
-                         " ORDER BY r.created_at DESC", {"ids": post_ids}).all():
+    for r in uow.execute(
+            "SELECT r.post_id, r.reporter_id, r.reason, r.created_at,"
+            " coalesce(nullif(d.display_name, ''), nullif(m.name, ''), u.nickname) AS nickname FROM post_reports r"
+            " JOIN users u ON u.id = r.reporter_id LEFT JOIN developer_profiles d ON d.user_id = r.reporter_id"
+            " LEFT JOIN merchant_profiles m ON m.user_id = r.reporter_id WHERE r.post_id = ANY(:ids)"
+            " ORDER BY r.created_at DESC", {"ids": post_ids}).all():
         found.setdefault(r.post_id, []).append(r)
     return found
 
