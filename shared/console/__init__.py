@@ -18,6 +18,6 @@ Adding a page for a new area (e.g. badges), the whole recipe:
   2. templates/badges.html (`{% extends "base.html" %}`) and its partials; forms carry
      `{% include "partials/csrf.html" %}` (htmx requests carry the header by themselves);
   3. import it in shared/console/app.py (the list of pages);
-  4. tests/e2e/test_console.py: a test that walks the page and performs its actions in the browser. The refusal
+  4. tests/e2e/test_console*.py: a test that walks the page and performs its actions in the browser. The refusal
      tests (logged out, not an admin, no CSRF token) already cover every route the router knows.
 """

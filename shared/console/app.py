@@ -8,8 +8,12 @@ from shared.console import web
 from shared.console.pages import (  # noqa: F401 - imported for their routes
     assets,
     audit,
+    badges,
+    challenges,
+    community,
     dashboard,
     disputes,
+    growth,
     login,
     money,
     rules,

@@ -26,6 +26,7 @@ EVENTS = {
     "PointsGranted": "成长积分变动", "BadgeGranted": "获得徽章", "BadgeRevoked": "徽章撤销", "RankReached": "上榜",
     "CheckedIn": "签到", "ChallengeCompleted": "完成挑战", "PostPublished": "发布社区内容",
     "InvitationCredited": "邀请成功", "MentorReviewGiven": "导师点评", "OffPlatformContactFlagged": "站外联系标记",
+    "PostModerated": "社区帖子处理",
     "UserBanned": "账号停用", "UserUnbanned": "账号恢复", "AdminAudited": "运营操作", "ActivityRecorded": "行为记录",
 }
 
@@ -35,7 +36,12 @@ ACTIONS = {
     "task.reject": "任务审核驳回", "task.publish_platform": "发布平台任务", "task.cancel_platform": "取消平台任务",
     "dispute.rule": "纠纷裁决", "rule.change": "修改运营规则", "job.retry": "重试失败任务",
     "ledger.check": "账本核对", "events.replay": "事件重放", "metrics.backfill": "看板数据回填",
-    "reconciliation.run": "重新对账",
+    "reconciliation.run": "重新对账", "post.hide": "隐藏社区帖子", "post.restore": "恢复社区帖子",
+    "points.grant": "发放积分", "points.deduct": "扣除积分", "points.reverse": "冲正积分",
+    "badge.create": "新建徽章", "badge.update": "修改徽章", "badge.enable": "启用徽章", "badge.disable": "停用徽章",
+    "badge.revoke": "收回徽章", "challenge.save": "修改挑战", "checkin.repair": "修复连续签到",
+    "mentor.flag": "设为导师", "mentor.unflag": "取消导师身份", "mentor.real_name_approved": "导师实名通过",
+    "mentor.real_name_rejected": "导师实名驳回",
 }
 
 ROLES = {"developer": "开发者", "merchant": "商家", "admin": "管理员"}

@@ -26,3 +26,28 @@ def world(db, platform):
     from tests.support.api import World
 
     return World(platform)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright (the console's browser tests: tests/e2e/test_console*.py)."""
+    from tests.e2e.test_console import ARGS, CHROMIUM, SHOTS
+
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: bash infra/setup/ensure-apt.sh chromium fonts-noto-cjk (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        # launch() gives every browser a fresh temporary user-data-dir (nothing from another run).
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def site(platform):
+    """The console's address on the local gateway."""
+    from tests.e2e.test_console import BASE
+
+    return platform.gateway.base_url + BASE

@@ -37,25 +37,6 @@ ADMIN_PHONE = "13911112222"  # the operator at the console (world.admin() is ano
 BASE = "/admin/console"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: bash infra/setup/ensure-apt.sh chromium fonts-noto-cjk (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        # launch() gives every browser a fresh temporary user-data-dir (nothing from another run).
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def site(platform):
-    return platform.gateway.base_url + BASE
-
-
 def one(db, sql: str, **params: Any) -> Any:
     with db.connect() as conn:
         return conn.execute(text(sql), params).scalar()
@@ -317,7 +298,7 @@ def test_visitors_and_non_admins_are_refused_in_the_browser(browser, world, plat
     stranger = browser.new_context(viewport={"width": 1280, "height": 800})
     page = stranger.new_page()
     for path in ("", "/users", "/users/1", "/tasks", "/tasks/1", "/disputes", "/disputes/1", "/money", "/rules",
-                 "/audit"):
+                 "/audit", "/community", "/growth", "/challenges", "/challenges/welcome", "/badges", "/badges/x"):
         page.goto(site + path)
         assert "/login?next=" in page.url, path
         assert page.locator("#login").count() == 1

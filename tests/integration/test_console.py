@@ -150,7 +150,9 @@ def test_sessions_expire_when_idle(admin, clock):
 
 
 def test_every_page_renders(admin, world):
-    for path in ("", "/users", "/tasks", "/disputes", "/disputes?status=ruled", "/money", "/rules", "/audit"):
+    for path in ("", "/users", "/tasks", "/disputes", "/disputes?status=ruled", "/money", "/rules", "/audit",
+                 "/community", "/growth", "/growth?user_id=1", "/challenges", "/challenges/welcome",
+                 "/challenges/new_one", "/badges"):
         page = admin.get(BASE + path)
         assert page.status == 200, (path, page.text[:2000])
         assert "<nav class=\"side\">" in page.text
@@ -238,6 +240,81 @@ def test_money_actions_refuse_what_cannot_be_done(admin, db):
     assert admin.get(f"{BASE}/money/reconciliation/2026-11-01").status == 404
     check = admin.post(f"{BASE}/money/ledger-check", htmx=True)
     assert check.status == 200 and "账本核对通过" in check.text
+
+
+def test_moderation_refuses_without_a_reason_and_twice(admin, world, db):
+    author = world.developer()
+    post = call("POST", "/community/posts", {"body": "今天学了 Rust", "tags": []}, author.token)
+    path = f"{BASE}/community/posts/{post['id']}"
+    assert admin.post(path + "/hide", {"reason": " "}, htmx=True).status == 422
+    assert admin.post(path + "/restore", {"reason": "没隐藏过"}, htmx=True).status == 409
+    assert admin.post(f"{BASE}/community/posts/99999/hide", {"reason": "不存在"}, htmx=True).status == 404
+    assert one(db, "SELECT status FROM posts WHERE id = :p", p=post["id"]) == "visible"
+    plain = admin.post(path + "/hide", {"reason": "广告"})  # no JavaScript: back to the queue
+    assert plain.status == 303 and plain.location == f"{BASE}/community"
+    assert one(db, "SELECT status FROM posts WHERE id = :p", p=post["id"]) == "hidden"
+    assert f'data-post="{post["id"]}"' in admin.get(f"{BASE}/community").text
+
+
+@pytest.mark.parametrize("delta", ["", "abc", "0", "1.5", "100001", "-100001", "1e3"])
+def test_points_amounts_that_are_not_whole_nonzero_numbers_are_refused(admin, world, db, delta):
+    dev = world.developer()
+    answer = admin.post(f"{BASE}/growth/points", {"user_id": str(dev.user_id), "delta": delta, "reason": "测试",
+                                                  "request_id": "r1"}, htmx=True)
+    assert answer.status == 422, answer.text
+    assert one(db, "SELECT count(*) FROM points_entries") == 0
+
+
+def test_a_points_form_sent_twice_grants_once(admin, world, db):
+    dev = world.developer()
+    form = {"user_id": str(dev.user_id), "delta": "+20", "reason": "活动奖励", "request_id": "console-abc"}
+    assert admin.post(f"{BASE}/growth/points", form, htmx=True).status == 200
+    again = admin.post(f"{BASE}/growth/points", form, htmx=True)
+    assert again.status == 200 and 'id="points-balance">20<' in again.text
+    assert one(db, "SELECT count(*) FROM points_entries WHERE source_class = 'admin'") == 1
+    missing = admin.post(f"{BASE}/growth/points", {**form, "user_id": "99999", "request_id": "x"}, htmx=True)
+    assert missing.status == 404
+    assert admin.post(f"{BASE}/growth/points/99999/reverse", {"reason": "不存在"}, htmx=True).status == 404
+    assert admin.get(f"{BASE}/growth?user_id=abc").status == 422
+    assert admin.get(f"{BASE}/growth?user_id=99999").status == 404
+
+
+def test_challenge_and_badge_forms_refuse_what_the_models_refuse(admin, db):
+    bad_key = admin.post(f"{BASE}/challenges/Bad-Key", {"name": "x", "definition": "{}"}, htmx=True)
+    assert bad_key.status == 422
+    no_json = admin.post(f"{BASE}/challenges/ok_key", {"name": "x", "definition": "[1,"}, htmx=True)
+    assert no_json.status == 422 and "JSON" in no_json.text
+    assert admin.post(f"{BASE}/challenges/ok_key", {"name": "x", "definition": "{}", "position": "-1"},
+                      htmx=True).status == 422
+    assert one(db, "SELECT count(*) FROM challenges") == 0
+    form = {"key": "x1", "name": "徽章", "rule_kind": "count", "params": '{"event": "TaskCompleted", "n": 0}',
+            "triggers": "TaskCompleted"}
+    assert admin.post(f"{BASE}/badges/preview", form, htmx=True).status == 422  # n must be ≥ 1
+    assert admin.post(f"{BASE}/badges/create", {**form, "rule_kind": "magic"}, htmx=True).status == 422
+    assert admin.post(f"{BASE}/badges/create", {**form, "triggers": ""}, htmx=True).status == 422
+    assert one(db, "SELECT count(*) FROM badges") == 0
+    assert admin.post(f"{BASE}/badges/nope/enable", {"reason": ""}, htmx=True).status == 404
+    assert admin.get(f"{BASE}/badges/nope").status == 404
+    assert admin.post(f"{BASE}/badges/nope/edit", form, htmx=True).status == 404
+    assert admin.post(f"{BASE}/badges/nope/revoke", {"user_id": "abc", "reason": "x"}, htmx=True).status == 422
+
+
+def test_mentor_decisions_need_a_pending_record_and_a_reason_to_reject(admin, world, db):
+    dev = world.developer()
+    path = f"{BASE}/users/{dev.user_id}/mentor"
+    assert admin.post(path + "/real-name", {"approve": "true"}, htmx=True).status == 404  # nothing submitted
+    assert call("POST", "/mentors/me/real-name", {"real_name": "赵老师", "title": "前端专家"}, dev.token).status == 200
+    assert admin.post(path + "/real-name", {"approve": "false", "reason": ""}, htmx=True).status == 422
+    assert admin.post(path + "/real-name", {"approve": "maybe"}, htmx=True).status == 422
+    assert one(db, "SELECT real_name_status FROM mentors WHERE user_id = :u", u=dev.user_id) == "pending"
+    rejected = admin.post(path + "/real-name", {"approve": "false", "reason": "姓名与证件不符"}, htmx=True)
+    assert rejected.status == 200 and "已驳回" in rejected.text
+    assert admin.post(path + "/real-name", {"approve": "true"}, htmx=True).status == 409  # decided already
+    assert admin.post(path, {"mentor": "true", "reason": ""}, htmx=True).status == 422
+    assert admin.post(f"{BASE}/users/99999/mentor", {"mentor": "true", "reason": "不存在"}, htmx=True).status == 404
+    flagged = admin.post(path, {"mentor": "true", "reason": "社区推荐"}, htmx=True)
+    assert flagged.status == 200 and "待实名通过" in flagged.text  # flagged, but the real name was rejected
+    assert one(db, "SELECT flagged FROM mentors WHERE user_id = :u", u=dev.user_id) is True
 
 
 def test_the_audit_search_filters_and_pages(admin, world):

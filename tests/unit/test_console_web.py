@@ -91,5 +91,6 @@ def test_every_page_is_in_the_side_bar_once():
     import shared.console.app  # noqa: F401 - registers the pages
 
     keys = [item.key for item in web.NAV]
-    assert keys == ["dashboard", "users", "tasks", "disputes", "money", "rules", "audit"]
+    assert keys == ["dashboard", "users", "tasks", "disputes", "community", "money", "growth", "challenges", "badges",
+                    "rules", "audit"]
     assert len(set(keys)) == len(keys)

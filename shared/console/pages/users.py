@@ -1,7 +1,10 @@
-"""Users: search, one user's profile and timeline (the event log), stop and restore the account with a reason.
+"""Users: search, one user's profile and timeline (the event log), stop and restore the account with a reason;
+mentors: the flag an operator sets (or takes back) with a reason, and the mentors' real-name approvals (the queue on
+the users page, approve or reject on the user's page) — mentors' own use cases, audited before/after.
 
-Real names: developers give the payee name WeChat Pay checks from ¥2,000 themselves (RealNameSet); there is no
-approval step in the data model, so the page shows whether one is on file (masked), not an approval queue."""
+Payee real names: developers give the payee name WeChat Pay checks from ¥2,000 themselves (RealNameSet); there is no
+approval step for it, so the page shows whether one is on file (masked). The mentor real name is another record
+(shared/mentors), reviewed by an operator before a flagged developer becomes an active mentor."""
 
 from __future__ import annotations
 
@@ -13,13 +16,17 @@ from shared.auth.schemas import normalize_phone
 from shared.billing.plans import PLANS
 from shared.billing.queries import member_until
 from shared.console import web
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 from shared.events import log
+from shared.mentors import rules as mentor_rules
+from shared.mentors import schemas as mentor_schemas
+from shared.mentors import service as mentors
 from shared.uow import UnitOfWork, run
 
 web.nav("users", "用户", "/users", order=20)
 
 LIMIT = 50
+MENTOR_STATUS = {"none": "未提交", "pending": "待审核", "approved": "已通过", "rejected": "未通过"}
 
 
 def masked_phone(phone: str | None) -> str:
@@ -67,9 +74,32 @@ def search(uow: UnitOfWork, q: str, status: str, role: str) -> list[Any]:
 def users(page: web.Page) -> web.Answer:
     """用户列表与搜索"""
     q, status, role = page.query.get("q", ""), page.query.get("status", ""), page.query.get("role", "")
-    rows = run(lambda uow: search(uow, q, status, role))
-    template = "partials/user_rows.html" if page.htmx else "users.html"
-    return web.html(page, template, rows=rows, q=q, status_filter=status, role=role, masked=masked_phone)
+    if page.htmx:
+        rows = run(lambda uow: search(uow, q, status, role))
+        return web.html(page, "partials/user_rows.html", rows=rows, masked=masked_phone)
+    rows, pending = run(lambda uow: (search(uow, q, status, role), _pending_mentors(uow)))
+    return web.html(page, "users.html", rows=rows, q=q, status_filter=status, role=role, masked=masked_phone,
+                    pending_mentors=pending)
+
+
+def _pending_mentors(uow: UnitOfWork) -> list[Any]:
+    """Mentor real names waiting for an operator, oldest first, with the user's display name."""
+    items = mentors.mentor_queue(uow, "pending").items
+    names = {r.id: r.name for r in uow.execute(
+        "SELECT u.id, coalesce(nullif(d.display_name, ''), u.nickname) AS name FROM users u"
+        " LEFT JOIN developer_profiles d ON d.user_id = u.id WHERE u.id = ANY(:ids)",
+        {"ids": [m.user_id for m in items]}).all()} if items else {}
+    return [{"mentor": m, "name": names.get(m.user_id, "")} for m in items]
+
+
+def _mentor(uow: UnitOfWork, user_id: int) -> dict[str, Any] | None:
+    row = uow.execute("SELECT m.flagged, m.real_name, m.real_name_status, m.title, m.updated_at, u.roles"
+                      " FROM mentors m JOIN users u ON u.id = m.user_id WHERE m.user_id = :u", {"u": user_id}).first()
+    if row is None:
+        return None
+    return {"flagged": row.flagged, "real_name": row.real_name, "real_name_status": row.real_name_status,
+            "title": row.title, "updated_at": row.updated_at,
+            "active": mentor_rules.is_active_mentor(row.flagged, row.real_name_status, list(row.roles))}
 
 
 def _user(uow: UnitOfWork, user_id: int) -> dict[str, Any]:
@@ -91,6 +121,7 @@ def _user(uow: UnitOfWork, user_id: int) -> dict[str, Any]:
         " (SELECT count(*) FROM payouts WHERE developer_id = :u) AS payouts", {"u": user_id}).one()
     memberships = {code: member_until(uow, user_id, code, uow.now) for code in PLANS}
     return {"user": user, "developer": developer, "merchant": merchant, "counts": counts,
+            "mentor": _mentor(uow, user_id),
             "memberships": {PLANS[c].name: until for c, until in memberships.items() if until}}
 
 
@@ -103,7 +134,8 @@ def user(page: web.Page) -> web.Answer:
     """用户详情与时间线"""
     user_id = page.params["user_id"]
     info, (events, more) = run(lambda uow: (_user(uow, user_id), _timeline(uow, user_id, None)))
-    return web.html(page, "user.html", masked=masked_phone, events=events, more=more, **info)
+    return web.html(page, "user.html", masked=masked_phone, events=events, more=more, mentor_status=MENTOR_STATUS,
+                    **info)
 
 
 @web.get("/users/{user_id:int}/timeline", nav="users")
@@ -135,3 +167,32 @@ def unban(page: web.Page) -> web.Answer:
     user_id = page.params["user_id"]
     run(lambda uow: moderation.unban_user(uow, page.admin_id, user_id, page.form.get("reason", "")))
     return _status_panel(page, user_id, "账号已恢复。")
+
+
+def _mentor_panel(page: web.Page, user_id: int, done: str) -> web.Answer:
+    info = run(lambda uow: _user(uow, user_id))
+    return web.partial(page, "partials/mentor_panel.html", back=f"{web.BASE}/users/{user_id}", done=done,
+                       user=info["user"], mentor=info["mentor"], mentor_status=MENTOR_STATUS)
+
+
+@web.post("/users/{user_id:int}/mentor")
+def mentor_flag(page: web.Page) -> web.Answer:
+    """设为导师或取消导师身份"""
+    user_id = page.params["user_id"]
+    body = web.validated(mentor_schemas.FlagIn, {"mentor": page.form.get("mentor", ""),
+                                                 "reason": page.form.get("reason", "").strip()})
+    run(lambda uow: mentors.set_flag(uow, page.admin_id, user_id, body))
+    return _mentor_panel(page, user_id, "已设为导师。" if body.mentor else "已取消导师身份。")
+
+
+@web.post("/users/{user_id:int}/mentor/real-name")
+def mentor_real_name(page: web.Page) -> web.Answer:
+    """审核导师实名资料"""
+    user_id = page.params["user_id"]
+    approve = page.form.get("approve", "")
+    body = web.validated(mentor_schemas.RealNameDecision, {"approve": approve,
+                                                           "reason": page.form.get("reason", "").strip()})
+    if not body.approve and len(body.reason) < 2:
+        raise ValidationFailed.field("reason", "驳回须填写理由（会告知用户）")
+    run(lambda uow: mentors.decide_real_name(uow, page.admin_id, user_id, body))
+    return _mentor_panel(page, user_id, "实名资料已通过。" if body.approve else f"实名资料已驳回：{body.reason}")

@@ -19,6 +19,13 @@
     document.body.setAttribute("data-charts", String(drawn.length));
   }
 
+  // A form sent again starts without the refusal it got last time (its box is `#<form id>-errors`).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var id = event.detail.elt && event.detail.elt.id;
+    var box = id ? document.getElementById(id + "-errors") : null;
+    if (box) { box.innerHTML = ""; }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { initCharts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { initCharts(event.target); });
   window.addEventListener("resize", function () { drawn.forEach(function (c) { c.resize(); }); });
