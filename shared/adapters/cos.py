@@ -139,6 +139,10 @@ class Cos:
     def _call(self, operation: str, **params: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from shared.txguard import assert_outside_transaction
+
+        assert_outside_transaction(f"COS {operation}")
+
         try:
             return getattr(self.client(), operation)(**params)
         except ClientError as error:
