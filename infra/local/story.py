@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from infra.local.client import Actor, CallFailed, LocalClient
 from infra.local.story_console import play_console
+from infra.local.story_reports import play_reports
 
 Say = Callable[[str], None]
 
@@ -127,6 +128,7 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
         say(f"   #{t['id']} 匹配度 {t['match_score'] / 100:.0f}%：{' · '.join(t['match_reasons']) or '—'}")
     result["xp"] = growth["xp"]
     result |= play_console(client, step, say)
+    result |= play_reports(client, step, say, {"dev": dev, "merchant": merchant, "task": task})
     result["steps"] = step.count
     return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -25,7 +26,7 @@ def test_the_whole_story(client, db, clock):
     numbered = [s.split(". ", 1)[0] for s in steps if not s.startswith(" ")]
     assert numbered == [str(n) for n in range(1, len(numbered) + 1)] and result["steps"] == len(numbered)
     told = "\n".join(steps)
-    for part in ("一键投递", "双方互评", "开发者查看成长", "运营后台（网页）"):
+    for part in ("一键投递", "双方互评", "开发者查看成长", "运营后台（网页）", "开发者生成本月成长报告"):
         assert part in told, part
     assert result["xp"] == 5 * 3 * 10  # 5 stars × difficulty 3 × 10
     with db.connect() as conn:
@@ -36,6 +37,12 @@ def test_the_whole_story(client, db, clock):
         assert conn.execute(text("SELECT sum(points) FROM skill_point_entries WHERE ref = :r"),
                             {"r": f"task:{result['task_id']}"}).scalar_one() == 2 * 6  # two tags × weight 6
         assert check_ledger(conn).ok
+        report = conn.execute(text("SELECT developer_id, code, data, superseded_at FROM growth_reports WHERE id = :i"),
+                              {"i": result["report_id"]}).one()
+        assert report.code == result["report_code"].replace("-", "") and report.superseded_at is None
+        data = json.loads(bytes(report.data))  # the signed data: the story's task, its stars and the payout
+        [task] = [t for t in data["tasks"] if t["task_id"] == result["task_id"]]
+        assert task["rating"] == 5 and task["earned_fen"] == result["payout_fen"]
 
 
 def test_gateway_answers_like_function_urls(client):
