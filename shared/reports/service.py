@@ -96,6 +96,13 @@ def generate(developer_id: int, month: str) -> Issued:
             {"d": developer_id, "m": month, "v": version, "final": final, "as_of": as_of, "code": seal.code,
              "data": raw, "dsha": data_sha, "sig": seal.signature, "kid": seal.key_id, "psha": digest,
              "size": len(pdf), "pages": result.pages, "key": key, "now": now}).scalar_one()
+        if final:  # the monthly report (the 1st's run): told in the inbox, once per report
+            from shared.reports import texts
+            from shared.reports.signing import display_code
+
+            month_name = f"{int(month[:4])} 年 {int(month[5:])} 月"
+            uow.notify(developer_id, *texts.REPORT_READY.render(month_name=month_name, code=display_code(seal.code)),
+                       data={"report_id": int(new_id), "month": month}, dedupe_key=f"report:{new_id}", push=False)
         return Issued(int(new_id), developer_id, month, version, seal.code, digest, key, True)
 
     return run(record)

@@ -173,8 +173,14 @@ def test_the_first_of_the_month_issues_last_months_final_report(world, clock):
     world.renew(dev)
     assert schedule.monthly() == {"developers": 1, "batches": 1}
     jobs.work()
-    [row] = rows("SELECT month, final, as_of FROM growth_reports")
+    [row] = rows("SELECT id, month, final, as_of, code FROM growth_reports")
     assert row.month == MONTH and row.final and str(row.as_of) == "2026-11-30"
+    [notice] = rows("SELECT user_id, kind, title, body, data FROM notifications WHERE kind = 'report_ready'")
+    assert notice.user_id == dev.user_id and notice.title == "2026 年 11 月成长报告已生成"
+    assert notice.data == {"report_id": row.id, "month": MONTH} and row.code[:4] in notice.body
+    # Asking for the month so far never notifies (the developer is looking at it).
+    assert call("POST", "/reports/me/current", None, dev.token).status == 200
+    assert scalar("SELECT count(*) FROM notifications WHERE kind = 'report_ready'") == 1
 
 
 def test_the_resume_card_shows_only_public_fields_and_opting_out_takes_it_down(world):
