@@ -79,11 +79,12 @@ def generate(developer_id: int, month: str) -> Issued:
     cos().put(key, pdf, "application/pdf", cache_control="private, max-age=31536000, immutable")
 
     def record(uow: UnitOfWork) -> Issued:
+        # Serialise the versions of one developer's month (the lock is on the developer's user row), then look again:
+        # a concurrent run of the same job (a kick and the sweep) may have recorded this very report meanwhile.
+        uow.execute("SELECT 1 FROM users WHERE id = :d FOR UPDATE", {"d": developer_id})
         found = _existing(uow, developer_id, month, data_sha)
         if found is not None:
             return found
-        # Serialise the versions of one developer's month (the lock is on the developer's user row).
-        uow.execute("SELECT 1 FROM users WHERE id = :d FOR UPDATE", {"d": developer_id})
         version = int(uow.execute("SELECT coalesce(max(version), 0) + 1 FROM growth_reports WHERE developer_id = :d"
                                   " AND month = :m", {"d": developer_id, "m": month}).scalar_one())
         now = clock.now()

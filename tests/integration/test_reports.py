@@ -240,3 +240,37 @@ def test_an_operators_cohort_export_builds_a_zip_with_a_csv_summary(world, clock
     assert call("POST", "/reports/admin/exports", {"month": "2027-01"}, admin.token).status == 422
     assert call("POST", "/reports/admin/exports", {"month": MONTH}, devs[0].token).status == 403
     assert call("GET", "/reports/admin/exports/999", token=admin.token).status == 404
+
+
+def test_the_same_report_issued_concurrently_is_recorded_once(world):
+    import threading
+
+    _, dev, _ = active_developer(world)
+    results, errors = [], []
+
+    def issue() -> None:
+        try:
+            results.append(service.generate(dev.user_id, MONTH))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len({r.code for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert scalar("SELECT count(*) FROM growth_reports") == 1
+
+
+def test_cos_is_never_called_inside_a_transaction(platform, db):
+    from shared.adapters.cos import cos
+    from shared.txguard import ExternalCallInTransaction
+    from shared.uow import UnitOfWork
+
+    with UnitOfWork() as uow:
+        uow.execute("SELECT 1")
+        with pytest.raises(ExternalCallInTransaction):
+            cos().put("tests/inside.txt", b"x", "text/plain")
+    assert cos().head("tests/inside.txt") is None
