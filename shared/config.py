@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     # functions that issue reports get it (least privilege: serverless.yml lists it for them alone); unset, development
     # and tests sign with the development key and production refuses to sign (shared/reports/signing.py).
     report_signing_key: str = ""
+    # The public keys that verify reports (the verify page, which never holds the private key): base64 of raw 32-byte
+    # Ed25519 public keys, comma-separated — the current one plus the retired ones (rotation). Unset: the public key of
+    # the signing key (development, tests).
+    report_public_keys: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -221,10 +225,13 @@ PRODUCTION_RULES: dict[str, Rule] = {
     "wechatpay_public_key_id": Rule(why="optional, as wechatpay_public_key"),
     "wechatpay_notify_url": Rule(kind="url", why="may be empty (derived from PUBLIC_BASE_URL)"),
     "cos_endpoint": Rule(kind="url"),
-    "cos_bucket": Rule(why="no function uses COS yet; the reports feature will make it required"),
+    "cos_bucket": Rule(why="only the functions that use COS get it (reports, jobs_worker); shared/adapters/cos.py "
+                            "refuses an empty bucket"),
     "report_font_dir": Rule(why="unset means /opt/fonts, where the reports layer mounts them"),
     "report_signing_key": Rule(kind="secret", min_length=44,
                                why="only the report functions get it; signing refuses to run without it in production"),
+    "report_public_keys": Rule(why="only the report functions get it (the verify page checks seals with it, never with "
+                                   "the private key); unset, the public key of REPORT_SIGNING_KEY"),
 }
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}

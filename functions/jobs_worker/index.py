@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.reports.jobs import install as install_report_jobs
 from shared.runtime import bootstrap, is_timer_event, job_run
 
 
@@ -17,6 +18,7 @@ def jobs_sweep() -> dict[str, int]:
 TIMERS = {"jobs_sweep": jobs_sweep}
 
 bootstrap()
+install_report_jobs()
 
 
 def main_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

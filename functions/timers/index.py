@@ -100,6 +100,14 @@ def lottery() -> dict[str, int]:
     return advance()
 
 
+def reports_monthly() -> dict[str, int]:
+    """On the 1st (Asia/Shanghai): one report job per developer active last month, spread in batches the jobs worker
+    absorbs (the rendering happens there, not here: this function has no reports layer)."""
+    from shared.reports.schedule import monthly
+
+    return monthly()
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -114,6 +122,7 @@ TIMERS = {
     "leaderboard_snapshots": leaderboard_snapshots,
     "challenges": challenges,
     "lottery": lottery,
+    "reports_monthly": reports_monthly,
 }
 
 bootstrap()

@@ -67,7 +67,24 @@ def production_environment() -> dict[str, str]:
         "WECHATPAY_APIV3_KEY": secrets.token_urlsafe(24)[:32],
         "WECHATPAY_PUBLIC_KEY": one_line(platform_public),
         "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_01" + _digits(26),
+        "COS_ENDPOINT": "https://cos.ap-shanghai.myqcloud.com",
+        "COS_BUCKET": "codelink-prod-125" + _digits(7),
+        **report_keys(),
     }
+
+
+def report_keys() -> dict[str, str]:
+    """REPORT_SIGNING_KEY (base64 of a fresh Ed25519 seed) and REPORT_PUBLIC_KEYS (its raw public key, base64)."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    seed = secrets.token_bytes(32)
+    public = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"REPORT_SIGNING_KEY": base64.b64encode(seed).decode(),
+            "REPORT_PUBLIC_KEYS": base64.b64encode(public).decode()}
 
 
 def role_environment() -> dict[str, str]:

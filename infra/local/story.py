@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from infra.local.client import Actor, CallFailed, LocalClient
 from infra.local.story_console import play_console
 from infra.local.story_growth import play_growth
+from infra.local.story_reports import play_reports
 
 Say = Callable[[str], None]
 
@@ -129,6 +130,7 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
     result["xp"] = growth["xp"]
     result |= play_growth(client, step, say, {"dev": dev, "phone": phone})
     result |= play_console(client, step, say)
+    result |= play_reports(client, step, say, {"dev": dev, "merchant": merchant, "task": task})
     result["steps"] = step.count
     return result
 

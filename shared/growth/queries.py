@@ -226,3 +226,107 @@ def applicant_fit(uow: UnitOfWork, tags: list[str], difficulty: int, developer_i
             rating_weight_bp=r.growth_fit_rating_weight_bp, reliability_weight_bp=r.growth_fit_reliability_weight_bp,
             full_completed=r.growth_fit_full_completed)
     return out
+
+
+@dataclass(frozen=True)
+class CompletedWork:
+    """A task the developer completed (for the monthly report and the resume card's rated work)."""
+
+    task_id: int
+    title: str
+    merchant: str
+    reward_fen: int
+    completed_at: Any
+    stars: int | None
+    comment: str
+    skill_tags: list[str]
+
+
+def completed_work(uow: UnitOfWork, user_id: int, start: Any = None, end: Any = None,
+                   rated_only: bool = False, limit: int = 500) -> list[CompletedWork]:
+    """Tasks the developer completed in [start, end) (growth's record of them, reversals left out), with the task's
+    title and reward, the merchant's name and the merchant's rating and comment; oldest first."""
+    rows = uow.execute(
+        "SELECT g.task_id, t.title, t.reward_fen, g.completed_at, g.stars, g.skill_tags,"
+        " coalesce(nullif(mp.name, ''), nullif(mu.nickname, ''), '商家' || g.merchant_id::text) AS merchant,"
+        " coalesce((SELECT r.comment FROM ratings r WHERE r.task_id = g.task_id"
+        "           AND r.direction = 'merchant_to_developer' ORDER BY r.id LIMIT 1), '') AS comment"
+        " FROM growth_tasks g JOIN tasks t ON t.id = g.task_id JOIN users mu ON mu.id = g.merchant_id"
+        " LEFT JOIN merchant_profiles mp ON mp.user_id = g.merchant_id"
+        " WHERE g.developer_id = :u AND g.completed_at IS NOT NULL AND g.reversed_at IS NULL"
+        " AND (CAST(:start AS timestamptz) IS NULL OR g.completed_at >= :start)"
+        " AND (CAST(:end AS timestamptz) IS NULL OR g.completed_at < :end)"
+        " AND (NOT :rated OR g.stars IS NOT NULL)"
+        " ORDER BY g.completed_at, g.task_id LIMIT :n",
+        {"u": user_id, "start": start, "end": end, "rated": rated_only, "n": limit}).all()
+    return [CompletedWork(r.task_id, r.title, r.merchant, int(r.reward_fen), r.completed_at, r.stars, r.comment,
+                          list(r.skill_tags)) for r in rows]
+
+
+def skill_months(uow: UnitOfWork, user_id: int) -> dict[str, dict[str, int]]:
+    """Skill points gained per Asia/Shanghai month ("YYYY-MM") and category, every month with entries."""
+    out: dict[str, dict[str, int]] = {}
+    for r in uow.execute("SELECT month, category, sum(points) AS points FROM skill_point_entries WHERE user_id = :u"
+                         " GROUP BY month, category", {"u": user_id}):
+        out.setdefault(r.month.strftime("%Y-%m"), {})[r.category] = int(r.points)
+    return out
+
+
+def category_labels() -> dict[str, str]:
+    """category slug -> its Chinese name (后端, 前端 …)."""
+    return dict(category_names())
+
+
+def level_progress(uow: UnitOfWork, user_id: int) -> tuple[str, str | None, list[tuple[str, str, int, int, int]], int]:
+    """(level, next level, requirements of the next as (key, label, current, required, scale), XP)."""
+    r = load_rules(uow)
+    row = uow.execute("SELECT level, xp FROM growth_profiles WHERE user_id = :u", {"u": user_id}).first()
+    current = row.level if row else "C"
+    st = stats(uow, user_id, r.growth_good_rating)
+    nxt = rules.next_level(current)
+    reqs: list[tuple[str, str, int, int, int]] = []
+    if nxt:
+        t = thresholds(r)[nxt]
+        if t.tasks:
+            reqs.append(("completed_tasks", "完成任务", st.tasks, t.tasks, 1))
+        if t.avg_rating:
+            reqs.append(("average_rating_x100", "平均评分", round(st.avg_rating * 100), round(t.avg_rating * 100), 100))
+        if t.merchants:
+            reqs.append(("merchants", "好评商家", st.merchants, t.merchants, 1))
+        if t.categories:
+            reqs.append(("categories", "技能方向", st.categories, t.categories, 1))
+    return current, nxt, reqs, int(row.xp) if row else 0
+
+
+def active_developers(uow: UnitOfWork, start: Any, end: Any, after_id: int, limit: int) -> list[int]:
+    """Developers with growth activity in [start, end) — a completed or rated task, or skill points — id > after_id,
+    in id order (the monthly reports' fan-out pages through them)."""
+    return [int(r[0]) for r in uow.execute(
+        "SELECT DISTINCT u FROM ("
+        " SELECT developer_id AS u FROM growth_tasks WHERE developer_id > :after"
+        "  AND ((completed_at >= :s AND completed_at < :e) OR (rated_at >= :s AND rated_at < :e))"
+        " UNION SELECT user_id FROM skill_point_entries WHERE user_id > :after AND created_at >= :s"
+        "  AND created_at < :e) x ORDER BY u LIMIT :n", {"s": start, "e": end, "after": after_id, "n": limit})]
+
+
+def cohort(uow: UnitOfWork, *, level: str | None = None, skill: str | None = None,
+           active: tuple[Any, Any] | None = None, limit: int = 5000) -> list[int]:
+    """Developers by level, by a skill they have points in, and/or active in a period (operators' report runs)."""
+    clauses: list[str] = ["TRUE"]
+    params: dict[str, Any] = {"n": limit}
+    if level:
+        clauses.append("coalesce((SELECT level FROM growth_profiles g WHERE g.user_id = u.id), 'C') = :level")
+        params["level"] = level
+    if skill:
+        clauses.append("EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id AND s.skill = :skill"
+                       " AND s.points > 0)")
+        params["skill"] = skill
+    if active:
+        clauses.append("(EXISTS (SELECT 1 FROM growth_tasks t WHERE t.developer_id = u.id AND ((t.completed_at >= :s"
+                       " AND t.completed_at < :e) OR (t.rated_at >= :s AND t.rated_at < :e))) OR EXISTS (SELECT 1"
+                       " FROM skill_point_entries p WHERE p.user_id = u.id AND p.created_at >= :s"
+                       " AND p.created_at < :e))")
+        params["s"], params["e"] = active
+    return [int(r[0]) for r in uow.execute(
+        f"SELECT u.id FROM users u WHERE 'developer' = ANY(u.roles) AND {' AND '.join(clauses)} ORDER BY u.id LIMIT :n",
+        params)]

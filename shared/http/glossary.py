@@ -23,6 +23,8 @@ TAGS: dict[str, str] = {
     "challenges": "挑战：我的挑战进度（入驻见面礼、投递、履历、每周成长、导师特训），管理员配置挑战",
     "checkin": "每日签到：签到、连续天数与补签卡、签到提醒，管理员修复平台故障中断的连续签到",
     "lottery": "月度抽奖：可验证公平的抽奖公开记录（承诺、截止、参与名单摘要、随机信标、中奖者、种子）",
+    "reports": "成长报告与简历卡片：本月至今的报告、我的报告与下载链接、公开简历卡片与小程序码，管理员批量生成导出",
+    "verify": "报告验证：公开的报告验证页（验证码或上传 PDF），报告每页二维码指向这里",
 }
 
 PATH_PARAMS: dict[str, str] = {
@@ -37,6 +39,8 @@ PATH_PARAMS: dict[str, str] = {
     "payout_id": "转账记录 ID",
     "notification_id": "消息 ID",
     "job_id": "后台任务 ID",
+    "report_id": "成长报告 ID",
+    "export_id": "报告导出任务 ID",
     "user_id": "用户 ID",
     "out_trade_no": "商户订单号（下单时返回）",
     "key": "规则名（见 GET /admin/rules）",

@@ -118,6 +118,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("mentor_approved", None, "an operator decided on the user's mentor real-name record"),
     Kind("mentor_deliverable", None, "a student submitted a deliverable to the mentor's challenge"),
     Kind("mentor_reviewed", None, "the mentor reviewed the developer's deliverable (and the bonus, if any)"),
+    # --- reports (shared/reports/texts.py)
+    Kind("report_ready", None, "last month's growth report was issued (the 1st of the month)"),
 )}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 
@@ -32,7 +33,7 @@ def test_the_whole_story(client, db, clock):
     told = "\n".join(steps)
     print(told)  # the story as `make demo` tells it (shown with -s, and on failure)
     for part in ("一键投递", "双方互评", "开发者查看成长", "成长：开发者的徽章", "新手挑战", "导师特训", "月度抽奖",
-                 "每日签到", "运营后台（网页）"):
+                 "每日签到", "运营后台（网页）", "开发者生成本月成长报告"):
         assert part in told, part
     # The growth step shows XP as soon as the rating's skill points are in; the seeded 每周成长挑战's 20 XP for the
     # completed task may come before or after the rating's: the task's own XP is checked in the database below.
@@ -45,6 +46,12 @@ def test_the_whole_story(client, db, clock):
         assert conn.execute(text("SELECT sum(points) FROM skill_point_entries WHERE ref = :r"),
                             {"r": f"task:{result['task_id']}"}).scalar_one() == 2 * 6  # two tags × weight 6
         _assert_growth_part(conn, result)
+        report = conn.execute(text("SELECT developer_id, code, data, superseded_at FROM growth_reports WHERE id = :i"),
+                              {"i": result["report_id"]}).one()
+        assert report.code == result["report_code"].replace("-", "") and report.superseded_at is None
+        data = json.loads(bytes(report.data))  # the signed data: the story's task, its stars and the payout
+        [task] = [t for t in data["tasks"] if t["task_id"] == result["task_id"]]
+        assert task["rating"] == 5 and task["earned_fen"] == result["payout_fen"]
         assert conn.execute(text("SELECT sum(amount) FROM xp_entries WHERE source = 'task' AND ref = :r"),
                             {"r": f"task:{result['task_id']}"}).scalar_one() == 5 * 3 * 10  # 5 stars × difficulty 3
         assert check_ledger(conn).ok

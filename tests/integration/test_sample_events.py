@@ -30,6 +30,8 @@ URL_ANSWERS: dict[str, tuple[int, str | None]] = {
     "community.url.json": UNAUTHENTICATED,
     "disputes.url.json": UNAUTHENTICATED,
     "growth.url.json": (200, None),  # the function's health check
+    "reports.url.json": (200, None),  # the function's health check
+    "verify.url.json": (200, None),  # the function's health check
     "leaderboards.url.json": (200, None),  # this week's board, empty
     "mentors.url.json": UNAUTHENTICATED,
     "challenges.url.json": UNAUTHENTICATED,
@@ -58,6 +60,8 @@ OTHER_ANSWERS: dict[str, dict[str, Any]] = {
                                   "result": {"evaluated": 0, "promoted": 0, "demoted": 0}},
     "timers.leaderboard_snapshots.json": {"ok": True, "trigger": "leaderboard_snapshots",
                                           "result": {"boards": 0, "ranked": 0}},
+    "timers.reports_monthly.json": {"ok": True, "trigger": "reports_monthly",
+                                    "result": {"developers": 0, "batches": 0}},
     "timers.challenges.json": {"ok": True, "trigger": "challenges", "result": {"bonuses_paid": 0, "reminders": 0}},
     "timers.lottery.json": {"ok": True, "trigger": "lottery",  # this month's draw is announced
                             "result": {"announced": 1, "closed": 0, "drawn": 0, "waiting": 0, "prizes_paid": 0}},
@@ -94,8 +98,8 @@ def test_url_sample_answers_as_expected(db, name):
     assert answer["statusCode"] == status, (name, body)
     if name == "tasks.url.json":
         assert body == {"items": [], "next_cursor": None}  # the hall of an empty database
-    elif name == "growth.url.json":
-        assert body["ok"] is True and body["function"] == "growth" and body["migration"].endswith(".sql")
+    elif name in ("growth.url.json", "reports.url.json", "verify.url.json"):
+        assert body["ok"] is True and body["function"] == name.split(".")[0] and body["migration"].endswith(".sql")
     elif name == "leaderboards.url.json":
         assert body["board"] == "weekly" and body["entries"] == [] and body["me"] is None
     elif name == "lottery.url.json":

@@ -1,0 +1,78 @@
+"""Request and response shapes of the reports API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Section = Literal["growth", "badges", "rated_work", "challenges", "letters"]
+ALL_SECTIONS: tuple[Section, ...] = ("growth", "badges", "rated_work", "challenges", "letters")
+
+
+class ReportOut(BaseModel):
+    id: int = Field(description="报告 ID", examples=[12])
+    month: str = Field(description="月份（北京时间）", examples=["2026-11"])
+    version: int = Field(description="该月第几版（“本月至今”可多次生成）", examples=[1])
+    final: bool = Field(description="是否为月度终版（次月 1 日生成）", examples=[False])
+    as_of: date = Field(description="数据截至（北京时间）", examples=["2026-11-25"])
+    code: str = Field(description="验证码（显示形式）", examples=["ABCD-EFGH-JKM"])
+    verify_url: str = Field(description="验证页地址（报告每页二维码指向这里）",
+                            examples=["https://api.codelink.example/verify/ABCDEFGHJKM"])
+    download_url: str = Field(description="PDF 下载链接（5 分钟内有效）",
+                              examples=["https://cos.example/reports/7/2026-11/ABCDEFGHJKM.pdf?X-Amz-Signature=…"])
+    pdf_sha256: str = Field(description="PDF 的 SHA-256",
+                            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"])
+    pages: int = Field(description="页数", examples=[2])
+    generated_at: datetime = Field(description="生成时间")
+    created: bool = Field(True, description="false：数据未变，返回的是已签发的同一份报告", examples=[True])
+
+
+class ReportList(BaseModel):
+    items: list[ReportOut] = Field(description="每月当前版本，最新在前")
+
+
+class CardSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(description="是否公开简历卡片页面；关闭后立即下线", examples=[True])
+    sections: list[Section] = Field(default_factory=lambda: list(ALL_SECTIONS),
+                                    description="公开哪些部分（资料字段另由简历的公开字段决定）", max_length=5)
+
+
+class CardSettingsOut(BaseModel):
+    enabled: bool = Field(description="是否公开", examples=[True])
+    sections: list[str] = Field(description="公开的部分", examples=[["growth", "badges"]])
+    url: str | None = Field(None, description="公开页面地址（公开时）",
+                            examples=["https://api.codelink.example/reports/cards/7"])
+
+
+class ShareOut(BaseModel):
+    url: str = Field(description="简历卡片分享链接", examples=["https://api.codelink.example/reports/cards/7"])
+    wxa_code_url: str = Field(description="小程序码图片（PNG）下载链接（5 分钟内有效）",
+                              examples=["https://cos.example/cards/7/wxacode.png?X-Amz-Signature=…"])
+    scene: str = Field(description="小程序码的 scene 参数", examples=["card=7"])
+
+
+class ExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(description="月份 YYYY-MM（北京时间）", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])
+    user_id: int | None = Field(None, description="只生成这一位开发者（与其他筛选互斥）", ge=1, le=2**63 - 1,
+                                examples=[7])
+    level: Literal["C", "B", "A", "S"] | None = Field(None, description="按等级筛选", examples=["B"])
+    skill: str | None = Field(None, description="按技能筛选（有该技能分）", max_length=40, examples=["python"])
+    active_only: bool = Field(False, description="只含该月活跃的开发者", examples=[True])
+
+
+class ExportOut(BaseModel):
+    id: int = Field(description="导出任务 ID", examples=[3])
+    month: str = Field(description="月份", examples=["2026-11"])
+    status: Literal["running", "done", "failed"] = Field(description="状态", examples=["running"])
+    total: int = Field(description="开发者人数", examples=[120])
+    done: int = Field(description="已生成", examples=[40])
+    failed: int = Field(description="生成失败", examples=[0])
+    progress_percent: int = Field(description="进度（%）", examples=[33])
+    filters: dict = Field(description="筛选条件")
+    zip_url: str | None = Field(None, description="完成后：ZIP（PDF + summary.csv）下载链接（5 分钟内有效）")
+    created_at: datetime = Field(description="创建时间")
+    finished_at: datetime | None = Field(None, description="完成时间")
