@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from shared.badges import texts
 from shared.badges.rules import Fact, Rule, RuleError, Verdict, candidates_window, evaluate, subject_field, validate
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.events import AdminAudited, BadgeGranted, BadgeRevoked
@@ -179,8 +180,8 @@ def reconcile(uow: UnitOfWork, user_id: int, badges: Sequence[Badge], *, backfil
             for ref in sorted(have_refs - keep):
                 _revoke(uow, mine[ref], user_id, badge, verdict.reason, None, out)
     if out.revoked and not backfill:
-        names_revoked = "、".join(b.name for b, _ in out.revoked)
-        uow.notify(user_id, "badge", "徽章已收回", f"{names_revoked}：{out.revoked[0][1]}",
+        names_revoked = texts.NAME_SEPARATOR.join(b.name for b, _ in out.revoked)
+        uow.notify(user_id, *texts.BADGE_REVOKED.render(names=names_revoked, reason=out.revoked[0][1]),
                    data={"revoked": [b.key for b, _ in out.revoked]}, push=False,
                    dedupe_key=f"badges:revoked:{notify_key}" if notify_key else None)
     return out
@@ -231,9 +232,10 @@ def digest(uow: UnitOfWork, *, settle: timedelta = DIGEST_SETTLE, limit: int = 1
         by_user[int(r.user_id)].append(r)
     for user_id, grants in by_user.items():
         names = list(dict.fromkeys(g.name for g in grants))
-        title = f"获得新徽章：{names[0]}" if len(names) == 1 else f"获得 {len(names)} 枚新徽章"
-        body = "、".join(names) + "。可在成长页查看" + ("，并佩戴为头衔" if any(g.wearable for g in grants) else "")
-        uow.notify(user_id, "badge", title, body, push=False,
+        notice = texts.BADGE_GRANTED if len(names) == 1 else texts.BADGES_GRANTED
+        wear = texts.WEAR_HINT if any(g.wearable for g in grants) else ""
+        uow.notify(user_id, *notice.render(name=names[0], count=len(names), names=texts.NAME_SEPARATOR.join(names),
+                                           wear=wear), push=False,
                    data={"badges": [{"key": g.badge_key, "ref": g.ref} for g in grants]},
                    dedupe_key=f"badges:granted:{grants[0].id}")
     if rows:
@@ -470,7 +472,8 @@ def revoke(uow: UnitOfWork, admin_id: int, key: str, user_id: int, reason: str) 
     for ref in sorted(refs):
         _revoke(uow, held[ref], user_id, badge, reason, admin_id, out)
     _audit(uow, admin_id, "badge.revoke", key, {"held": sorted(refs)}, {"user_id": user_id}, reason, user_id)
-    uow.notify(user_id, "badge", "徽章已收回", f"{badge.name}：{reason}", data={"revoked": [key]}, push=False)
+    uow.notify(user_id, *texts.BADGE_REVOKED.render(names=badge.name, reason=reason), data={"revoked": [key]},
+               push=False)
     return len(out.revoked)
 
 
