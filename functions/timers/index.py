@@ -100,6 +100,15 @@ def lottery() -> dict[str, int]:
     return advance()
 
 
+def credit_nightly() -> dict[str, int]:
+    """Every credit profile recomputed from the event log; task chats past the task's life plus the dispute window
+    purged."""
+    from shared.chat.service import purge
+    from shared.credit.service import nightly
+
+    return {**nightly(), "chats_purged": run(purge)}
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -114,6 +123,7 @@ TIMERS = {
     "leaderboard_snapshots": leaderboard_snapshots,
     "challenges": challenges,
     "lottery": lottery,
+    "credit_nightly": credit_nightly,
 }
 
 bootstrap()

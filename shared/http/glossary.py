@@ -23,6 +23,7 @@ TAGS: dict[str, str] = {
     "challenges": "挑战：我的挑战进度（入驻见面礼、投递、履历、每周成长、导师特训），管理员配置挑战",
     "checkin": "每日签到：签到、连续天数与补签卡、签到提醒，管理员修复平台故障中断的连续签到",
     "lottery": "月度抽奖：可验证公平的抽奖公开记录（承诺、截止、参与名单摘要、随机信标、中奖者、种子）",
+    "chat": "任务沟通：商家与投递者的会话、增量拉取、已读回执、导出与举报（站外联系方式对对方隐藏）",
 }
 
 PATH_PARAMS: dict[str, str] = {
@@ -31,6 +32,7 @@ PATH_PARAMS: dict[str, str] = {
     "application_id": "投递 ID",
     "dispute_id": "纠纷 ID",
     "post_id": "帖子 ID",
+    "conversation_id": "会话 ID",
     "code": "8 位邀请码",
     "challenge_id": "导师特训挑战 ID",
     "enrolment_id": "特训报名 ID",

@@ -15,7 +15,8 @@ from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError
 
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
-        "billing", "disputes", "growth", "leaderboards", "community", "mentors", "challenges", "checkin", "lottery"}
+        "billing", "disputes", "growth", "leaderboards", "community", "mentors", "challenges", "checkin", "lottery",
+        "chat"}
 NOT_HTTP = {"jobs_worker", "timers"}
 EXPECTED_TIMERS = {
     "jobs_worker": {"jobs_sweep"},
@@ -33,6 +34,7 @@ EXPECTED_TIMERS = {
         "leaderboard_snapshots",
         "challenges",
         "lottery",
+        "credit_nightly",
     },
 }
 
