@@ -25,7 +25,8 @@ def main() -> None:
     log = logging.getLogger("codelink.dev")
     platform = LocalPlatform(database_name="codelink", jobs_kick="scf", gateway_port=PORTS["gateway"],
                              wechat_port=PORTS["wechat"], sms_port=PORTS["sms"], scf_port=PORTS["scf"],
-                             wechatpay_port=PORTS["wechatpay"], beacon_port=PORTS["beacon"]).start()
+                             wechatpay_port=PORTS["wechatpay"], beacon_port=PORTS["beacon"],
+                             cos_port=PORTS["cos"]).start()
     from infra.local.client import LocalClient
     from infra.local.gateway import Timers
     from infra.local.h5 import H5_DIST, H5Server
@@ -53,6 +54,7 @@ def main() -> None:
     fake WeChat           http://127.0.0.1:%(wechat)d   POST /_fake/wechat/login-code {"user": "alice"} → wx.login code
     fake Tencent SMS      http://127.0.0.1:%(sms)d   codes also appear in this log
     fake WeChat Pay       http://127.0.0.1:%(wechatpay)d   POST /_fake/wechatpay/pay {"out_trade_no": …}
+    fake COS (moto S3)    http://127.0.0.1:%(cos)d   bucket codelink-dev-1250000000
     admin                 SMS login with 13800000000 (make admin PHONE=… for others), in the console or by API
   Ctrl-C to stop.""", PORTS | {"h5_line": h5_line})
     stop = threading.Event()

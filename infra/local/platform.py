@@ -1,5 +1,5 @@
 """Bring up CodeLink's dependencies on this machine: PostgreSQL (DATABASE_URL or the embedded pgserver), the schema,
-and the loopback fakes of WeChat, Tencent SMS and SCF — then point the settings at them.
+and the loopback fakes of WeChat, Tencent SMS, SCF and COS (moto's S3 server) — then point the settings at them.
 
 Used by `make dev` (infra/local/dev.py), the tests (tests/conftest.py), the demo and the benchmarks, so all four run
 the platform the same way.
@@ -68,6 +68,7 @@ class LocalPlatform:
     scf_port: int = 0
     wechatpay_port: int = 0
     beacon_port: int = 0  # the lottery's fake drand beacon
+    cos_port: int = 0  # COS: moto's S3 server (infra/fakes/cos.py)
     gateway_port: int | None = None  # start the local gateway (Function URLs) on this port; None = don't
     notification_retry_schedule: tuple[float, ...] | None = None  # WeChat Pay retries; None = WeChat's own
     refund_delay: float | None = 1.0  # seconds before a refund succeeds by itself; None = only on control
@@ -78,6 +79,7 @@ class LocalPlatform:
 
     def start(self) -> LocalPlatform:
         from infra.fakes.beacon import FakeBeacon
+        from infra.fakes.cos import FakeCos
         from infra.fakes.tencent_scf import FakeScf
         from infra.fakes.tencent_sms import FakeTencentSms
         from infra.fakes.wechat import FakeWeChat
@@ -102,9 +104,10 @@ class LocalPlatform:
         pay = FakeWeChatPay(load_or_generate_keys(self.data_dir / "wechatpay"), port=self.wechatpay_port,
                             appid=DEV_APPID, **pay_options)
         beacon = FakeBeacon(port=self.beacon_port)
-        for fake in (wechat, sms, scf, pay, beacon):
+        cos = FakeCos(port=self.cos_port, credentials=(DEV_SECRET_ID, DEV_SECRET_KEY, DEV_SESSION_TOKEN))
+        for fake in (wechat, sms, scf, pay, beacon, cos):
             fake.start()
-        self.fakes = {"wechat": wechat, "sms": sms, "scf": scf, "wechatpay": pay, "beacon": beacon}
+        self.fakes = {"wechat": wechat, "sms": sms, "scf": scf, "wechatpay": pay, "beacon": beacon, "cos": cos}
         if self.gateway is not None:
             self.gateway.start()
         self.configure_environment()
@@ -116,6 +119,7 @@ class LocalPlatform:
         public = self.gateway.base_url if self.gateway is not None else "http://127.0.0.1:9000"
         return {
             **pay.settings_env(),
+            **self.fakes["cos"].settings_env(),
             "PUBLIC_BASE_URL": public,
             "DATABASE_URL": self.database_url,
             "WECHAT_APPID": DEV_APPID,
@@ -135,9 +139,12 @@ class LocalPlatform:
         }
 
     def configure_environment(self) -> None:
+        from shared.adapters import cos
+
         os.environ.update(self.environment())
         reset_settings()
         clients.reset()
+        cos.reset()
         db.reset_engine()
 
     def stop(self) -> None:
