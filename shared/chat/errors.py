@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 
 
 class ConversationNotFound(NotFound):
@@ -24,3 +24,19 @@ class MessageRejected(ValidationFailed):
 
 class AlreadyReported(Conflict):
     code, message = "CONVERSATION_ALREADY_REPORTED", "该会话已举报，平台正在处理"
+
+
+class FileNotUploaded(ValidationFailed):
+    code = "FILE_NOT_UPLOADED"
+
+    def __init__(self) -> None:
+        super().__init__([{"field": "key", "message": "文件尚未上传成功，或不属于本会话"}],
+                         message="文件尚未上传成功，或不属于本会话")
+
+
+class FileStorageUnavailable(ServiceUnavailable):
+    code, message = "FILE_STORAGE_UNAVAILABLE", "文件存储暂时不可用，请稍后再试"
+
+
+class MessageNotFound(NotFound):
+    code, message = "MESSAGE_NOT_FOUND", "消息不存在"

@@ -121,3 +121,32 @@ class AdminConversationOut(BaseModel):
 class ReportOut(BaseModel):
     conversation_id: int = Field(description="会话 ID")
     reported: bool = Field(description="已举报")
+
+
+FILE_TYPES = ("image/png", "image/jpeg", "application/pdf", "application/zip", "text/plain")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+class UploadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content_type: Literal["image/png", "image/jpeg", "application/pdf", "application/zip", "text/plain"] = Field(
+        description="文件类型")
+
+
+class UploadPolicyOut(BaseModel):
+    url: str = Field(description="上传地址（wx.uploadFile 的 url）")
+    fields: dict[str, str] = Field(description="表单字段（wx.uploadFile 的 formData），文件字段名为 file")
+    key_prefix: str = Field(description="文件键的前缀；上传后的键为前缀加文件名")
+    max_bytes: int = Field(description="文件大小上限（字节）")
+    expires_in: int = Field(description="上传策略有效期（秒）")
+
+
+class FileMessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=300, description="上传后的文件键（须在本会话为你签发的前缀下）")
+    name: str = Field(min_length=1, max_length=100, description="文件名（对方看到的消息内容）")
+
+
+class FileUrlOut(BaseModel):
+    url: str = Field(description="短时有效的下载地址")
+    expires_in: int = Field(description="有效期（秒）")

@@ -33,6 +33,7 @@ PATH_PARAMS: dict[str, str] = {
     "dispute_id": "纠纷 ID",
     "post_id": "帖子 ID",
     "conversation_id": "会话 ID",
+    "message_id": "消息 ID",
     "code": "8 位邀请码",
     "challenge_id": "导师特训挑战 ID",
     "enrolment_id": "特训报名 ID",

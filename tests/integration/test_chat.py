@@ -211,3 +211,36 @@ def test_reputation_on_cards_and_pages_and_the_dispute_evidence(world):
     assert r.status == 200, r.body
     assert r["ruling_reasons"] == [flag_reason]
     assert scalar("SELECT ruling_reasons FROM disputes WHERE id = :d", d=d["id"]) == [flag_reason]
+
+
+def test_file_messages_through_a_cos_upload_policy(world):
+    import requests
+
+    merchant, dev, outsider = world.merchant(), world.developer(), world.developer()
+    task = world.open_task(merchant)
+    apply(dev, task["id"])
+    conv = conversation(dev, task["id"])
+    base = f"/chat/conversations/{conv['id']}"
+    assert call("POST", base + "/uploads", {"content_type": "image/png"}, outsider.token).status == 404
+    assert call("POST", base + "/uploads", {"content_type": "text/html"}, dev.token).status == 422
+    policy = call("POST", base + "/uploads", {"content_type": "image/png"}, dev.token)
+    assert policy.status == 200, policy.body
+    assert policy["key_prefix"].startswith(f"chat/{conv['id']}/{dev.user_id}/")
+    png = b"\x89PNG\r\n\x1a\n" + b"x" * 64
+    up = requests.post(policy["url"], data=policy["fields"], files={"file": ("design.png", png, "image/png")},
+                       timeout=5)
+    assert up.status_code in (200, 201, 204), up.text
+    key = policy["key_prefix"] + "design.png"
+    # a key that was never uploaded, or one outside the sender's own prefix, is refused
+    for bad in (policy["key_prefix"] + "missing.png", f"chat/{conv['id']}/{merchant.user_id}/x/design.png"):
+        r = call("POST", base + "/files", {"key": bad, "name": "design.png"}, dev.token)
+        assert (r.status, r["code"]) == (422, "FILE_NOT_UPLOADED"), r.body
+    r = call("POST", base + "/files", {"key": key, "name": "设计稿 design.png"}, dev.token)
+    assert r.status == 201, r.body
+    assert r["message"]["kind"] == "file" and r["message"]["file_key"] == key
+    got = call("GET", base + "/messages", token=merchant.token)["items"][0]
+    assert got["kind"] == "file" and got["body"] == "设计稿 design.png"
+    link = call("GET", base + f"/messages/{got['id']}/file", token=merchant.token)
+    assert link.status == 200, link.body
+    assert requests.get(link["url"], timeout=5).content == png
+    assert call("GET", base + f"/messages/{got['id']}/file", token=outsider.token).status == 404
