@@ -25,7 +25,7 @@ def test_the_whole_story(client, db, clock):
     numbered = [s.split(". ", 1)[0] for s in steps if not s.startswith(" ")]
     assert numbered == [str(n) for n in range(1, len(numbered) + 1)] and result["steps"] == len(numbered)
     told = "\n".join(steps)
-    for part in ("一键投递", "双方互评", "开发者查看成长", "运营后台（网页）"):
+    for part in ("一键投递", "投递后任务沟通", "双方互评", "开发者查看成长", "运营后台（网页）"):
         assert part in told, part
     assert result["xp"] == 5 * 3 * 10  # 5 stars × difficulty 3 × 10
     with db.connect() as conn:
@@ -36,6 +36,14 @@ def test_the_whole_story(client, db, clock):
         assert conn.execute(text("SELECT sum(points) FROM skill_point_entries WHERE ref = :r"),
                             {"r": f"task:{result['task_id']}"}).scalar_one() == 2 * 6  # two tags × weight 6
         assert check_ledger(conn).ok
+        # the chat: one off-platform attempt, stored as written, masked for the merchant and flagged once
+        chat = conn.execute(text(
+            "SELECT m.id, m.body, m.masked_body, m.flag_kinds, c.developer_id FROM chat_messages m"
+            " JOIN conversations c ON c.id = m.conversation_id WHERE c.task_id = :t AND m.flag_kinds <> '{}'"),
+            {"t": result["task_id"]}).all()
+        assert len(chat) == 1 and chat[0].body == "加我微信 wx_12345678" and "wx_12345678" not in chat[0].masked_body
+        assert conn.execute(text("SELECT count(*) FROM event_log WHERE name = 'OffPlatformContactFlagged'"
+                                 " AND entity_id = :m"), {"m": chat[0].id}).scalar_one() == 1
 
 
 def test_gateway_answers_like_function_urls(client):
