@@ -76,7 +76,8 @@ def seed(engine: Any, messages: int, conversations: int, *, force: bool, progres
         "TRUNCATE chat_messages, conversations, applications, tasks, users RESTART IDENTITY CASCADE",
         # users 1..C are merchants, C+1..2C developers (phone accounts: the content check runs v1, without openid)
         "INSERT INTO users (phone, nickname, roles, created_at, updated_at)"
-        " SELECT '+86150' || lpad(i::text, 8, '0'), 'u' || i, CASE WHEN i <= :c THEN '{merchant}'::text[] ELSE '{developer}'::text[] END,"
+        " SELECT '+86150' || lpad(i::text, 8, '0'), 'u' || i,"
+        " CASE WHEN i <= :c THEN '{merchant}'::text[] ELSE '{developer}'::text[] END,"
         " :epoch, :epoch FROM generate_series(1, 2 * :c) AS i",
         "INSERT INTO tasks (merchant_id, title, description, skill_tags, difficulty, reward_fen, deadline, status,"
         " assignee_id, created_at, updated_at)"

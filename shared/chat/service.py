@@ -31,7 +31,7 @@ from shared.chat.errors import (
     MessageRejected,
 )
 from shared.events import OffPlatformContactFlagged
-from shared.moderation import assess, author_openid
+from shared.moderation import assess
 from shared.pagination import ID, decode_cursor, encode_cursor
 from shared.uow import UnitOfWork, run
 
@@ -89,8 +89,8 @@ def send(user_id: int, conversation_id: int, data: s.MessageIn, *, kind: str = "
     body = data.body.strip()
     if not body:
         raise MessageRejected()
-    run(lambda uow: _load(uow, user_id, conversation_id))  # outsiders are refused before any external call
-    verdict = assess({"body": body}, author_openid(user_id))  # WeChat msg_sec_check, outside any transaction
+    openid = run(lambda uow: _sender_openid(uow, user_id, conversation_id))  # outsiders: refused before the check
+    verdict = assess({"body": body}, openid)  # WeChat msg_sec_check, outside any transaction
     if verdict.suggest == "risky":
         raise MessageRejected()
     try:
@@ -103,6 +103,12 @@ def send(user_id: int, conversation_id: int, data: s.MessageIn, *, kind: str = "
     return run(lambda uow: _send(uow, user_id, conversation_id, body, kind, url.group(0) if url else None, file_key,
                                  detection.masked_text, tuple(sorted(detection.kinds)),
                                  detection.sender_warning()))
+
+
+def _sender_openid(uow: UnitOfWork, user_id: int, conversation_id: int) -> str | None:
+    """One short read before the content check: the participant check, and the sender's openid (v2 needs it)."""
+    _load(uow, user_id, conversation_id)
+    return uow.execute("SELECT openid FROM users WHERE id = :u", {"u": user_id}).scalar()
 
 
 def _send(uow: UnitOfWork, user_id: int, conversation_id: int, body: str, kind: str, link_url: str | None,
@@ -247,7 +253,7 @@ def mark_read(uow: UnitOfWork, user_id: int, conversation_id: int, data: s.ReadI
     return s.ReadOut(conversation_id=row.id, read_id=read_id, unread=unread)
 
 
-def _export_messages(uow: UnitOfWork, row: Any, viewer_id: int | None) -> list[Any]:
+def _export_messages(uow: UnitOfWork, row: Any) -> list[Any]:
     return list(uow.execute("SELECT * FROM chat_messages WHERE conversation_id = :c ORDER BY id",
                             {"c": row.id}).all())
 
@@ -257,7 +263,7 @@ def export(uow: UnitOfWork, user_id: int, conversation_id: int) -> s.ExportOut:
     row, role = _load(uow, user_id, conversation_id)
     out: list[s.ExportMessage] = []
     lines = [f"任务「{row.task_title}」聊天记录（会话 {row.id}）"]
-    for m in _export_messages(uow, row, user_id):
+    for m in _export_messages(uow, row):
         sender_role = "merchant" if m.sender_id == row.merchant_id else "developer"
         body = rules.visible_body(user_id, m.sender_id, m.body, m.masked_body)
         out.append(s.ExportMessage(id=m.id, sender_id=m.sender_id, sender_role=sender_role,
@@ -296,7 +302,7 @@ def admin_view(uow: UnitOfWork, admin_id: int, conversation_id: int) -> s.AdminC
                            sender_role="merchant" if m.sender_id == row.merchant_id else "developer",
                            kind=m.kind, body=m.body, masked_body=m.masked_body, flag_kinds=list(m.flag_kinds),
                            link_url=m.link_url, file_key=m.file_key, created_at=m.created_at)
-            for m in _export_messages(uow, row, None)]
+            for m in _export_messages(uow, row)]
     return s.AdminConversationOut(conversation=_conv_out(row, "admin"), access="dispute" if disputed else "report",
                                   messages=msgs)
 
