@@ -244,3 +244,24 @@ def test_file_messages_through_a_cos_upload_policy(world):
     assert link.status == 200, link.body
     assert requests.get(link["url"], timeout=5).content == png
     assert call("GET", base + f"/messages/{got['id']}/file", token=outsider.token).status == 404
+
+
+def test_the_nightly_timer_recomputes_profiles_and_purges_chats_past_the_dispute_window(world, clock):
+    from tests.support.db import timer
+    from tests.support.payouts import accept
+
+    merchant, dev = world.merchant(), world.developer()
+    task = delivered_task(world, merchant, dev)
+    conv = conversation(dev, task["id"])
+    assert send(dev, conv["id"], "交付说明见仓库 README。").status == 201
+    accept(merchant, task["id"])
+    clock.advance(timedelta(days=29))
+    result = timer("credit_nightly")
+    assert result["chats_purged"] == 0 and result["profiles"] >= 2
+    assert scalar("SELECT count(*) FROM chat_messages WHERE conversation_id = :c", c=conv["id"]) == 1
+    age = scalar("SELECT facts->>'account_age_days' FROM credit_profiles WHERE user_id = :u", u=dev.user_id)
+    assert int(age) == 29  # recomputed by the timer: account age moves with time alone
+    clock.advance(timedelta(days=2))
+    assert timer("credit_nightly")["chats_purged"] == 1
+    assert scalar("SELECT count(*) FROM chat_messages WHERE conversation_id = :c", c=conv["id"]) == 0
+    assert scalar("SELECT purged_at IS NOT NULL FROM conversations WHERE id = :c", c=conv["id"])
