@@ -3,8 +3,8 @@ read access (for a dispute or a report only)."""
 
 from __future__ import annotations
 
+from shared.chat import files, service
 from shared.chat import schemas as s
-from shared.chat import service
 from shared.http.router import Request, Router
 from shared.uow import run
 
@@ -64,17 +64,17 @@ def admin_view(req: Request) -> s.AdminConversationOut:
              response=s.UploadPolicyOut,
              errors=("CONVERSATION_NOT_FOUND", "CONVERSATION_CLOSED", "FILE_STORAGE_UNAVAILABLE"))
 def upload(req: Request, body: s.UploadIn) -> s.UploadPolicyOut:
-    return service.upload_policy(req.user_id, req.params["conversation_id"], body)
+    return files.upload_policy(req.user_id, req.params["conversation_id"], body)
 
 
 @router.post(_C + "/files", summary="发送文件消息（引用已上传的文件键）", body=s.FileMessageIn, response=s.SentOut,
              status=201, errors=("CONVERSATION_NOT_FOUND", "CONVERSATION_CLOSED", "FILE_NOT_UPLOADED",
                                  "FILE_STORAGE_UNAVAILABLE", "MESSAGE_REJECTED", "CONTENT_CHECK_UNAVAILABLE"))
 def send_file(req: Request, body: s.FileMessageIn) -> s.SentOut:
-    return service.send_file(req.user_id, req.params["conversation_id"], body)
+    return files.send_file(req.user_id, req.params["conversation_id"], body)
 
 
 @router.get(_C + "/messages/{message_id:int}/file", summary="文件消息的下载地址（短时有效，仅双方）",
             response=s.FileUrlOut, errors=("CONVERSATION_NOT_FOUND", "MESSAGE_NOT_FOUND", "FILE_STORAGE_UNAVAILABLE"))
 def file_url(req: Request) -> s.FileUrlOut:
-    return service.file_url(req.user_id, req.params["conversation_id"], req.params["message_id"])
+    return files.file_url(req.user_id, req.params["conversation_id"], req.params["message_id"])
