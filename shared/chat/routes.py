@@ -48,9 +48,9 @@ def export(req: Request) -> s.ExportOut:
     return run(lambda uow: service.export(uow, req.user_id, req.params["conversation_id"]))
 
 
-@router.post(_C + "/report", summary="举报会话（举报后平台可查看）", body=s.ReportIn, response=s.ReportOut,
+@router.post(_C + "/report", summary="举报会话（举报后平台可查看）", body=s.ChatReportIn, response=s.ChatReportOut,
              errors=("CONVERSATION_NOT_FOUND", "CONVERSATION_ALREADY_REPORTED"))
-def report(req: Request, body: s.ReportIn) -> s.ReportOut:
+def report(req: Request, body: s.ChatReportIn) -> s.ChatReportOut:
     return run(lambda uow: service.report(uow, req.user_id, req.params["conversation_id"], body))
 
 

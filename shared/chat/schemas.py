@@ -19,7 +19,7 @@ class ReadIn(BaseModel):
     up_to_id: int = Field(ge=1, description="已读到的消息 ID（含）")
 
 
-class ReportIn(BaseModel):
+class ChatReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=2, max_length=200, description="举报理由（举报后平台可查看该会话）")
 
@@ -118,7 +118,7 @@ class AdminConversationOut(BaseModel):
     messages: list[AdminMessage] = Field(description="全部消息（原文与接收方所见）")
 
 
-class ReportOut(BaseModel):
+class ChatReportOut(BaseModel):
     conversation_id: int = Field(description="会话 ID")
     reported: bool = Field(description="已举报")
 

@@ -202,14 +202,14 @@ def export(uow: UnitOfWork, user_id: int, conversation_id: int) -> s.ExportOut:
                        exported_at=uow.now)
 
 
-def report(uow: UnitOfWork, user_id: int, conversation_id: int, data: s.ReportIn) -> s.ReportOut:
+def report(uow: UnitOfWork, user_id: int, conversation_id: int, data: s.ChatReportIn) -> s.ChatReportOut:
     """A party reports the conversation: operators may read it from now on."""
     row, _ = _load(uow, user_id, conversation_id, lock=True)
     if row.reported_at is not None:
         raise AlreadyReported()
     uow.execute("UPDATE conversations SET reported_at = :now, reported_by = :u, report_reason = :r WHERE id = :c",
                 {"now": uow.now, "u": user_id, "r": data.reason.strip(), "c": row.id})
-    return s.ReportOut(conversation_id=row.id, reported=True)
+    return s.ChatReportOut(conversation_id=row.id, reported=True)
 
 
 # --------------------------------------------------------------------------------------------------- operators
