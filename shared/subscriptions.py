@@ -74,7 +74,10 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
         _in("profiles.count_completion", "shared.profiles.subscribers:count_completion"),
     ],
     # --- applications
-    "ApplicationSubmitted": [_in("tasks.count_application", "shared.tasks.subscribers:count_application")],
+    "ApplicationSubmitted": [
+        _in("tasks.count_application", "shared.tasks.subscribers:count_application"),
+        _in("chat.open_conversation", "shared.chat.subscribers:open_for_application"),
+    ],
     "ApplicationAnswered": [_in("profiles.count_answer", "shared.profiles.subscribers:count_answer")],
     "ApplicationsClosed": [_in("profiles.count_batch_answers", "shared.profiles.subscribers:count_batch_answers")],
     "ApplicationUnanswered": [
@@ -156,6 +159,17 @@ for _event in (
     "XpGranted", "SkillPointsGranted", "PointsGranted", "InvitationCredited", "MentorReviewGiven", "PostPublished",
 ):
     SUBSCRIPTIONS.setdefault(_event, []).append(_after("badges.evaluate", "shared.badges.subscribers:evaluate"))
+
+# --- credit profiles (shared/credit): recomputed from the event log for every user an event concerns, after commit.
+# The list is shared/credit/rules.py EVENTS (tests/unit/test_credit_rules.py checks they agree).
+for _event in (
+    "RatingGiven", "DisputeOpened", "DisputeRuled", "ApplicationSubmitted", "ApplicationAnswered",
+    "ApplicationsClosed", "ApplicationUnanswered", "ApplicationWithdrawn", "TaskAssigned", "TaskClosed",
+    "DeliverySubmitted", "TaskCompleted", "OffPlatformContactFlagged", "PaymentOrderPaid", "PayoutSettled",
+    "PayoutFailed",
+):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("credit.recompute", "shared.credit.service:on_event"))
+
 
 def subscribers(event_name: str) -> list[Subscription]:
     return SUBSCRIPTIONS.get(event_name, [])

@@ -108,6 +108,15 @@ def reports_monthly() -> dict[str, int]:
     return monthly()
 
 
+def credit_nightly() -> dict[str, int]:
+    """Every credit profile recomputed from the event log; task chats past the task's life plus the dispute window
+    purged."""
+    from shared.chat.service import purge
+    from shared.credit.service import nightly
+
+    return {**nightly(), "chats_purged": run(purge)}
+
+
 TIMERS = {
     "feedback_guarantee": feedback_guarantee,
     "auto_accept": auto_accept,
@@ -123,6 +132,7 @@ TIMERS = {
     "challenges": challenges,
     "lottery": lottery,
     "reports_monthly": reports_monthly,
+    "credit_nightly": credit_nightly,
 }
 
 bootstrap()

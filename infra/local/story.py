@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from infra.local.client import Actor, CallFailed, LocalClient
+from infra.local.story_chat import play_chat
 from infra.local.story_console import play_console
 from infra.local.story_growth import play_growth
 from infra.local.story_reports import play_reports
@@ -81,6 +82,7 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
     step("开发者一键投递")
     app = client.expect(201, "POST", "/applications", {"task_id": task["id"], "note": "做过三个类似项目"},
                         dev.token).body
+    play_chat(client, step, say, {"merchant": merchant, "dev": dev, "task": task})
 
     step("商家查看投递者，入围后录用")
     applicants = client.expect(200, "GET", "/applications", token=merchant.token, query={"task_id": task["id"]})

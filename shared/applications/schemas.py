@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.credit.schemas import Reputation
+
 
 class ApplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -33,6 +35,8 @@ class ApplicationOut(BaseModel):
     fit_score: int | None = Field(None, description="与任务的匹配度（0–10000，仅 sort=fit）", examples=[7200])
     fit_reasons: list[str] = Field(default_factory=list, description="匹配理由（至多两条，仅 sort=fit）",
                                    examples=[["Python 技能 80 分", "评分 4.8（12 次）"]])
+    reliability: Reputation | None = Field(
+        None, description="投递者的可靠度：信用分、完成率、评价、纠纷与站外联系记录（仅商家查看投递者时）")
 
 
 class ApplicationList(BaseModel):

@@ -210,7 +210,20 @@ def applicants(uow: UnitOfWork, merchant_id: int, task_id: int, status: str | No
     if task is None or task.merchant_id != merchant_id:
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
     if sort == "fit":
-        return _applicants_by_fit(uow, task, status, cursor, limit)
+        items, next_cursor = _applicants_by_fit(uow, task, status, cursor, limit)
+    else:
+        items, next_cursor = _applicants_applied(uow, task, status, cursor, limit)
+    from shared.credit.queries import reputations_of
+
+    reliability = reputations_of(uow, [i.developer_id for i in items])  # read through the credit area's queries
+    for item in items:
+        item.reliability = reliability[item.developer_id]
+    return items, next_cursor
+
+
+def _applicants_applied(uow: UnitOfWork, task: Any, status: str | None, cursor: str | None, limit: int
+                        ) -> tuple[list[ApplicationOut], str | None]:
+    task_id = task.id
     sql = "SELECT id FROM applications WHERE task_id = :t"
     params: dict = {"t": task_id, "n": limit + 1}
     if status:

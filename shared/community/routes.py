@@ -58,8 +58,8 @@ def comments(req: Request, query: s.PageQuery) -> s.CommentList:
 
 
 @router.post("/community/posts/{post_id:int}/report", summary="举报帖子（每人每帖一次）", body=s.ReportIn,
-             response=s.ReportOut, errors=("POST_NOT_FOUND", "CANNOT_REPORT_OWN_POST"))
-def report(req: Request, body: s.ReportIn) -> s.ReportOut:
+             response=s.PostReportOut, errors=("POST_NOT_FOUND", "CANNOT_REPORT_OWN_POST"))
+def report(req: Request, body: s.ReportIn) -> s.PostReportOut:
     return run(lambda uow: service.report(uow, req.user_id, req.params["post_id"], body))
 
 

@@ -88,6 +88,6 @@ class CommentList(BaseModel):
     next_cursor: str | None = Field(None, description="下一页游标；没有更多时为空")
 
 
-class ReportOut(BaseModel):
+class PostReportOut(BaseModel):
     post_id: int = Field(description="帖子 ID")
     reported: bool = Field(description="已举报（重复举报只记一次）")

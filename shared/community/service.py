@@ -199,7 +199,7 @@ def comments(uow: UnitOfWork, viewer_id: int, post_id: int, query: s.PageQuery) 
 # --------------------------------------------------------------------------------------------------- reports
 
 
-def report(uow: UnitOfWork, user_id: int, post_id: int, data: s.ReportIn) -> s.ReportOut:
+def report(uow: UnitOfWork, user_id: int, post_id: int, data: s.ReportIn) -> s.PostReportOut:
     """One report per (post, user); reporting again is answered the same and counts nothing."""
     post = _visible(uow, user_id, post_id)
     if post.author_id == user_id:
@@ -209,7 +209,7 @@ def report(uow: UnitOfWork, user_id: int, post_id: int, data: s.ReportIn) -> s.R
                         {"p": post_id, "u": user_id, "r": data.reason.strip(), "now": uow.now}).first()
     if added is not None:
         uow.publish(PostReported(post_id=post_id, reporter_id=user_id, author_id=post.author_id))
-    return s.ReportOut(post_id=post_id, reported=True)
+    return s.PostReportOut(post_id=post_id, reported=True)
 
 
 # --------------------------------------------------------------------------------------------------- operators

@@ -13,6 +13,7 @@ NEW_ACCOUNT_DAYS = 30
 LOW_RATING = 3.5
 MIN_RATINGS = 3
 LOW_RESPONSE_RATE = 0.6
+LOW_CREDIT = 50
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class PartyFacts:
     rating_count: int
     completed_tasks: int = 0  # developers
     response_rate: float | None = None  # merchants: the 48-hour feedback guarantee
+    credit_score: int | None = None  # the party's credit profile (shared/credit), None: not computed yet
+    off_platform_flags: int = 0  # flagged off-platform attempts on their record (all chats)
+    chat_flags: int = 0  # of which in this task's chat
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,12 @@ def _common(risk: Risk, who: str, p: PartyFacts) -> None:
         risk.add(min(10 * p.previous_disputes_lost, 20), f"{who}此前有 {p.previous_disputes_lost} 次纠纷裁决对其不利")
     if p.rating_average is not None and p.rating_count >= MIN_RATINGS and p.rating_average < LOW_RATING:
         risk.add(10, f"{who}平均评分偏低（{p.rating_average:.1f} 分，{p.rating_count} 次评价）")
+    if p.credit_score is not None and p.credit_score < LOW_CREDIT:
+        risk.add(10, f"{who}信用分偏低（{p.credit_score} 分）")
+    if p.chat_flags:
+        risk.add(min(10 * p.chat_flags, 20), f"{who}在本任务聊天中 {p.chat_flags} 次试图站外联系或交易")
+    elif p.off_platform_flags:
+        risk.add(5, f"{who}此前在聊天中 {p.off_platform_flags} 次试图站外联系或交易")
 
 
 def merchant_risk(p: PartyFacts, t: TaskFacts) -> Risk:

@@ -34,6 +34,8 @@ class RulingIn(BaseModel):
         description="refund：全额退款给商家；payout：全额支付给开发者；split：payout_fen 支付给开发者，其余退款")
     payout_fen: int | None = Field(None, ge=1, description="split 时支付给开发者的赏金（分，平台按此金额收取服务费）")
     note: str = Field(min_length=2, max_length=2000, description="裁决理由（双方可见）")
+    relied_on: list[str] = Field(default_factory=list, max_length=20,
+                                 description="裁决所依据的风险评估理由（须为当前评估中的理由原文）")
 
     @model_validator(mode="after")
     def _split_needs_amount(self) -> RulingIn:
@@ -57,10 +59,29 @@ class RiskReason(BaseModel):
     reason: str
 
 
+class CreditReason(BaseModel):
+    points: int = Field(description="对信用分的影响（正为加分）")
+    reason: str = Field(description="理由")
+
+
 class PartyRisk(BaseModel):
     score: int
     level: str
     reasons: list[RiskReason]
+    credit_score: int | None = Field(None, description="该方的信用分（0–100）")
+    credit_level: str | None = Field(None, description="该方的信用等级")
+    credit_reasons: list[CreditReason] = Field(default_factory=list, description="信用分的理由")
+    chat_flags: int = Field(0, description="该方在本任务聊天中被标记的站外联系次数")
+
+
+class TimelineItem(BaseModel):
+    at: datetime = Field(description="时间")
+    source: Literal["chat", "delivery", "revision", "event", "entry"] = Field(
+        description="来源：chat 聊天；delivery 交付；revision 修改要求；event 事件日志；entry 纠纷陈述与证据")
+    actor_id: int | None = Field(None, description="操作者用户 ID（系统为空）")
+    title: str = Field(description="摘要")
+    body: str = Field("", description="内容（聊天为原文）")
+    flags: list[str] = Field(default_factory=list, description="聊天消息被标记的站外联系类型")
 
 
 class DisputeRisk(BaseModel):
@@ -90,6 +111,9 @@ class DisputeOut(BaseModel):
     created_at: datetime
     timeline: list[EntryOut]
     risk: DisputeRisk | None = Field(None, description="风险评估（仅管理员可见）")
+    evidence: list[TimelineItem] | None = Field(
+        None, description="完整证据时间线：聊天、交付、修改要求、事件日志与陈述（仅管理员可见）")
+    ruling_reasons: list[str] = Field(default_factory=list, description="裁决所依据的理由")
 
 
 class DisputeList(BaseModel):

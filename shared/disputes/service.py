@@ -19,6 +19,8 @@ import json
 from typing import Any
 
 from shared.auth.models import User
+from shared.chat.queries import task_chat, task_chat_flags
+from shared.credit.queries import profile_of
 from shared.disputes import risk as risk_rules
 from shared.disputes import schemas as s
 from shared.disputes import texts
@@ -164,6 +166,7 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
                                                        f"{yuan(held - 1)} 元之间（托管 {yuan(held)} 元）")
         gross = data.payout_fen
     refund = held - gross
+    relied_on = _relied_on(uow, dispute, data.relied_on)
     if gross and already_posted(uow, "release_escrow", f"task:{task.id}"):
         raise Conflict("ALREADY_RELEASED", "该任务的托管赏金已释放过")
     # The money moves in the subscribers (payouts releases `gross`, payments refunds `refund`), in this transaction.
@@ -187,9 +190,10 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
     uow.execute(
         "UPDATE disputes SET status = 'ruled', outcome = :o, escrow_fen = :held, payout_gross_fen = :gross,"
         " commission_fen = :commission, refund_fen = :refund, ruling_note = :note, ruled_by = :by, ruled_at = :now,"
-        " updated_at = :now WHERE id = :id",
+        " ruling_reasons = CAST(:relied AS jsonb), updated_at = :now WHERE id = :id",
         {"o": data.outcome, "held": held, "gross": gross, "commission": commission, "refund": refund,
-         "note": data.note.strip(), "by": admin_id, "now": uow.now, "id": dispute.id})
+         "note": data.note.strip(), "by": admin_id, "now": uow.now, "id": dispute.id,
+         "relied": json.dumps(relied_on, ensure_ascii=False)})
     share = gross - commission
     summary = texts.RULING_SUMMARY.format(outcome=s.OUTCOME_NAMES[data.outcome], share=yuan(share), gross=yuan(gross),
                                           commission=yuan(commission), refund=yuan(refund), note=data.note.strip())
@@ -197,12 +201,26 @@ def rule(uow: UnitOfWork, admin_id: int, dispute_id: int, data: s.RulingIn) -> s
     uow.publish(AdminAudited(admin_id=admin_id, action="dispute.rule", entity_name="dispute", entity_id=dispute.id,
                              before={"task_status": before, "escrow_fen": held},
                              after={"task_status": task.status, "outcome": data.outcome, "payout_gross_fen": gross,
-                                    "commission_fen": commission, "refund_fen": refund},
+                                    "commission_fen": commission, "refund_fen": refund,
+                                    "relied_on": relied_on},
                              reason=data.note.strip()))
     for who in (task.merchant_id, task.assignee_id):
         uow.notify(who, *texts.RULED.render(title=task.title, summary=summary),
                    data={"task_id": task.id, "dispute_id": dispute.id}, dedupe_key=f"dispute_ruled:{dispute.id}")
     return _dispute_out(uow, dispute.id, with_risk=True)
+
+
+def _relied_on(uow: UnitOfWork, dispute: Any, chosen: list[str]) -> list[str]:
+    """The reasons the ruling relied on: each must be a reason of the current risk assessment (either party's risk
+    reasons or credit reasons), so the record says exactly what the mediator saw."""
+    risk = assess(uow, dispute)
+    offered = {r.reason for party in (risk.merchant, risk.developer) for r in party.reasons}
+    offered |= {r.reason for party in (risk.merchant, risk.developer) for r in party.credit_reasons}
+    picked = list(dict.fromkeys(c.strip() for c in chosen if c.strip()))
+    unknown = [c for c in picked if c not in offered]
+    if unknown:
+        raise ValidationFailed.field("relied_on", f"不是当前风险评估中的理由：{unknown[0]}")
+    return picked
 
 
 # --------------------------------------------------------------------------------------------------- views
@@ -225,7 +243,40 @@ def _dispute_out(uow: UnitOfWork, dispute_id: int, *, with_risk: bool) -> s.Disp
         escrow_fen=d.escrow_fen, outcome=d.outcome, outcome_name=s.OUTCOME_NAMES.get(d.outcome or ""),
         payout_gross_fen=d.payout_gross_fen, commission_fen=d.commission_fen, developer_share_fen=share,
         refund_fen=d.refund_fen, ruling_note=d.ruling_note, ruled_at=d.ruled_at, created_at=d.created_at,
-        timeline=[_entry_out(e) for e in entries], risk=assess(uow, d) if with_risk else None)
+        timeline=[_entry_out(e) for e in entries], risk=assess(uow, d) if with_risk else None,
+        evidence=evidence(uow, d, entries) if with_risk else None, ruling_reasons=list(d.ruling_reasons or []))
+
+
+_EVENT_TITLES = {"TaskPublished": "发布任务", "TaskApproved": "任务通过审核", "EscrowFunded": "赏金已托管",
+                 "TaskAssigned": "录用开发者", "DeliverySubmitted": "提交交付", "RevisionRequested": "要求修改",
+                 "DisputeOpened": "发起纠纷", "DisputeRuled": "裁决", "TaskCompleted": "验收完成",
+                 "OffPlatformContactFlagged": "聊天中试图站外联系"}
+
+
+def evidence(uow: UnitOfWork, d: Any, entries: list[Any]) -> list[s.TimelineItem]:
+    """Everything the mediator needs in one time-ordered list: the task chat (original text, with its flags),
+    deliveries and revision requests, the task's event log, and the dispute's statements and evidence."""
+    items: list[s.TimelineItem] = []
+    for m in task_chat(uow, d.task_id, d.developer_id):
+        who = "商家" if m.sender_id == d.merchant_id else "开发者"
+        items.append(s.TimelineItem(at=m.created_at, source="chat", actor_id=m.sender_id, title=f"{who}发送消息",
+                                    body=m.body, flags=list(m.flag_kinds)))
+    for r in uow.execute("SELECT * FROM deliveries WHERE task_id = :t ORDER BY round", {"t": d.task_id}).all():
+        items.append(s.TimelineItem(at=r.created_at, source="delivery", actor_id=r.developer_id,
+                                    title=f"第 {r.round} 次交付", body=r.content))
+        if r.decision == "revision_requested" and r.decided_at is not None:
+            items.append(s.TimelineItem(at=r.decided_at, source="revision", actor_id=d.merchant_id,
+                                        title=f"要求修改第 {r.round} 次交付", body=r.decision_note or ""))
+    for e in uow.execute("SELECT name, actor_id, occurred_at FROM event_log WHERE (entity = 'task' AND entity_id = :t)"
+                         " OR (entity = 'dispute' AND entity_id = :d) ORDER BY id", {"t": d.task_id, "d": d.id}).all():
+        items.append(s.TimelineItem(at=e.occurred_at, source="event", actor_id=e.actor_id,
+                                    title=_EVENT_TITLES.get(e.name, e.name)))
+    for x in entries:
+        items.append(s.TimelineItem(at=x.created_at, source="entry", actor_id=x.author_id,
+                                    title={"opened": "发起纠纷陈述", "evidence": "补充证据", "note": "调解员备注",
+                                           "ruling": "裁决"}.get(x.kind, x.kind), body=x.body))
+    order = {"event": 0, "delivery": 1, "revision": 1, "chat": 2, "entry": 3}
+    return sorted(items, key=lambda i: (i.at, order[i.source]))
 
 
 def assess(uow: UnitOfWork, d: Any) -> s.DisputeRisk:
@@ -244,6 +295,8 @@ def assess(uow: UnitOfWork, d: Any) -> s.DisputeRisk:
         delivered_late=task.last_delivery is not None and task.last_delivery > task.deadline,
         hours_from_delivery_to_dispute=hours)
 
+    flags = task_chat_flags(uow, d.task_id, d.developer_id)
+
     def party(user_id: int, role: str) -> risk_rules.PartyFacts:
         table = "merchant_profiles" if role == "merchant" else "developer_profiles"
         lost_outcome = "('payout', 'split')" if role == "merchant" else "('refund')"
@@ -261,15 +314,24 @@ def assess(uow: UnitOfWork, d: Any) -> s.DisputeRisk:
         response_rate = None
         if role == "merchant" and row.responses_due:
             response_rate = row.responses_on_time / row.responses_due
+        credit = profile_of(uow, user_id)
         return risk_rules.PartyFacts(
+            credit_score=credit.score if credit.facts else None,
+            off_platform_flags=int(credit.facts.get("off_platform_flags", 0)),
+            chat_flags=flags.flagged_by.get(user_id, 0),
             role=role, opened_it=d.opened_by == user_id, account_age_days=(uow.now - row.created_at).days,
             previous_disputes=row.previous, previous_disputes_lost=row.lost,
             rating_average=(row.rating_sum / count) if count else None, rating_count=count,
             completed_tasks=0 if role == "merchant" else row.completed_tasks or 0, response_rate=response_rate)
 
-    def out(r: risk_rules.Risk) -> s.PartyRisk:
+    def out(r: risk_rules.Risk, user_id: int) -> s.PartyRisk:
+        credit = profile_of(uow, user_id)
         return s.PartyRisk(score=r.score, level=r.level,
-                           reasons=[s.RiskReason(points=p, reason=text) for p, text in r.reasons])
+                           reasons=[s.RiskReason(points=p, reason=text) for p, text in r.reasons],
+                           credit_score=credit.score, credit_level=credit.level,
+                           credit_reasons=[s.CreditReason(**c) for c in credit.reasons],
+                           chat_flags=flags.flagged_by.get(user_id, 0))
 
-    return s.DisputeRisk(merchant=out(risk_rules.merchant_risk(party(d.merchant_id, "merchant"), facts)),
-                         developer=out(risk_rules.developer_risk(party(d.developer_id, "developer"), facts)))
+    return s.DisputeRisk(
+        merchant=out(risk_rules.merchant_risk(party(d.merchant_id, "merchant"), facts), d.merchant_id),
+        developer=out(risk_rules.developer_risk(party(d.developer_id, "developer"), facts), d.developer_id))

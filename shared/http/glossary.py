@@ -25,6 +25,7 @@ TAGS: dict[str, str] = {
     "lottery": "月度抽奖：可验证公平的抽奖公开记录（承诺、截止、参与名单摘要、随机信标、中奖者、种子）",
     "reports": "成长报告与简历卡片：本月至今的报告、我的报告与下载链接、公开简历卡片与小程序码，管理员批量生成导出",
     "verify": "报告验证：公开的报告验证页（验证码或上传 PDF），报告每页二维码指向这里",
+    "chat": "任务沟通：商家与投递者的会话、增量拉取、已读回执、导出与举报（站外联系方式对对方隐藏）",
 }
 
 PATH_PARAMS: dict[str, str] = {
@@ -33,6 +34,8 @@ PATH_PARAMS: dict[str, str] = {
     "application_id": "投递 ID",
     "dispute_id": "纠纷 ID",
     "post_id": "帖子 ID",
+    "conversation_id": "会话 ID",
+    "message_id": "消息 ID",
     "code": "8 位邀请码",
     "challenge_id": "导师特训挑战 ID",
     "enrolment_id": "特训报名 ID",

@@ -112,6 +112,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("post_commented", None, "someone commented on the user's post"),
     Kind("post_hidden", None, "an operator hid the user's post"),
     Kind("post_restored", None, "an operator showed the user's hidden post again"),
+    # --- chat (shared/chat/texts.py): pushed for the first unread message, at most once per 10 min per conversation
+    Kind("chat_message", _TASK, "a new message in a task conversation the user had read up to date"),
     # --- invitations (shared/invitations/texts.py)
     Kind("invitation_credited", None, "an invitee bound a phone and completed the profile"),
     # --- mentors (shared/mentors/texts.py)

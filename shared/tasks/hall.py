@@ -149,6 +149,16 @@ def match_sql(q: HallQuery, now: datetime, profile: MatchProfile) -> tuple[str, 
     return sql, params
 
 
+def _with_reputation(conn: Any, items: list[TaskCard]) -> None:
+    """Each card carries its merchant's reputation (one primary-key query per page, through the credit area's
+    queries: response rate, median answer and pay times, dispute rate, tasks paid)."""
+    from shared.credit.queries import reputations_of
+
+    reps = reputations_of(conn, [i.merchant_id for i in items])
+    for item in items:
+        item.merchant_reputation = reps[item.merchant_id]
+
+
 def browse(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None = None) -> HallPage:
     if q.sort == "match":
         return _browse_match(conn, q, now, profile)
@@ -161,6 +171,7 @@ def browse(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None 
                  merchant_response_rate=response_rate(r.on_time, r.due), promoted=r.promoted)
         for r in rows[: q.limit]
     ]
+    _with_reputation(conn, items)
     next_cursor = None
     if len(rows) > q.limit:
         last = rows[q.limit - 1]
@@ -185,6 +196,7 @@ def _browse_match(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile 
             merchant_id=r.merchant_id, merchant_name=r.merchant_name,
             merchant_response_rate=response_rate(r.on_time, r.due), promoted=False, match_score=int(r.score),
             match_reasons=list(fit.reasons)))
+    _with_reputation(conn, items)
     next_cursor = None
     if len(rows) > q.limit:
         last = rows[q.limit - 1]

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.credit.schemas import Reputation
 from shared.http.fields import Timestamp
 
 
@@ -84,6 +85,8 @@ class TaskOut(BaseModel):
     funded_at: datetime | None = Field(None, description="赏金托管时间；为空表示尚未托管")
     merchant_name: str | None = None
     merchant_response_rate: float | None = None
+    merchant_reputation: Reputation | None = Field(
+        None, description="商家信誉：响应率、答复与付款时长中位数、纠纷率、已付款任务数（任务详情）")
 
 
 class TaskCard(BaseModel):
@@ -99,6 +102,8 @@ class TaskCard(BaseModel):
     merchant_id: int
     merchant_name: str
     merchant_response_rate: float | None
+    merchant_reputation: Reputation | None = Field(
+        None, description="商家信誉：响应率、答复与付款时长中位数、纠纷率、已付款任务数")
     promoted: bool = Field(False, description="置顶推荐中（排在大厅最前）")
     match_score: int | None = Field(None, description="与我的匹配度（0–10000，仅 sort=match）", examples=[7600])
     match_reasons: list[str] = Field(default_factory=list, description="匹配理由（至多两条，仅 sort=match）",

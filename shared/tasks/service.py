@@ -259,7 +259,11 @@ def get_task(uow: UnitOfWork, task_id: int, viewer_id: int | None) -> TaskOut:
     if task.status not in task_rules.PUBLIC and not _may_see(uow, task, viewer_id):
         # Not 403: whether a hidden task exists is itself private.
         raise NotFound("TASK_NOT_FOUND", "任务不存在")
-    return task_out(task, uow.session.get(MerchantProfile, task.merchant_id))
+    from shared.credit.queries import reputation_of
+
+    out = task_out(task, uow.session.get(MerchantProfile, task.merchant_id))
+    out.merchant_reputation = reputation_of(uow, task.merchant_id)
+    return out
 
 
 def _may_see(uow: UnitOfWork, task: Task, viewer_id: int | None) -> bool:

@@ -32,8 +32,8 @@ def test_the_whole_story(client, db, clock):
     assert numbered == [str(n) for n in range(1, len(numbered) + 1)] and result["steps"] == len(numbered)
     told = "\n".join(steps)
     print(told)  # the story as `make demo` tells it (shown with -s, and on failure)
-    for part in ("一键投递", "双方互评", "开发者查看成长", "成长：开发者的徽章", "新手挑战", "导师特训", "月度抽奖",
-                 "每日签到", "运营后台（网页）", "开发者生成本月成长报告"):
+    for part in ("一键投递", "投递后任务沟通", "双方互评", "开发者查看成长", "成长：开发者的徽章", "新手挑战",
+                 "导师特训", "月度抽奖", "每日签到", "运营后台（网页）", "开发者生成本月成长报告"):
         assert part in told, part
     # The growth step shows XP as soon as the rating's skill points are in; the seeded 每周成长挑战's 20 XP for the
     # completed task may come before or after the rating's: the task's own XP is checked in the database below.
@@ -54,6 +54,14 @@ def test_the_whole_story(client, db, clock):
         assert task["rating"] == 5 and task["earned_fen"] == result["payout_fen"]
         assert conn.execute(text("SELECT sum(amount) FROM xp_entries WHERE source = 'task' AND ref = :r"),
                             {"r": f"task:{result['task_id']}"}).scalar_one() == 5 * 3 * 10  # 5 stars × difficulty 3
+        # the chat: one off-platform attempt, stored as written, masked for the merchant and flagged once
+        chat = conn.execute(text(
+            "SELECT m.id, m.body, m.masked_body, m.flag_kinds, c.developer_id FROM chat_messages m"
+            " JOIN conversations c ON c.id = m.conversation_id WHERE c.task_id = :t AND m.flag_kinds <> '{}'"),
+            {"t": result["task_id"]}).all()
+        assert len(chat) == 1 and chat[0].body == "加我微信 wx_12345678" and "wx_12345678" not in chat[0].masked_body
+        assert conn.execute(text("SELECT count(*) FROM event_log WHERE name = 'OffPlatformContactFlagged'"
+                                 " AND entity_id = :m"), {"m": chat[0].id}).scalar_one() == 1
         assert check_ledger(conn).ok
     assert clock.now() < datetime.now(timezone.utc) + timedelta(minutes=1)  # the story restored the moved dev clock
 

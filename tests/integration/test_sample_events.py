@@ -27,6 +27,7 @@ URL_ANSWERS: dict[str, tuple[int, str | None]] = {
     "applications.url.json": UNAUTHENTICATED,
     "auth.url.json": (401, "WECHAT_CODE_INVALID"),
     "billing.url.json": UNAUTHENTICATED,
+    "chat.url.json": UNAUTHENTICATED,
     "community.url.json": UNAUTHENTICATED,
     "disputes.url.json": UNAUTHENTICATED,
     "growth.url.json": (200, None),  # the function's health check
@@ -62,6 +63,8 @@ OTHER_ANSWERS: dict[str, dict[str, Any]] = {
                                           "result": {"boards": 0, "ranked": 0}},
     "timers.reports_monthly.json": {"ok": True, "trigger": "reports_monthly",
                                     "result": {"developers": 0, "batches": 0}},
+    "timers.credit_nightly.json": {"ok": True, "trigger": "credit_nightly",
+                                   "result": {"profiles": 0, "chats_purged": 0}},
     "timers.challenges.json": {"ok": True, "trigger": "challenges", "result": {"bonuses_paid": 0, "reminders": 0}},
     "timers.lottery.json": {"ok": True, "trigger": "lottery",  # this month's draw is announced
                             "result": {"announced": 1, "closed": 0, "drawn": 0, "waiting": 0, "prizes_paid": 0}},

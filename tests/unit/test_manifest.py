@@ -16,7 +16,7 @@ from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
         "billing", "disputes", "growth", "leaderboards", "community", "mentors", "challenges", "checkin", "lottery",
-        "reports", "verify"}
+        "reports", "verify", "chat"}
 NOT_HTTP = {"jobs_worker", "timers"}
 EXPECTED_TIMERS = {
     "jobs_worker": {"jobs_sweep"},
@@ -35,6 +35,7 @@ EXPECTED_TIMERS = {
         "challenges",
         "lottery",
         "reports_monthly",
+        "credit_nightly",
     },
 }
 
