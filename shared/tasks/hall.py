@@ -105,48 +105,114 @@ def _decode(cursor: str | None, sort: str) -> tuple[bool, tuple[Any, int] | None
     return False, (last_key, last_id)
 
 
-def match_sql(q: HallQuery, now: datetime, profile: MatchProfile) -> tuple[str, dict[str, Any]]:
-    """The `match` sort: tasks scored like shared/growth/rules.py `match` (the same integers), ordered by (score, id)
-    descending, keyset-paged on them. Personal, so promotion does not reorder it.
+# The match sort reads the classes of equal score in batches of this many score values per statement.
+_MATCH_BATCH = 6
+# A class with at most this many shapes walks each shape's index on its own (LATERAL); a larger one lets the planner
+# choose (a bitmap over tasks_hall_shape, or the id walk with a hashed shape filter).
+_MATCH_LATERAL = 24
 
-    Only tasks sharing a tag with the viewer's skills need scoring row by row (one GIN bitmap scan, a CASE per skill
-    of the viewer); every other task scores by its difficulty alone — 3 values — so those come from three id-ordered
-    walks (one per distance between the difficulty and the viewer's level), merged with the scored ones. A visitor
-    without skills costs three short index walks."""
-    where, params = _filters(q, now)
-    mine = {k: v for k, v in profile.skills.items() if v > 0}
+
+def _level_bp(gap: int) -> int:
+    return 10_000 if gap == 0 else (5_000 if gap == 1 else 0)
+
+
+def _gap_difficulties(profile: MatchProfile, gap: int) -> list[int]:
+    return [d for d in range(1, 6) if min(abs(d - profile.suits), 2) == gap]
+
+
+def match_classes(conn: Any, q: HallQuery, profile: MatchProfile) -> list[tuple[int, list[tuple[list[int] | None,
+                                                                                                  list[int]]]]]:
+    """The `match` score depends only on a task's tag set and difficulty (shared/growth/rules.py `match`): the skill
+    part on the tag set, the level part on the difficulty's distance to the viewer's level (0, 1, 2+). So the hall
+    ranks classes, not tasks: each distinct tag set sharing a tag with the viewer (a `task_shapes` row, kept by a
+    trigger, infra/migrations/0022_task_shapes.sql) is scored once in SQL — the same integer arithmetic as the rule —
+    and grouped by its skill part; each (skill part, distance) is one score. Tasks sharing no tag with the viewer
+    score by their distance alone (shapes None). Returns [(score, [(shape ids or None, difficulties)])], best first."""
+    mine = {k: min(v, profile.full_skill_points) for k, v in profile.skills.items() if v > 0}
     tw = max(profile.skill_weight_bp + profile.level_weight_bp, 1)
-    params.update({"full": profile.full_skill_points, "suits": profile.suits, "sw": profile.skill_weight_bp,
-                   "lw": profile.level_weight_bp, "tw": tw, "mine": list(mine)})
-    cursor: tuple[int, int] | None = None
-    if q.cursor:
-        cursor = decode_cursor(q.cursor, INT, ID)
-        params["cscore"], params["cid"] = cursor
-    base = " AND ".join(where)
-    branches = []
+    skill_parts: list[tuple[int, list[int]]] = []
     if mine:
+        params: dict[str, Any] = {"mine": list(mine), "full": profile.full_skill_points}
         cases = []
         for i, (skill, points) in enumerate(sorted(mine.items())):
-            params[f"ms{i}"], params[f"mp{i}"] = [skill], min(points, profile.full_skill_points)
-            cases.append(f"CASE WHEN t.skill_tags @> CAST(:ms{i} AS text[]) THEN :mp{i} ELSE 0 END")
-        score = (f"(({' + '.join(cases)}) * 10000 / (:full * greatest(cardinality(t.skill_tags), 1)) * :sw"
-                 " + (CASE abs(t.difficulty - :suits) WHEN 0 THEN 10000 WHEN 1 THEN 5000 ELSE 0 END) * :lw) / :tw")
-        keyset = f" AND ({score}, t.id) < (:cscore, :cid)" if cursor else ""
-        branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE {base}"
-                        f" AND t.skill_tags && CAST(:mine AS text[]){keyset} ORDER BY 2 DESC, t.id DESC LIMIT :limit)")
-    other = " AND NOT (t.skill_tags && CAST(:mine AS text[]))" if mine else ""
-    for gap, level_bp in ((0, 10_000), (1, 5_000), (2, 0)):
-        value = level_bp * profile.level_weight_bp // tw
-        if cursor and value > cursor[0]:
-            continue  # this whole class ranks before the cursor
-        keyset = " AND t.id < :cid" if cursor and value == cursor[0] else ""
-        distance = "abs(t.difficulty - :suits) >= 2" if gap == 2 else f"abs(t.difficulty - :suits) = {gap}"
-        branches.append(f"(SELECT t.id, {value} AS score FROM tasks t WHERE {base}{other} AND {distance}{keyset}"
-                        " ORDER BY t.id DESC LIMIT :limit)")
+            params[f"ms{i}"], params[f"mp{i}"] = skill, points
+            cases.append(f"CASE WHEN :ms{i} = ANY(s.skill_tags) THEN :mp{i} ELSE 0 END")
+        where = ["s.skill_tags && CAST(:mine AS text[])"]
+        if q.tags:
+            where.append("s.skill_tags @> CAST(:tags AS text[])" if q.tag_mode == "all"
+                         else "s.skill_tags && CAST(:tags AS text[])")
+            params["tags"] = q.tags
+        skill_parts = [(int(r.bp), list(r.ids)) for r in conn.execute(text(
+            f"SELECT ({' + '.join(cases)}) * 10000 / (:full * s.ntags) AS bp, array_agg(s.id) AS ids"
+            f" FROM task_shapes s WHERE {' AND '.join(where)} GROUP BY 1"), params)]
+    by_score: dict[int, list[tuple[list[int] | None, list[int]]]] = {}
+    for gap in (0, 1, 2):
+        difficulties = [d for d in _gap_difficulties(profile, gap) if q.difficulty_min <= d <= q.difficulty_max]
+        if not difficulties:
+            continue
+        level = _level_bp(gap) * profile.level_weight_bp
+        for bp, ids in skill_parts:
+            by_score.setdefault((bp * profile.skill_weight_bp + level) // tw, []).append((ids, difficulties))
+        by_score.setdefault(level // tw, []).append((None, difficulties))
+    return sorted(by_score.items(), reverse=True)
+
+
+def match_sql(q: HallQuery, now: datetime, profile: MatchProfile,
+              classes: list[tuple[int, list[tuple[list[int] | None, list[int]]]]], need: int,
+              cursor: tuple[int, int] | None, lateral: int = _MATCH_LATERAL) -> tuple[str, dict[str, Any]]:
+    """One statement over a batch of score classes (best first): each class's tasks newest id first, LIMITed to what
+    the page still needs, merged on (score, id) descending — the keyset order. Tasks of listed shapes come from
+    tasks_hall_shape (one index walk per shape, or one scan over many); tasks sharing no tag with the viewer from an
+    id-ordered walk that skips the viewer's tags."""
+    where, params = _filters(q, now)
+    params["limit"] = need
+    mine = [k for k, v in profile.skills.items() if v > 0]
+    params["mine"] = mine
+    base = " AND ".join(where)
+    branches = []
+    for c, (score, members) in enumerate(classes):
+        keyset = ""
+        if cursor and score == cursor[0]:
+            keyset, params["cid"] = " AND t.id < :cid", cursor[1]
+        for m, (shapes, difficulties) in enumerate(members):
+            d = f"d{c}_{m}"
+            params[d] = difficulties
+            common = f"{base} AND t.difficulty = ANY(CAST(:{d} AS int[])){keyset}"
+            if shapes is None:
+                other = " AND NOT (t.skill_tags && CAST(:mine AS text[]))" if mine else ""
+                branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE {common}{other}"
+                                " ORDER BY t.id DESC LIMIT :limit)")
+                continue
+            sp = f"s{c}_{m}"
+            params[sp] = shapes
+            if len(shapes) <= lateral:
+                branches.append(
+                    f"(SELECT x.id, {score} AS score FROM unnest(CAST(:{sp} AS bigint[])) AS sh(id) CROSS JOIN LATERAL"
+                    f" (SELECT t.id FROM tasks t WHERE t.shape_id = sh.id AND {common} ORDER BY t.id DESC"
+                    " LIMIT :limit) x ORDER BY x.id DESC LIMIT :limit)")
+            else:
+                branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE t.shape_id = ANY(CAST(:{sp} AS"
+                                f" bigint[])) AND {common} ORDER BY t.id DESC LIMIT :limit)")
     page = f"(SELECT * FROM ({' UNION ALL '.join(branches)}) u ORDER BY score DESC, id DESC LIMIT :limit)"
     sql = (f"{_CARD}, false AS promoted, k.score FROM {page} k JOIN tasks t ON t.id = k.id"
            " LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id ORDER BY k.score DESC, k.id DESC")
     return sql, params
+
+
+def match_rows(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile, *, batch: int = _MATCH_BATCH,
+               lateral: int = _MATCH_LATERAL) -> list[Any]:
+    """Up to limit + 1 rows of the `match` sort after the cursor: the score classes below the cursor, best first, read
+    a batch of classes per statement until the page is full (a statement's rows all outrank the next batch's)."""
+    cursor = decode_cursor(q.cursor, INT, ID) if q.cursor else None
+    classes = [c for c in match_classes(conn, q, profile) if cursor is None or c[0] <= cursor[0]]
+    rows: list[Any] = []
+    for i in range(0, len(classes), batch):
+        need = q.limit + 1 - len(rows)
+        sql, params = match_sql(q, now, profile, classes[i:i + batch], need, cursor, lateral)
+        rows += conn.execute(text(sql), params).all()
+        if len(rows) > q.limit:
+            break
+    return rows
 
 
 def browse(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None = None) -> HallPage:
@@ -174,8 +240,7 @@ def browse(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None 
 def _browse_match(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None) -> HallPage:
     if profile is None:
         raise ValueError("the match sort needs the viewer's match profile")
-    sql, params = match_sql(q, now, profile)
-    rows = conn.execute(text(sql), params).all()
+    rows = match_rows(conn, q, now, profile)
     items = []
     for r in rows[: q.limit]:
         fit = profile.score(r.skill_tags, r.difficulty)
