@@ -33,10 +33,10 @@ _CARD = ("SELECT t.id, t.title, t.skill_tags, t.difficulty, t.reward_fen, t.dead
          " coalesce(m.responses_on_time, 0) AS on_time, coalesce(m.responses_due, 0) AS due")
 
 
-def _filters(q: HallQuery, now: datetime) -> tuple[list[str], dict[str, Any]]:
+def _filters(q: HallQuery, now: datetime, *, tags: bool = True) -> tuple[list[str], dict[str, Any]]:
     where = ["t.status = 'open'", "t.deadline > :now", "t.difficulty BETWEEN :dmin AND :dmax"]
     params: dict[str, Any] = {"now": now, "dmin": q.difficulty_min, "dmax": q.difficulty_max, "limit": q.limit + 1}
-    if q.tags:
+    if q.tags and tags:
         where.append("t.skill_tags @> CAST(:tags AS text[])" if q.tag_mode == "all"
                      else "t.skill_tags && CAST(:tags AS text[])")
         params["tags"] = q.tags
@@ -105,8 +105,9 @@ def _decode(cursor: str | None, sort: str) -> tuple[bool, tuple[Any, int] | None
     return False, (last_key, last_id)
 
 
-# The match sort reads the classes of equal score in batches of this many score values per statement.
-_MATCH_BATCH = 6
+# The match sort reads the best score class alone (it usually fills the page), then batches of 2, 4, … classes per
+# statement (each statement's rows all outrank the next's; a statement computes every class it holds).
+_MATCH_BATCH = 1
 # A class with at most this many shapes walks each shape's index on its own (LATERAL); a larger one lets the planner
 # choose (a bitmap over tasks_hall_shape, or the id walk with a hashed shape filter).
 _MATCH_LATERAL = 24
@@ -169,6 +170,8 @@ def match_sql(q: HallQuery, now: datetime, profile: MatchProfile,
     mine = [k for k, v in profile.skills.items() if v > 0]
     params["mine"] = mine
     base = " AND ".join(where)
+    # The shapes were chosen under the tag filter already: their tasks need no tag test, so the walks stay index-only.
+    shaped = " AND ".join(_filters(q, now, tags=False)[0])
     branches = []
     for c, (score, members) in enumerate(classes):
         keyset = ""
@@ -177,12 +180,12 @@ def match_sql(q: HallQuery, now: datetime, profile: MatchProfile,
         for m, (shapes, difficulties) in enumerate(members):
             d = f"d{c}_{m}"
             params[d] = difficulties
-            common = f"{base} AND t.difficulty = ANY(CAST(:{d} AS int[])){keyset}"
             if shapes is None:
                 other = " AND NOT (t.skill_tags && CAST(:mine AS text[]))" if mine else ""
-                branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE {common}{other}"
-                                " ORDER BY t.id DESC LIMIT :limit)")
+                branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE {base} AND t.difficulty ="
+                                f" ANY(CAST(:{d} AS int[])){keyset}{other} ORDER BY t.id DESC LIMIT :limit)")
                 continue
+            common = f"{shaped} AND t.difficulty = ANY(CAST(:{d} AS int[])){keyset}"
             sp = f"s{c}_{m}"
             params[sp] = shapes
             if len(shapes) <= lateral:
@@ -202,16 +205,16 @@ def match_sql(q: HallQuery, now: datetime, profile: MatchProfile,
 def match_rows(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile, *, batch: int = _MATCH_BATCH,
                lateral: int = _MATCH_LATERAL) -> list[Any]:
     """Up to limit + 1 rows of the `match` sort after the cursor: the score classes below the cursor, best first, read
-    a batch of classes per statement until the page is full (a statement's rows all outrank the next batch's)."""
+    in growing batches of classes per statement until the page is full (a statement's rows all outrank the next
+    batch's)."""
     cursor = decode_cursor(q.cursor, INT, ID) if q.cursor else None
     classes = [c for c in match_classes(conn, q, profile) if cursor is None or c[0] <= cursor[0]]
     rows: list[Any] = []
-    for i in range(0, len(classes), batch):
-        need = q.limit + 1 - len(rows)
-        sql, params = match_sql(q, now, profile, classes[i:i + batch], need, cursor, lateral)
+    i = 0
+    while i < len(classes) and len(rows) <= q.limit:
+        sql, params = match_sql(q, now, profile, classes[i:i + batch], q.limit + 1 - len(rows), cursor, lateral)
         rows += conn.execute(text(sql), params).all()
-        if len(rows) > q.limit:
-            break
+        i, batch = i + batch, batch * 2
     return rows
 
 
