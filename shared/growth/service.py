@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from shared.clock import SHANGHAI, start_of_shanghai_month
 from shared.events import AdminAudited, LevelChanged, SkillPointsGranted, XpGranted
 from shared.growth import points as ledger
-from shared.growth import rules
+from shared.growth import rules, texts
 from shared.growth.errors import UserNotFound
 from shared.growth.queries import stats, stats_many, thresholds
 from shared.profiles.skills import taxonomy
@@ -224,9 +224,8 @@ def _apply(uow: UnitOfWork, profile: Any, decision: rules.Decision, *, trigger: 
         uow.publish(LevelChanged(user_id=user_id, old_level=profile.level, new_level=decision.level,
                                  direction=decision.direction, reasons=decision.reasons))
         if not backfill:
-            up = decision.direction == "promoted"
-            uow.notify(user_id, "level_changed", f"等级{'提升' if up else '调整'}为 {_LEVEL_NAMES[decision.level]}",
-                       ("恭喜！" if up else "") + "；".join(decision.reasons),
+            notice = texts.LEVEL_PROMOTED if decision.direction == "promoted" else texts.LEVEL_DEMOTED
+            uow.notify(user_id, *notice.render(level=_LEVEL_NAMES[decision.level], reasons="；".join(decision.reasons)),
                        data={"old_level": profile.level, "new_level": decision.level},
                        dedupe_key=f"level:{change_id}")
 

@@ -91,6 +91,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("escrow_refund_started", None, "the escrow of a closed task is being refunded"),
     Kind("refund_succeeded", None, "a refund reached the payer"),
     Kind("refund_failed", None, "a refund failed; customer service takes over"),
+    # --- growth (shared/growth/texts.py)
+    Kind("level_changed", None, "the developer's level went up or down (a rating, or the nightly re-evaluation)"),
     # --- payouts (words still in shared/payouts/service.py)
     Kind("payout_needs_wechat", _MONEY, "a payout waits for the developer to log in with WeChat"),
     Kind("payout_needs_real_name", _MONEY, "a payout of 2000 yuan or more waits for the payee's real name"),
