@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -233,12 +232,10 @@ class _JobsDone(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.done: dict[int, float] = {}
-        self.lock = threading.Lock()
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def emit(self, record: logging.LogRecord) -> None:  # called under the handler's own lock
         if getattr(record, "event", None) == "job" and getattr(record, "outcome", None) == "done":
-            with self.lock:
-                self.done[int(record.job_id)] = record.created  # type: ignore[attr-defined]
+            self.done[int(record.job_id)] = record.created  # type: ignore[attr-defined]
 
 
 def run_lag(*, tasks: int = 100, progress: Callable[[str], None] = print) -> LagResult:

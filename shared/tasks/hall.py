@@ -105,62 +105,100 @@ def _decode(cursor: str | None, sort: str) -> tuple[bool, tuple[Any, int] | None
     return False, (last_key, last_id)
 
 
-# The match sort reads the best score class alone (it usually fills the page), then batches of 2, 4, … classes per
-# statement (each statement's rows all outrank the next's; a statement computes every class it holds).
-_MATCH_BATCH = 1
-# A class with at most this many shapes walks each shape's index on its own (LATERAL); a larger one lets the planner
-# choose (a bitmap over tasks_hall_shape, or the id walk with a hashed shape filter).
-_MATCH_LATERAL = 24
-
-
 def _level_bp(gap: int) -> int:
     return 10_000 if gap == 0 else (5_000 if gap == 1 else 0)
 
 
-def _gap_difficulties(profile: MatchProfile, gap: int) -> list[int]:
-    return [d for d in range(1, 6) if min(abs(d - profile.suits), 2) == gap]
+# Shapes are scored in bands of tag count: the skill part of a task is its capped points on the viewer's skills over
+# ITS number of tags, so few-tag shapes score highest and a page rarely needs more than the first band.
+_MATCH_BANDS = (1, 2, 4, None)
+
+Members = list[tuple[list[int] | None, list[int]]]  # (shape ids, or None: tasks sharing no tag; difficulties)
 
 
-def match_classes(conn: Any, q: HallQuery, profile: MatchProfile) -> list[tuple[int, list[tuple[list[int] | None,
-                                                                                                  list[int]]]]]:
-    """The `match` score depends only on a task's tag set and difficulty (shared/growth/rules.py `match`): the skill
-    part on the tag set, the level part on the difficulty's distance to the viewer's level (0, 1, 2+). So the hall
-    ranks classes, not tasks: each distinct tag set sharing a tag with the viewer (a `task_shapes` row, kept by a
-    trigger, infra/migrations/0022_task_shapes.sql) is scored once in SQL — the same integer arithmetic as the rule —
-    and grouped by its skill part; each (skill part, distance) is one score. Tasks sharing no tag with the viewer
-    score by their distance alone (shapes None). Returns [(score, [(shape ids or None, difficulties)])], best first."""
+def _skill_parts(conn: Any, q: HallQuery, profile: MatchProfile, above: int, upto: int | None
+                 ) -> list[tuple[int, list[int]]]:
+    """The skill part of every shape with above < tags ≤ upto sharing a tag with the viewer, grouped: [(bp, ids)].
+    The same integer arithmetic as shared/growth/rules.py `match` (each skill capped, over the shape's tag count)."""
     mine = {k: min(v, profile.full_skill_points) for k, v in profile.skills.items() if v > 0}
+    if not mine:
+        return []
+    params: dict[str, Any] = {"mine": list(mine), "full": profile.full_skill_points, "above": above, "upto": upto}
+    cases = []
+    for i, (skill, points) in enumerate(sorted(mine.items())):
+        params[f"ms{i}"], params[f"mp{i}"] = skill, points
+        cases.append(f"CASE WHEN :ms{i} = ANY(s.skill_tags) THEN :mp{i} ELSE 0 END")
+    where = ["s.ntags > :above", "s.skill_tags && CAST(:mine AS text[])"]
+    if upto is not None:
+        where.append("s.ntags <= :upto")
+    if q.tags:
+        where.append("s.skill_tags @> CAST(:tags AS text[])" if q.tag_mode == "all"
+                     else "s.skill_tags && CAST(:tags AS text[])")
+        params["tags"] = q.tags
+    return [(int(r.bp), list(r.ids)) for r in conn.execute(text(
+        f"SELECT ({' + '.join(cases)}) * 10000 / (:full * s.ntags) AS bp, array_agg(s.id) AS ids"
+        f" FROM task_shapes s WHERE {' AND '.join(where)} GROUP BY 1"), params)]
+
+
+def _best_skill_part(profile: MatchProfile, tags: int) -> int:
+    """The highest skill part a shape of `tags` or more tags can reach for this viewer: the average of their best
+    capped points over `tags` (non-increasing in the tag count)."""
+    caps = sorted((min(v, profile.full_skill_points) for v in profile.skills.values() if v > 0), reverse=True)
+    return sum(caps[:tags]) * 10_000 // (profile.full_skill_points * tags)
+
+
+def match_rows(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile, *, batch: int = 1,
+               lateral: int = 24, bands: tuple[int | None, ...] = _MATCH_BANDS) -> list[Any]:
+    """Up to limit + 1 rows of the `match` sort after the cursor.
+
+    The score depends only on a task's tag set and difficulty (rules.match): the skill part on the tag set, the level
+    part on the difficulty's distance to the viewer's level (0, 1, 2+). So the hall ranks classes of equal score, not
+    tasks. Each distinct tag set sharing a tag with the viewer (a `task_shapes` row, kept by a trigger,
+    infra/migrations/0022_task_shapes.sql) is scored in SQL and grouped by skill part; each (skill part, distance) is
+    one score; tasks sharing no tag with the viewer score by their distance alone. Shapes are scored band by band of
+    tag count; a class is read only once no unscored shape can reach its score (`_best_skill_part`), so equal scores
+    are never split. Classes are read best first, the first alone, then 2, 4, … per statement, until the page is
+    full (a statement's rows all outrank the next's)."""
+    cursor = decode_cursor(q.cursor, INT, ID) if q.cursor else None
     tw = max(profile.skill_weight_bp + profile.level_weight_bp, 1)
-    skill_parts: list[tuple[int, list[int]]] = []
-    if mine:
-        params: dict[str, Any] = {"mine": list(mine), "full": profile.full_skill_points}
-        cases = []
-        for i, (skill, points) in enumerate(sorted(mine.items())):
-            params[f"ms{i}"], params[f"mp{i}"] = skill, points
-            cases.append(f"CASE WHEN :ms{i} = ANY(s.skill_tags) THEN :mp{i} ELSE 0 END")
-        where = ["s.skill_tags && CAST(:mine AS text[])"]
-        if q.tags:
-            where.append("s.skill_tags @> CAST(:tags AS text[])" if q.tag_mode == "all"
-                         else "s.skill_tags && CAST(:tags AS text[])")
-            params["tags"] = q.tags
-        skill_parts = [(int(r.bp), list(r.ids)) for r in conn.execute(text(
-            f"SELECT ({' + '.join(cases)}) * 10000 / (:full * s.ntags) AS bp, array_agg(s.id) AS ids"
-            f" FROM task_shapes s WHERE {' AND '.join(where)} GROUP BY 1"), params)]
-    by_score: dict[int, list[tuple[list[int] | None, list[int]]]] = {}
-    for gap in (0, 1, 2):
-        difficulties = [d for d in _gap_difficulties(profile, gap) if q.difficulty_min <= d <= q.difficulty_max]
-        if not difficulties:
-            continue
-        level = _level_bp(gap) * profile.level_weight_bp
-        for bp, ids in skill_parts:
-            by_score.setdefault((bp * profile.skill_weight_bp + level) // tw, []).append((ids, difficulties))
-        by_score.setdefault(level // tw, []).append((None, difficulties))
-    return sorted(by_score.items(), reverse=True)
+    gaps = {g: ds for g in (0, 1, 2) if (ds := [d for d in range(q.difficulty_min, q.difficulty_max + 1)
+                                                 if min(abs(d - profile.suits), 2) == g])}
+    top_level = max((_level_bp(g) for g in gaps), default=0)
+    has_skills = any(v > 0 for v in profile.skills.values())
+    known: dict[int, Members] = {}
+    for g, ds in gaps.items():
+        known.setdefault(_level_bp(g) * profile.level_weight_bp // tw, []).append((None, ds))
+    walked: set[int] = set()
+    rows: list[Any] = []
+    above = 0
+    for upto in bands if has_skills else (None,):
+        for bp, ids in _skill_parts(conn, q, profile, above, upto) if has_skills else []:
+            for g, ds in gaps.items():
+                known.setdefault((bp * profile.skill_weight_bp + _level_bp(g) * profile.level_weight_bp) // tw,
+                                 []).append((ids, ds))
+        if upto is None:
+            bound = -1
+        else:
+            above = upto
+            bound = (_best_skill_part(profile, upto + 1) * profile.skill_weight_bp
+                     + top_level * profile.level_weight_bp) // tw
+        ready = sorted(((score, members) for score, members in known.items()
+                        if score > bound and score not in walked and (cursor is None or score <= cursor[0])),
+                       reverse=True)
+        i = 0
+        while i < len(ready) and len(rows) <= q.limit:
+            part = ready[i:i + batch]
+            sql, params = match_sql(q, now, profile, part, q.limit + 1 - len(rows), cursor, lateral)
+            rows += conn.execute(text(sql), params).all()
+            walked.update(score for score, _ in part)
+            i, batch = i + batch, batch * 2
+        if len(rows) > q.limit or upto is None:
+            break
+    return rows
 
 
-def match_sql(q: HallQuery, now: datetime, profile: MatchProfile,
-              classes: list[tuple[int, list[tuple[list[int] | None, list[int]]]]], need: int,
-              cursor: tuple[int, int] | None, lateral: int = _MATCH_LATERAL) -> tuple[str, dict[str, Any]]:
+def match_sql(q: HallQuery, now: datetime, profile: MatchProfile, classes: list[tuple[int, Members]], need: int,
+              cursor: tuple[int, int] | None, lateral: int = 24) -> tuple[str, dict[str, Any]]:
     """One statement over a batch of score classes (best first): each class's tasks newest id first, LIMITed to what
     the page still needs, merged on (score, id) descending — the keyset order. Tasks of listed shapes come from
     tasks_hall_shape (one index walk per shape, or one scan over many); tasks sharing no tag with the viewer from an
@@ -200,22 +238,6 @@ def match_sql(q: HallQuery, now: datetime, profile: MatchProfile,
     sql = (f"{_CARD}, false AS promoted, k.score FROM {page} k JOIN tasks t ON t.id = k.id"
            " LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id ORDER BY k.score DESC, k.id DESC")
     return sql, params
-
-
-def match_rows(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile, *, batch: int = _MATCH_BATCH,
-               lateral: int = _MATCH_LATERAL) -> list[Any]:
-    """Up to limit + 1 rows of the `match` sort after the cursor: the score classes below the cursor, best first, read
-    in growing batches of classes per statement until the page is full (a statement's rows all outrank the next
-    batch's)."""
-    cursor = decode_cursor(q.cursor, INT, ID) if q.cursor else None
-    classes = [c for c in match_classes(conn, q, profile) if cursor is None or c[0] <= cursor[0]]
-    rows: list[Any] = []
-    i = 0
-    while i < len(classes) and len(rows) <= q.limit:
-        sql, params = match_sql(q, now, profile, classes[i:i + batch], q.limit + 1 - len(rows), cursor, lateral)
-        rows += conn.execute(text(sql), params).all()
-        i, batch = i + batch, batch * 2
-    return rows
 
 
 def browse(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None = None) -> HallPage:

@@ -438,8 +438,9 @@ def _insert_open_tasks(merchant_id, shapes, now):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_the_match_walk_by_score_classes_equals_the_rules_order(world, data):
-    """Any viewer (skill points, level), page size, filter, batch of score classes per statement and per-shape walk
-    threshold: the pages hold every filtered open task once, in the order of rules.match then id."""
+    """Any viewer (skill points, level), page size, filter, batch of score classes per statement, per-shape walk
+    threshold and bands of tag count: the pages hold every filtered open task once, in the order of rules.match then
+    id."""
     from shared import clock
     from shared.db import get_engine
     from shared.growth.queries import match_profile
@@ -462,6 +463,7 @@ def test_the_match_walk_by_score_classes_equals_the_rules_order(world, data):
     tag_filter = data.draw(st.sampled_from([[], ["python"], ["vue", "go"]]))
     mode = data.draw(st.sampled_from(["any", "all"]))
     limit, batch, lateral = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 4)), data.draw(st.integers(0, 3))
+    bands = data.draw(st.sampled_from([(1, 2, 4, None), (1, None), (2, 3, None), (None,)]))
 
     def keep(t):
         tags = set(t["skill_tags"])
@@ -475,7 +477,7 @@ def test_the_match_walk_by_score_classes_equals_the_rules_order(world, data):
     with get_engine().connect() as conn:
         for _ in range(len(tasks) + 2):
             q = HallQuery(sort="match", limit=limit, difficulty_min=dmin, tags=tag_filter, tag_mode=mode, cursor=cursor)
-            found = hall.match_rows(conn, q, clock.now(), profile, batch=batch, lateral=lateral)
+            found = hall.match_rows(conn, q, clock.now(), profile, batch=batch, lateral=lateral, bands=bands)
             seen += [(r.id, int(r.score)) for r in found[:limit]]
             if len(found) <= limit:
                 break
