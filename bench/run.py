@@ -1,5 +1,6 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply, every function's import
-time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs and the money paths
+time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs, growth (the match
+sort at 1,000,000 tasks, the nightly level re-evaluation, the growth event lag; `bench/growth.py`) and the money paths
 (the detector, the lottery and the reports need no seed and no database: `--only detector` / `--only lottery` /
 `--only reports` run them alone); print a table and write it into docs/BENCHMARKS.md.
 
@@ -7,6 +8,7 @@ time, the off-platform detector, the lottery draw over 1,000,000 tickets, the gr
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
     python -m bench.run --reseed             # drop the seed and build it again
     python -m bench.run --only detector      # the chat detector alone: no database, no seed
+    python -m bench.run --only growth --growth-developers 100000   # the match sort, the nightly, the growth lag
 
 The benchmarks run on a fixed clock at the seed's epoch (bench/seed.py), so data seeded days ago still looks fresh.
 """
@@ -27,7 +29,7 @@ from sqlalchemy import text
 LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
 # money last: its 32 processes leave the machine busy
 # reports, detector and lottery need no database or seed (reports only `make fonts`)
-PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "money")
+PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "growth", "money")
 
 
 def progress(msg: str) -> None:
@@ -107,6 +109,11 @@ def main() -> None:
     parser.add_argument("--lottery-repeats", type=int, default=3)
     parser.add_argument("--detector-repeat", type=int, default=50, help="passes over the labelled chat messages")
     parser.add_argument("--reports", type=int, default=300, help="growth reports rendered for throughput and sizes")
+    parser.add_argument("--growth-developers", type=int, default=None,
+                        help="developers in the growth part's nightly run (default 1,000,000 or"
+                             " GROWTH_BENCH_DEVELOPERS; a smaller N is extrapolated)")
+    parser.add_argument("--growth-lag-tasks", type=int, default=100,
+                        help="tasks accepted + rated in the growth lag run")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the seed is complete")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each hall query")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the main hall scenario")
@@ -237,6 +244,15 @@ def main() -> None:
         print("[console] the dashboard and the other pages at the seed's size, metrics.record per event", flush=True)
         console.run_part(when=when, quiet=wait_for_quiet(max_load, args.max_wait), warmup=20, iterations=300,
                          write=not args.no_docs, progress=progress)
+    if "growth" in parts:  # the seed for the match sort, its own databases for the rest; its own block of the doc
+        from bench import growth
+
+        developers = args.growth_developers or growth.developers_default()
+        print(f"[growth] match sort at the seed's size, nightly re-evaluation of {developers:,} developers, accept +"
+              f" rating → growth lag ({args.growth_lag_tasks} tasks)", flush=True)
+        growth.run_part(when=when, quiet=wait_for_quiet(max_load, args.max_wait), developers=developers,
+                        lag_tasks=args.growth_lag_tasks, iterations=args.iterations // 2, write=not args.no_docs,
+                        progress=progress)
     money_section = ""
     if "money" in parts:
         from bench import money
