@@ -3,5 +3,5 @@
 -- shape filter, index-only (no heap visit per skipped task).
 CREATE INDEX tasks_hall_id_shape ON tasks (id DESC)
     INCLUDE (shape_id, difficulty, deadline, reward_fen, promoted_until) WHERE status = 'open';
--- The match sort scores shapes band by band of tag count (1, 2, 3–4, more): the few-tag band alone, read index-only.
+-- The match sort scores shapes band by band of tag count (1, 2, 3, 4, more): the few-tag band alone, read index-only.
 CREATE INDEX task_shapes_ntags ON task_shapes (ntags) INCLUDE (skill_tags);

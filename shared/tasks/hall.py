@@ -9,7 +9,9 @@ task still appears exactly once. A cursor inside the promoted segment is tagged 
 ordinary segment keeps the plain (key, id) form. Pages in the ordinary segment (every page after the first, in
 practice) walk one index; pages that touch the promoted segment are one statement too: a UNION ALL of the promoted
 branch (read from the small tasks_hall_promoted_cover partial index) and the ordinary one; merchants are joined to the
-page's rows only."""
+page's rows only.
+
+The personal `match` sort is read differently (`match_rows`): by classes of equal score, a few short statements."""
 
 from __future__ import annotations
 
@@ -111,7 +113,7 @@ def _level_bp(gap: int) -> int:
 
 # Shapes are scored in bands of tag count: the skill part of a task is its capped points on the viewer's skills over
 # ITS number of tags, so few-tag shapes score highest and a page rarely needs more than the first band.
-_MATCH_BANDS = (1, 2, 4, None)
+_MATCH_BANDS = (1, 2, 3, 4, None)
 
 Members = list[tuple[list[int] | None, list[int]]]  # (shape ids, or None: tasks sharing no tag; difficulties)
 
@@ -200,9 +202,10 @@ def match_rows(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile, *,
 def match_sql(q: HallQuery, now: datetime, profile: MatchProfile, classes: list[tuple[int, Members]], need: int,
               cursor: tuple[int, int] | None, lateral: int = 24) -> tuple[str, dict[str, Any]]:
     """One statement over a batch of score classes (best first): each class's tasks newest id first, LIMITed to what
-    the page still needs, merged on (score, id) descending — the keyset order. Tasks of listed shapes come from
-    tasks_hall_shape (one index walk per shape, or one scan over many); tasks sharing no tag with the viewer from an
-    id-ordered walk that skips the viewer's tags."""
+    the page still needs, merged on (score, id) descending — the keyset order. Tasks of a class of few shapes come
+    from tasks_hall_shape, one index walk per shape (LATERAL); of a class of many shapes from the backward walk of
+    tasks_hall_id_shape with a hashed shape filter; tasks sharing no tag with the viewer from an id-ordered walk that
+    skips the viewer's tags."""
     where, params = _filters(q, now)
     params["limit"] = need
     mine = [k for k, v in profile.skills.items() if v > 0]
