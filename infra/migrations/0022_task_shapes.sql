@@ -22,8 +22,11 @@ BEGIN
     IF found IS NULL THEN
         INSERT INTO task_shapes (skill_tags, ntags) VALUES (norm, cardinality(norm))
             ON CONFLICT (skill_tags) DO NOTHING RETURNING id INTO found;
-        IF found IS NULL THEN
+        IF found IS NULL THEN  -- a concurrent insert of the same set committed first (READ COMMITTED sees it)
             SELECT id INTO found FROM task_shapes WHERE skill_tags = norm;
+        END IF;
+        IF found IS NULL THEN  -- never leave a tagged task without its shape: the match sort would not show it
+            RAISE EXCEPTION 'task shape of % not found', norm USING ERRCODE = 'serialization_failure';
         END IF;
     END IF;
     RETURN found;

@@ -483,3 +483,22 @@ def test_the_match_walk_by_score_classes_equals_the_rules_order(world, data):
                 break
             cursor = hall.encode_cursor(int(found[limit - 1].score), found[limit - 1].id)
     assert seen == expected
+
+
+def test_a_task_gets_the_shape_of_its_sorted_distinct_tags_and_follows_an_edit(world):
+    from shared import clock
+
+    first, same, other = _insert_open_tasks(world.merchant().user_id, [(["vue", "python"], 2), (["python", "vue"], 3),
+                                                                        (["go"], 2)], clock.now())
+    shape = {r.id: r.shape_id for r in rows("SELECT id, shape_id FROM tasks WHERE id = ANY(:ids)",
+                                            ids=[first, same, other])}
+    assert shape[first] == shape[same] != shape[other]
+    assert scalar("SELECT skill_tags FROM task_shapes WHERE id = :s", s=shape[first]) == ["python", "vue"]
+    assert scalar("SELECT ntags FROM task_shapes WHERE id = :s", s=shape[first]) == 2
+    from sqlalchemy import text
+
+    from shared.db import get_engine
+
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE tasks SET skill_tags = '{go}' WHERE id = :t"), {"t": first})
+    assert scalar("SELECT shape_id FROM tasks WHERE id = :t", t=first) == shape[other]
