@@ -120,8 +120,8 @@ def _deliver(main_handler: Any, event: dict[str, Any]) -> float:
 
 def bench_notifications(platform: Any, merchant: int, tasks: list[int], progress: Any) -> tuple[Summary, Summary]:
     from functions.payments.index import main_handler
+    from shared.payments.funding import fund_task
     from shared.payments.schemas import FundIn
-    from shared.payments.service import fund_task
 
     fake = platform.fakes["wechatpay"]
     progress(f"notifications: creating {len(tasks)} JSAPI orders through the payments use case")

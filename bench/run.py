@@ -1,8 +1,9 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply, every function's import
-time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs, growth (the match
-sort at 1,000,000 tasks, the nightly level re-evaluation, the growth event lag; `bench/growth.py`) and the money paths
-(the detector, the lottery and the reports need no seed and no database: `--only detector` / `--only lottery` /
-`--only reports` run them alone); print a table and write it into docs/BENCHMARKS.md.
+time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs, the leaderboards
+(1,000,000 developers, 10,000,000 XP entries, on their own database), growth (the match sort at 1,000,000 tasks, the
+nightly level re-evaluation, the growth event lag; `bench/growth.py`) and the money paths (the detector, the lottery
+and the reports need no seed and no database: `--only detector` / `--only lottery` / `--only reports` run them
+alone); print a table and write it into docs/BENCHMARKS.md.
 
     python -m bench.run                      # everything (≈ 5 min on 2 cores once seeded; the seed adds ≈ 1.5 min)
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
@@ -29,7 +30,8 @@ from sqlalchemy import text
 LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
 # money last: its 32 processes leave the machine busy
 # reports, detector and lottery need no database or seed (reports only `make fonts`)
-PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "growth", "money")
+PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "leaderboards", "growth",
+         "money")
 
 
 def progress(msg: str) -> None:
@@ -109,6 +111,8 @@ def main() -> None:
     parser.add_argument("--lottery-repeats", type=int, default=3)
     parser.add_argument("--detector-repeat", type=int, default=50, help="passes over the labelled chat messages")
     parser.add_argument("--reports", type=int, default=300, help="growth reports rendered for throughput and sizes")
+    parser.add_argument("--lb-developers", type=int, default=1_000_000, help="developers on the leaderboards")
+    parser.add_argument("--lb-entries", type=int, default=10_000_000, help="XP entries behind the leaderboards")
     parser.add_argument("--growth-developers", type=int, default=None,
                         help="developers in the growth part's nightly run (default 1,000,000 or"
                              " GROWTH_BENCH_DEVELOPERS; a smaller N is extrapolated)")
@@ -244,6 +248,16 @@ def main() -> None:
         print("[console] the dashboard and the other pages at the seed's size, metrics.record per event", flush=True)
         console.run_part(when=when, quiet=wait_for_quiet(max_load, args.max_wait), warmup=20, iterations=300,
                          write=not args.no_docs, progress=progress)
+    leaderboards_section = ""
+    if "leaderboards" in parts:  # its own database, seeded once per size
+        from bench import leaderboards
+
+        print(f"[leaderboards] top 100 and my rank: {args.lb_developers:,} developers, {args.lb_entries:,} XP entries",
+              flush=True)
+        notes.append(f"Leaderboards: {wait_for_quiet(max_load, args.max_wait)}")
+        leaderboards_section = leaderboards.render(leaderboards.run(
+            args.lb_developers, args.lb_entries, reseed=args.reseed, progress=progress))
+        notes.append(f"Load average after leaderboards: {report.load()}")
     if "growth" in parts:  # the seed for the match sort, its own databases for the rest; its own block of the doc
         from bench import growth
 
@@ -278,6 +292,9 @@ def main() -> None:
         section += ("\n\n### Events — handler time of the rewired writes, and commit → after-commit subscriber lag"
                     " (`bench/events.py`)\n\nOn its own small database, rebuilt each run; milliseconds.\n\n"
                     + events_section)
+    if leaderboards_section:
+        section += ("\n\n### Leaderboards — top 100 and my rank (`bench/leaderboards.py`)\n\n"
+                    + leaderboards_section)
     if money_section:
         section += ("\n\n### Money — WeChat Pay notifications and escrow releases (`bench/money.py`)\n\n"
                     "On its own small database, rebuilt each run; milliseconds.\n\n" + money_section)

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     wechat_appid: str = "wx-dev-appid"
     wechat_secret: str = "dev-secret"
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # The monthly lottery's public randomness: a drand chain's HTTP API (quicknet; shared/adapters/beacon.py).
+    lottery_beacon_url: str = (
+        "https://api.drand.sh/52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971")  # quicknet
     # Subscribe-message template ids, one per notification kind that uses one.
     wechat_template_application: str = "tmpl-application-update"
     wechat_template_task: str = "tmpl-task-update"
@@ -189,6 +192,7 @@ PRODUCTION_RULES: dict[str, Rule] = {
     "wechat_appid": Rule(required=True),
     "wechat_secret": Rule(required=True, kind="secret", min_length=32),
     "wechat_api_base": Rule(kind="url"),
+    "lottery_beacon_url": Rule(kind="url", why="drand quicknet by default; locally the fake beacon on loopback"),
     "wechat_template_application": Rule(required=True),
     "wechat_template_task": Rule(required=True),
     "wechat_template_money": Rule(required=True),

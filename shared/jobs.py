@@ -49,7 +49,7 @@ def _handlers() -> dict[str, JobHandler]:
     return {
         "wechat_subscribe": deliver_subscribe_message,
         "refund_start": lazy("shared.payments.refunds", "start_refund"),
-        "payout_start": lazy("shared.payouts.service", "start_payout"),
+        "payout_start": lazy("shared.payouts.transfers", "start_payout"),
         "event_delivery": lazy("shared.events.delivery", "deliver"),
     }
 

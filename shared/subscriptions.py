@@ -96,6 +96,16 @@ SUBSCRIPTIONS: dict[str, list[Subscription]] = {
     ],
     "PromotionUnusable": [_in("payments.refund_promotion", "shared.payments.subscribers:refund_promotion")],
     "MerchantTransferReported": [_in("payouts.settle_transfer", "shared.payouts.subscribers:settle_transfer")],
+    # --- community: the counters on posts
+    "PostLiked": [_in("community.count_like", "shared.community.subscribers:count_like")],
+    "PostUnliked": [_in("community.count_unlike", "shared.community.subscribers:count_unlike")],
+    "PostCommented": [_in("community.count_comment", "shared.community.subscribers:count_comment")],
+    "PostReported": [_in("community.count_report", "shared.community.subscribers:count_report")],
+    # --- invitations: the invitee's phone and profile credit the invitation
+    "PhoneBound": [_after("invitations.phone_bound", "shared.invitations.subscribers:on_phone_bound")],
+    "ProfileCompleted": [
+        _after("invitations.profile_completed", "shared.invitations.subscribers:on_profile_completed"),
+    ],
 }
 
 # --- growth (shared/growth): skill points, XP, levels and points, after commit (growth may lag a moment).
@@ -106,6 +116,18 @@ for _event, _name, _fn in (
     ("MentorReviewGiven", "growth.mentor_review", "on_mentor_review"),
 ):
     SUBSCRIPTIONS.setdefault(_event, []).append(_after(_name, f"shared.growth.subscribers:{_fn}"))
+# --- challenges: progress from every event a challenge condition can count (the list is
+# shared/challenges/rules.py EVENTS; tests/unit/test_challenge_rules.py keeps the two equal). Completion's own rewards
+# are granted by the areas that own them; the cash bonus by the challenges area through the ledger.
+for _event in (
+    "UserRegistered", "ProfileCompleted", "HallBrowsed", "ApplicationSubmitted", "TaskCompleted", "RatingGiven",
+    "CheckedIn", "PostPublished", "InvitationCredited", "MentorReviewGiven",
+):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("challenges.progress", "shared.challenges.subscribers:on_event"))
+SUBSCRIPTIONS.setdefault("ChallengeCompleted", []).extend([
+    _after("challenges.cash", "shared.challenges.subscribers:on_completed"),
+    _after("lottery.tickets", "shared.lottery.service:on_challenge_completed"),
+])
 
 # --- metrics (the console's business dashboard): one after-commit subscriber of every event the dashboard counts or
 # that shows a user active (the list is shared/metrics/rules.py SUBSCRIBED). Appended, after the others of each event.
@@ -118,6 +140,22 @@ for _event in (
 ):
     SUBSCRIPTIONS.setdefault(_event, []).append(_after("metrics.record", "shared.metrics.subscribers:record"))
 
+
+# --- leaderboards (issue 8): scores per board and period, and bans (banned users vanish from the boards).
+SUBSCRIPTIONS.setdefault("XpGranted", []).append(_after("leaderboards.xp", "shared.leaderboards.subscribers:credit_xp"))
+SUBSCRIPTIONS.setdefault("SkillPointsGranted", []).append(
+    _after("leaderboards.skills", "shared.leaderboards.subscribers:credit_skills"))
+for _event in ("UserBanned", "UserUnbanned"):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("leaderboards.ban", "shared.leaderboards.subscribers:ban"))
+
+# --- badges (issue 8): one after-commit subscriber of every event a badge rule may count (the list is
+# shared/badges/rules.py TRIGGERS); it re-evaluates the enabled badges that event triggers. Appended last.
+for _event in (
+    "TaskCompleted", "TaskAssigned", "DeliverySubmitted", "RatingGiven", "ApplicationSubmitted", "ProfileCompleted",
+    "DeveloperProfileSaved", "PhoneBound", "CheckedIn", "ChallengeCompleted", "RankReached", "LevelChanged",
+    "XpGranted", "SkillPointsGranted", "PointsGranted", "InvitationCredited", "MentorReviewGiven", "PostPublished",
+):
+    SUBSCRIPTIONS.setdefault(_event, []).append(_after("badges.evaluate", "shared.badges.subscribers:evaluate"))
 
 def subscribers(event_name: str) -> list[Subscription]:
     return SUBSCRIPTIONS.get(event_name, [])

@@ -56,10 +56,10 @@ class Actor:
 
 def dev_ports() -> dict[str, int]:
     """`make dev`'s ports: the gateway on CODELINK_PORT_BASE (default 9000), the H5 client at base+100, the fakes at
-    base+101 … base+104."""
+    base+101 … base+104, the lottery's fake drand beacon at base+108."""
     base = int(os.environ.get("CODELINK_PORT_BASE", "9000"))
     return {"gateway": base, "h5": base + 100, "wechat": base + 101, "sms": base + 102, "scf": base + 103,
-            "wechatpay": base + 104}
+            "wechatpay": base + 104, "beacon": base + 108}
 
 
 class LocalClient:

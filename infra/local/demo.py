@@ -38,13 +38,15 @@ def main() -> int:
 
         platform = LocalPlatform(database_name="codelink", jobs_kick="scf", gateway_port=PORTS["gateway"],
                                  wechat_port=PORTS["wechat"], sms_port=PORTS["sms"], scf_port=PORTS["scf"],
-                                 wechatpay_port=PORTS["wechatpay"]).start()
+                                 wechatpay_port=PORTS["wechatpay"], beacon_port=PORTS["beacon"]).start()
     # A fresh operator for this run, as `make admin PHONE=…` would create one.
     admin_phone = f"136{random.randint(0, 10**8 - 1):08d}"
     run(lambda uow: make_admin(uow, "+86" + admin_phone))
     try:
-        play(client, lambda line: print(line, flush=True), admin_phone=admin_phone)
-        code = _ledger_check()
+        told = play(client, lambda line: print(line, flush=True), admin_phone=admin_phone)
+        steps = told["steps"]
+        assert isinstance(steps, int)
+        code = _ledger_check(steps + 1)
     except CallFailed as exc:
         print(f"\n✗ 演示失败：{exc}")
         code = 1
@@ -59,13 +61,13 @@ def main() -> int:
     return code
 
 
-def _ledger_check() -> int:
+def _ledger_check(number: int) -> int:
     from shared.db import get_engine
     from shared.ledger.check import check_ledger
 
     with get_engine().connect() as conn:
         report = check_ledger(conn)
-    print(f"14. 账本检查（make ledger-check）：{report.transactions} 笔交易，{'通过' if report.ok else '失败'}")
+    print(f"{number}. 账本检查（make ledger-check）：{report.transactions} 笔交易，{'通过' if report.ok else '失败'}")
     for problem in report.problems:
         print("   ", problem)
     return 0 if report.ok else 1

@@ -25,7 +25,7 @@ def main() -> None:
     log = logging.getLogger("codelink.dev")
     platform = LocalPlatform(database_name="codelink", jobs_kick="scf", gateway_port=PORTS["gateway"],
                              wechat_port=PORTS["wechat"], sms_port=PORTS["sms"], scf_port=PORTS["scf"],
-                             wechatpay_port=PORTS["wechatpay"]).start()
+                             wechatpay_port=PORTS["wechatpay"], beacon_port=PORTS["beacon"]).start()
     from infra.local.client import LocalClient
     from infra.local.gateway import Timers
     from infra.local.h5 import H5_DIST, H5Server

@@ -67,6 +67,7 @@ class LocalPlatform:
     sms_port: int = 0
     scf_port: int = 0
     wechatpay_port: int = 0
+    beacon_port: int = 0  # the lottery's fake drand beacon
     gateway_port: int | None = None  # start the local gateway (Function URLs) on this port; None = don't
     notification_retry_schedule: tuple[float, ...] | None = None  # WeChat Pay retries; None = WeChat's own
     refund_delay: float | None = 1.0  # seconds before a refund succeeds by itself; None = only on control
@@ -76,6 +77,7 @@ class LocalPlatform:
     gateway: Any = None
 
     def start(self) -> LocalPlatform:
+        from infra.fakes.beacon import FakeBeacon
         from infra.fakes.tencent_scf import FakeScf
         from infra.fakes.tencent_sms import FakeTencentSms
         from infra.fakes.wechat import FakeWeChat
@@ -99,9 +101,10 @@ class LocalPlatform:
             pay_options["retry_schedule"] = self.notification_retry_schedule
         pay = FakeWeChatPay(load_or_generate_keys(self.data_dir / "wechatpay"), port=self.wechatpay_port,
                             appid=DEV_APPID, **pay_options)
-        for fake in (wechat, sms, scf, pay):
+        beacon = FakeBeacon(port=self.beacon_port)
+        for fake in (wechat, sms, scf, pay, beacon):
             fake.start()
-        self.fakes = {"wechat": wechat, "sms": sms, "scf": scf, "wechatpay": pay}
+        self.fakes = {"wechat": wechat, "sms": sms, "scf": scf, "wechatpay": pay, "beacon": beacon}
         if self.gateway is not None:
             self.gateway.start()
         self.configure_environment()
@@ -126,6 +129,7 @@ class LocalPlatform:
             "SMS_PROTOCOL": "http",
             "SCF_ENDPOINT": f"127.0.0.1:{scf.port}",
             "SCF_PROTOCOL": "http",
+            "LOTTERY_BEACON_URL": self.fakes["beacon"].base_url,
             "JOBS_KICK": self.jobs_kick,
             "LOG_FORMAT": "text",  # a developer's terminal; the cloud logs JSON lines (shared/logs.py)
         }

@@ -16,16 +16,30 @@ from infra.local.story_console import play_console
 Say = Callable[[str], None]
 
 
+class Steps:
+    """Numbers the story's steps as they are told, so a part can be added anywhere without renumbering the rest.
+    Detail lines (indented) go through `say` unnumbered."""
+
+    def __init__(self, say: Say) -> None:
+        self.say = say
+        self.count = 0
+
+    def __call__(self, text: str) -> None:
+        self.count += 1
+        self.say(f"{self.count}. {text}")
+
+
 def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> dict[str, object]:
     run_id = f"{int(time.time() * 1000) % 10**8:08d}"
     phone = f"137{random.randint(0, 10**8 - 1):08d}"
+    step = Steps(say)
 
-    say("1. 商家微信登录，完善商家资料")
+    step("商家微信登录，完善商家资料")
     merchant = client.wx_login(f"demo-merchant-{run_id}")
     client.expect(200, "PUT", "/profiles/merchant", {"name": f"演示商家{run_id[-4:]}", "company": "演示科技"},
                   merchant.token)
 
-    say("2. 商家发布任务（首次发布进入人工审核，运营审核通过）")
+    step("商家发布任务（首次发布进入人工审核，运营审核通过）")
     task = client.expect(201, "POST", "/tasks", {
         "title": f"微信小程序登录页开发 {run_id[-4:]}", "skill_tags": ["miniprogram", "taro"], "difficulty": 3,
         "description": "使用 Taro 实现微信一键登录与手机号绑定页面，附单元测试与说明文档。",
@@ -37,7 +51,7 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
                              admin.token).body
     say(f"   任务 #{task['id']}：{task['status_name']}")
     if task["status"] == "awaiting_funding":
-        say("3. 商家支付托管赏金（微信支付 JSAPI → 支付结果通知）")
+        step("商家支付托管赏金（微信支付 JSAPI → 支付结果通知）")
         fund = client.expect(200, "POST", f"/payments/tasks/{task['id']}/fund", {}, merchant.token).body
         if not fund.get("payment_params", fund).get("paySign"):
             raise CallFailed(f"no wx.requestPayment params in {fund}")
@@ -46,7 +60,7 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
                         == "open", "the escrow payment to open the task")
         say(f"   已托管 {task['reward_fen'] / 100:.2f} 元，任务上架")
 
-    say("4. 开发者手机号 + 短信验证码登录（小程序同时绑定微信），填写简历卡片")
+    step("开发者手机号 + 短信验证码登录（小程序同时绑定微信），填写简历卡片")
     dev = client.sms_login(phone)
     client.wx_bind(dev, f"demo-dev-{run_id}")
     client.expect(200, "PUT", "/profiles/developer", {
@@ -55,39 +69,39 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
         "real_name": "张三",  # a transfer of ¥2,000 or more carries the payee's real name
     }, dev.token)
 
-    say("5. 开发者在任务大厅按技能、难度、赏金筛选")
+    step("开发者在任务大厅按技能、难度、赏金筛选")
     hall = client.expect(200, "GET", "/tasks", query={"tags": "miniprogram,taro", "tag_mode": "all",
                                                      "difficulty_min": 2, "reward_min": 100_000, "sort": "newest"})
     if task["id"] not in [t["id"] for t in hall["items"]]:
         raise CallFailed(f"task {task['id']} not found in the filtered hall")
     say(f"   找到 {len(hall['items'])} 个匹配任务，包括 #{task['id']}")
 
-    say("6. 开发者一键投递")
+    step("开发者一键投递")
     app = client.expect(201, "POST", "/applications", {"task_id": task["id"], "note": "做过三个类似项目"},
                         dev.token).body
 
-    say("7. 商家查看投递者，入围后录用")
+    step("商家查看投递者，入围后录用")
     applicants = client.expect(200, "GET", "/applications", token=merchant.token, query={"task_id": task["id"]})
     if applicants["items"][0]["resume"] is None:
         raise CallFailed("the merchant should see the resume snapshot")
     client.expect(200, "POST", f"/applications/{app['id']}/shortlist", token=merchant.token)
     client.expect(200, "POST", f"/applications/{app['id']}/accept", token=merchant.token)
 
-    say("8. 开发者提交交付")
+    step("开发者提交交付")
     delivery = {"content": "登录页已完成，含单元测试。", "links": [{"title": "代码仓库", "url": "https://git.example.com/demo"}]}
     client.expect(201, "POST", f"/work/{task['id']}/deliveries", delivery, dev.token)
 
-    say("9. 商家要求修改一次，开发者再次交付")
+    step("商家要求修改一次，开发者再次交付")
     client.expect(200, "POST", f"/work/{task['id']}/revision", {"note": "请补充错误提示文案"}, merchant.token)
     second = delivery | {"content": "已补充错误提示文案。"}
     client.expect(201, "POST", f"/work/{task['id']}/deliveries", second, dev.token)
 
-    say("10. 商家验收通过")
+    step("商家验收通过")
     client.expect(200, "POST", f"/work/{task['id']}/accept", {"note": "很满意"}, merchant.token)
 
     result: dict[str, object] = {"task_id": task["id"]}
     client.expect(200, "GET", "/payouts", token=dev.token)
-    say("11. 赏金释放：开发者在小程序确认收款（商家转账）")
+    step("赏金释放：开发者在小程序确认收款（商家转账）")
     payout = client.wait_for(lambda: _waiting_payout(client, dev), "the payout to wait for confirmation")
     client.confirm_transfer(payout["out_bill_no"])
     client.wait_for(lambda: _payout_state(client, dev, payout["id"]) == "paid", "the transfer to settle")
@@ -95,13 +109,13 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
     say(f"   到账 {payout['amount_fen'] / 100:.2f} 元，平台佣金 {commission / 100:.2f} 元")
     result["payout_fen"] = payout["amount_fen"]
 
-    say("12. 双方互评")
+    step("双方互评")
     client.expect(201, "POST", f"/work/{task['id']}/ratings", {"stars": 5, "comment": "专业高效"}, merchant.token)
     client.expect(201, "POST", f"/work/{task['id']}/ratings", {"stars": 5, "comment": "需求清晰"}, dev.token)
     card = client.expect(200, "GET", f"/profiles/developers/{dev.user_id}").body
     say(f"   开发者评分 {card.get('rating_average')}，完成任务 {card.get('completed_tasks')} 个")
 
-    say("13. 开发者查看成长：技能图谱、经验值、等级与升级差距、积分；大厅按「匹配我」排序")
+    step("开发者查看成长：技能图谱、经验值、等级与升级差距、积分；大厅按「匹配我」排序")
     growth = client.wait_for(lambda: _grown(client, dev), "the rating's skill points and XP (growth subscribers)")
     skills = "、".join(f"{s['name']} {s['points']} 分" for s in growth["skills"])
     level = growth["level"]
@@ -112,7 +126,8 @@ def play(client: LocalClient, say: Say, *, admin_phone: str = "13800000000") -> 
     for t in matched["items"]:
         say(f"   #{t['id']} 匹配度 {t['match_score'] / 100:.0f}%：{' · '.join(t['match_reasons']) or '—'}")
     result["xp"] = growth["xp"]
-    result |= play_console(client, say)
+    result |= play_console(client, step, say)
+    result["steps"] = step.count
     return result
 
 

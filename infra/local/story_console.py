@@ -33,13 +33,14 @@ class _Browser:
             return err.code, err.read().decode("utf-8", "replace"), err.geturl()
 
 
-def play_console(client: LocalClient, say: Say) -> dict[str, object]:
+def play_console(client: LocalClient, step: Say, say: Say) -> dict[str, object]:
+    """The operator's part of the story: `step` tells a numbered step, `say` a detail line."""
     from shared.auth.service import make_admin  # `make admin PHONE=…`: the operator's account
     from shared.uow import run
 
     phone = f"135{random.randint(0, 10**8 - 1):08d}"
     run(lambda uow: make_admin(uow, "+86" + phone))
-    say(f"14. 运营后台（网页）：运营 {phone[:3]}****{phone[-4:]} 短信登录，查看经营看板与事件日志")
+    step(f"运营后台（网页）：运营 {phone[:3]}****{phone[-4:]} 短信登录，查看经营看板与事件日志")
     browser = _Browser(client.gateway)
     status, page, _ = browser.open(f"{BASE}/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)

@@ -694,7 +694,7 @@ class PointsGranted(Event):
     user_id: int
     delta: int
     requested: int
-    source_class: str  # challenge / checkin / compensation / invitation / community / work / admin / reversal
+    source_class: str  # challenge / checkin / compensation / invitation / community / work / admin / reversal / lottery
     ref: str
     reason: str
     actor_id: int | None = None  # an operator's grant or deduction
@@ -786,6 +786,86 @@ class MentorReviewGiven(Event):
     score: int  # 0–100
     accepted: bool
     letter: bool = False
+
+
+# Community, invitations and mentors' own events (shared/community, shared/invitations, shared/mentors): the counters
+# on posts are kept by the community area's in-transaction subscribers of these.
+
+
+class PostLiked(Event):
+    entity, entity_key, user_keys, actor_key = "post", "post_id", ("user_id", "author_id"), "user_id"
+    post_id: int
+    user_id: int
+    author_id: int
+
+
+class PostUnliked(Event):
+    entity, entity_key, user_keys, actor_key = "post", "post_id", ("user_id",), "user_id"
+    post_id: int
+    user_id: int
+
+
+class PostCommented(Event):
+    entity, entity_key, user_keys, actor_key = "post", "post_id", ("commenter_id", "author_id"), "commenter_id"
+    post_id: int
+    comment_id: int
+    commenter_id: int
+    author_id: int
+
+
+class PostReported(Event):
+    entity, entity_key, user_keys, actor_key = "post", "post_id", ("reporter_id", "author_id"), "reporter_id"
+    post_id: int
+    reporter_id: int
+    author_id: int
+
+
+class PostModerated(Event):
+    """An operator hid a post (`hidden`) or showed it again (`visible`); AdminAudited is published beside it."""
+
+    entity, entity_key, user_keys, actor_key = "post", "post_id", ("author_id",), "admin_id"
+    post_id: int
+    author_id: int
+    admin_id: int
+    status: str  # hidden / visible
+
+
+class InvitationClaimed(Event):
+    """An invitee named the code that brought them, right after registering (invitations)."""
+
+    entity, entity_key, user_keys, actor_key = "invitation", "invitation_id", ("inviter_id", "invitee_id"), "invitee_id"
+    invitation_id: int
+    inviter_id: int
+    invitee_id: int
+
+
+class MentorEnrolled(Event):
+    """A developer with the growth pass enrolled in a mentor challenge."""
+
+    entity, entity_key, actor_key = "mentor_enrolment", "enrolment_id", "developer_id"
+    user_keys = ("mentor_id", "developer_id")
+    enrolment_id: int
+    challenge_id: int
+    mentor_id: int
+    developer_id: int
+
+
+class MentorDeliverableSubmitted(Event):
+    entity, entity_key, actor_key = "mentor_enrolment", "enrolment_id", "developer_id"
+    user_keys = ("mentor_id", "developer_id")
+    enrolment_id: int
+    mentor_id: int
+    developer_id: int
+
+
+class MentorBonusCredited(Event):
+    """An accepted mentor review credited the challenge's cash bonus from the platform budget to the developer's
+    payable balance (ledger mentor_bonus mentor_enrolment:<id>); it is paid out by the payouts area's withdrawal."""
+
+    entity, entity_key, user_keys, actor_key = "mentor_enrolment", "enrolment_id", ("developer_id",), None
+    enrolment_id: int
+    developer_id: int
+    amount_fen: int
 
 
 # ===================================================================================================== trust

@@ -76,7 +76,7 @@ def grant_points(uow: UnitOfWork, user_id: int, requested: int, *, source_class:
 
 
 _CLASS_NAMES = {"challenge": "挑战", "checkin": "签到", "compensation": "补偿", "invitation": "邀请",
-                "community": "社区", "work": "工作", "admin": "运营", "reversal": "冲正"}
+                "community": "社区", "work": "工作", "admin": "运营", "reversal": "冲正", "lottery": "抽奖"}
 
 
 def reverse(uow: UnitOfWork, entry_id: int, *, reason: str, actor_id: int | None = None) -> Grant:

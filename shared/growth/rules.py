@@ -15,8 +15,10 @@ LEVELS = ("C", "B", "A", "S")  # lowest first; C is where every developer starts
 FULL = 10_000  # basis points: ×1
 CRITERIA = ("tasks", "avg_rating", "merchants", "categories")
 # The source classes of points and whether a daily cap may apply (paid work is never capped).
-SOURCE_CLASSES = ("challenge", "checkin", "compensation", "invitation", "community", "work", "admin", "reversal")
-UNCAPPED = frozenset({"work", "admin", "reversal"})
+SOURCE_CLASSES = ("challenge", "checkin", "compensation", "invitation", "community", "work", "admin", "reversal",
+                  "lottery")
+# A lottery prize was won, not earned by the day's activity: like paid work, it is never capped.
+UNCAPPED = frozenset({"work", "admin", "reversal", "lottery"})
 
 
 def _half_up(numerator: int, denominator: int) -> int:

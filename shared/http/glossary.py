@@ -13,10 +13,16 @@ TAGS: dict[str, str] = {
     "payments": "支付：托管赏金（微信支付下单）、订单与托管情况、微信支付通知、平台预算与平台任务",
     "payouts": "收入与提现：转账记录、余额、提现、确认收款后刷新结果",
     "disputes": "纠纷：发起纠纷、补充证据，管理员调解队列与裁决",
+    "community": "社区与邀请：发帖、点赞、评论、举报，邀请码与邀请归属",
+    "mentors": "导师特训：导师实名与认证、特训挑战、报名、提交作品、导师点评与推荐信",
     "notifications": "消息：站内消息、已读、订阅消息授权",
     "billing": "会员与置顶：价目表、购买会员、任务置顶推荐，管理员对账结果",
-    "admin": "运营后台：任务审核、规则配置、失败的后台任务、账本核对",
     "growth": "成长：技能图谱、经验值、等级与升级差距、成长积分明细，运营发放扣除与冲正、公平性标记",
+    "admin": "运营后台：任务审核、规则配置、失败的后台任务、账本核对、徽章管理",
+    "leaderboards": "排行榜与徽章：周榜、月榜、总榜、技能榜与我的名次，排行榜设置，我的徽章与头衔",
+    "challenges": "挑战：我的挑战进度（入驻见面礼、投递、履历、每周成长、导师特训），管理员配置挑战",
+    "checkin": "每日签到：签到、连续天数与补签卡、签到提醒，管理员修复平台故障中断的连续签到",
+    "lottery": "月度抽奖：可验证公平的抽奖公开记录（承诺、截止、参与名单摘要、随机信标、中奖者、种子）",
 }
 
 PATH_PARAMS: dict[str, str] = {
@@ -24,6 +30,10 @@ PATH_PARAMS: dict[str, str] = {
     "entry_id": "积分记录 ID",
     "application_id": "投递 ID",
     "dispute_id": "纠纷 ID",
+    "post_id": "帖子 ID",
+    "code": "8 位邀请码",
+    "challenge_id": "导师特训挑战 ID",
+    "enrolment_id": "特训报名 ID",
     "payout_id": "转账记录 ID",
     "notification_id": "消息 ID",
     "job_id": "后台任务 ID",
@@ -31,6 +41,10 @@ PATH_PARAMS: dict[str, str] = {
     "out_trade_no": "商户订单号（下单时返回）",
     "key": "规则名（见 GET /admin/rules）",
     "bill_date": "账单日期，YYYY-MM-DD（北京时间）",
+    "board": "榜单：weekly 周榜、monthly 月榜、all_time 总榜、skill 技能榜",
+    "badge_key": "徽章标识",
+    "challenge_key": "挑战标识（如 welcome、weekly）",
+    "draw_id": "抽奖期次 ID",
 }
 
 FIELDS: dict[str, str] = {

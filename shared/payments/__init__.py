@@ -11,6 +11,9 @@ Every movement of money is one ledger transaction (shared/ledger), idempotent on
     refund_done     refund:<out_refund_no>   refunds:in_flight +amount, wechatpay:clearing -amount
     budget_return   <request key>            escrow:* +amount, platform:budget -amount       (platform tasks)
 
-Modules: `service` (funding, orders, settling, the timer), `webhook` (POST /payments/notify), `refunds`,
-`milestones`, `routes` (the `payments` function's HTTP API).
+Modules by concept: `rules` (the order state machine — every order state list is derived from it — the timer's
+close decision, timings; pure), `models` (the typed `Order` row and every statement on payment_orders), `checkout`
+(the order API other areas use), `funding` (a task's escrow order and wx.requestPayment), `settle` (a paid order into
+the books, one path for webhook and timer), `poll` (the orders timer), `budget` (the platform budget), `queries` (the
+read side), `webhook` (POST /payments/notify), `refunds`, `milestones`, `errors`, `routes`, `subscribers`.
 """

@@ -6,11 +6,10 @@ its purpose, and publish PaymentOrderPaid; subscribe to it for what the payment 
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from shared import clock
@@ -19,17 +18,12 @@ from shared.adapters import wechatpay as wxp
 from shared.auth.models import User
 from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.events import PaymentOrderCreated
+from shared.faults import crash_point
+from shared.payments.models import Order, insert_order, order_by_number, store_prepay_id
+from shared.payments.rules import OPEN, ORDER_STATE_NAMES, ORDER_TTL
 from shared.uow import UnitOfWork, run
 
 log = logging.getLogger("codelink.payments")
-
-ORDER_TTL = timedelta(minutes=30)
-ORDER_STATE_NAMES = {"created": "待支付", "paid": "已支付", "closed": "已关闭"}
-ORDER_COLUMNS = (
-    "id, out_trade_no, purpose, payer_id, payer_openid, task_id, milestone_id, description, amount_fen, reward_fen,"
-    " promotion_fee_fen, promotion_days, breakdown, state, prepay_id, transaction_id, paid_at, settled_via,"
-    " expires_at, wechat_time_expire, closed_at, close_reason, created_at, updated_at"
-)
 
 
 def wall_now() -> datetime:
@@ -44,35 +38,24 @@ def new_out_trade_no(now: datetime) -> str:
     return f"CL{now.astimezone(clock.SHANGHAI):%y%m%d}{secrets.token_hex(10)}"
 
 
-def order_row(uow: UnitOfWork, where: str, params: dict[str, Any], *, lock: bool = False) -> Any:
-    return uow.execute(f"SELECT {ORDER_COLUMNS} FROM payment_orders WHERE {where}" + (" FOR UPDATE" if lock else ""),
-                       params).first()
-
-
 # --------------------------------------------------------------------------------------------------- orders (generic)
 
 
 def create_order(uow: UnitOfWork, *, purpose: str, payer_id: int, amount_fen: int, description: str,
                  task_id: int | None = None, milestone_id: int | None = None, reward_fen: int = 0,
                  promotion_fee_fen: int = 0, promotion_days: int | None = None,
-                 breakdown: dict[str, Any] | None = None) -> Any:
-    """Insert an unpaid order and return its row. Also for other areas' purposes (promotion, subscription): create
-    the order in your use case, then call `request_payment(out_trade_no)` after the commit."""
+                 breakdown: dict[str, Any] | None = None) -> Order:
+    """Insert an unpaid order and return it. Also for other areas' purposes (promotion, subscription): create the
+    order in your use case, then call `request_payment(out_trade_no)` after the commit."""
     payer = uow.session.get(User, payer_id)
     if payer is None or not payer.openid:
         raise Conflict("OPENID_REQUIRED", "请在微信小程序中登录后再支付")
-    order = uow.execute(
-        f"INSERT INTO payment_orders (out_trade_no, purpose, payer_id, payer_openid, task_id, milestone_id,"
-        " description, amount_fen, reward_fen, promotion_fee_fen, promotion_days, breakdown, expires_at,"
-        " wechat_time_expire, created_at, updated_at) VALUES (:no, :purpose, :payer, :openid, :task, :ms, :desc,"
-        " :amount, :reward, :fee, :days, CAST(:breakdown AS jsonb), :expires, :wx_expires, :now, :now)"
-        f" RETURNING {ORDER_COLUMNS}",
-        {"no": new_out_trade_no(uow.now), "purpose": purpose, "payer": payer_id, "openid": payer.openid,
-         "task": task_id, "ms": milestone_id, "desc": description[:127], "amount": amount_fen, "reward": reward_fen,
-         "fee": promotion_fee_fen, "days": promotion_days, "breakdown": json.dumps(breakdown or {}, ensure_ascii=False),
-         "expires": uow.now + ORDER_TTL, "wx_expires": (wall_now() + ORDER_TTL).replace(microsecond=0),
-         "now": uow.now},
-    ).one()
+    order = insert_order(
+        uow, out_trade_no=new_out_trade_no(uow.now), purpose=purpose, payer_id=payer_id, payer_openid=payer.openid,
+        task_id=task_id, milestone_id=milestone_id, description=description[:127], amount_fen=amount_fen,
+        reward_fen=reward_fen, promotion_fee_fen=promotion_fee_fen, promotion_days=promotion_days,
+        breakdown=breakdown or {}, expires_at=uow.now + ORDER_TTL,
+        wechat_time_expire=(wall_now() + ORDER_TTL).replace(microsecond=0))
     uow.publish(PaymentOrderCreated(order_id=order.id, out_trade_no=order.out_trade_no, purpose=purpose,
                                     payer_id=payer_id, amount_fen=amount_fen, task_id=task_id,
                                     details=breakdown or {}))
@@ -86,10 +69,10 @@ def request_payment(out_trade_no: str, *, on_already_paid: Callable[[str], None]
     WeChat may answer that the order is paid already (the payer paid through an earlier prompt): `on_already_paid`
     (the payments area passes its settle-now) brings the payment in at once; without it the notification or the
     orders_poll timer does, within minutes."""
-    order = run(lambda uow: order_row(uow, "out_trade_no = :no", {"no": out_trade_no}))
+    order = run(lambda uow: order_by_number(uow, out_trade_no))
     if order is None:
         raise NotFound("ORDER_NOT_FOUND", "订单不存在")
-    if order.state != "created":
+    if order.state not in OPEN:
         raise Conflict("ORDER_NOT_PAYABLE", f"订单{ORDER_STATE_NAMES[order.state]}，不能支付")
     gateway = clients.wechatpay()
     prepay_id = order.prepay_id
@@ -104,9 +87,11 @@ def request_payment(out_trade_no: str, *, on_already_paid: Callable[[str], None]
                 raise Conflict("ORDER_ALREADY_PAID", "该订单已支付，请刷新查看") from None
             log.warning("create_jsapi_order %s failed: %s", order.out_trade_no, exc)
             raise ServiceUnavailable("PAYMENT_UNAVAILABLE", "微信支付暂时不可用，请稍后再试") from None
-        run(lambda uow: uow.execute(
-            "UPDATE payment_orders SET prepay_id = :p, updated_at = :now WHERE id = :id AND prepay_id IS NULL",
-            {"p": prepay_id, "now": uow.now, "id": order.id}))
+        # A crash here leaves the order known at WeChat without its prepay_id: the next tap sends the identical
+        # parameters (WeChat answers with the same prepay_id), or the timer closes it once it expires.
+        crash_point("payin.after_create")
+        stored = prepay_id
+        run(lambda uow: store_prepay_id(uow, order.id, stored))
     try:
         return gateway.mini_program_payment_params(prepay_id)
     except wxp.WeChatPayError as exc:

@@ -7,9 +7,10 @@ milestone's escrow to the developer is the payouts area's (it reads the same acc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from shared.errors import ValidationFailed
+from shared.payments import rules
+from shared.payments.models import Milestone, milestone_from_row
 from shared.payments.schemas import MilestoneIn, MilestoneOut
 from shared.uow import UnitOfWork
 
@@ -36,22 +37,39 @@ def create_milestones(uow: UnitOfWork, task_id: int, milestones: Sequence[Milest
             {"t": task_id, "p": position, "title": m.title.strip(), "r": m.reward_fen, "now": uow.now})
 
 
-def milestones_of(uow: UnitOfWork, task_id: int, *, lock: bool = False) -> list[Any]:
-    return list(uow.execute(
+def milestones_of(uow: UnitOfWork, task_id: int, *, lock: bool = False) -> list[Milestone]:
+    return [milestone_from_row(r) for r in uow.execute(
         "SELECT id, task_id, position, title, reward_fen, state, funded_at FROM task_milestones WHERE task_id = :t"
-        " ORDER BY position" + (" FOR UPDATE" if lock else ""), {"t": task_id}).all())
+        " ORDER BY position" + (" FOR UPDATE" if lock else ""), {"t": task_id}).all()]
 
 
 def has_milestones(uow: UnitOfWork, task_id: int) -> bool:
     return uow.execute("SELECT 1 FROM task_milestones WHERE task_id = :t LIMIT 1", {"t": task_id}).first() is not None
 
 
-def milestone_out(row: Any) -> MilestoneOut:
+def milestone_out(row: Milestone) -> MilestoneOut:
     return MilestoneOut(id=row.id, position=row.position, title=row.title, reward_fen=row.reward_fen,
                         state=row.state, state_name=STATE_NAMES[row.state], funded_at=row.funded_at)
 
 
+def milestone_by_id(uow: UnitOfWork, milestone_id: int, *, lock: bool = False) -> Milestone:
+    return milestone_from_row(uow.execute(
+        "SELECT id, task_id, position, title, reward_fen, state, funded_at FROM task_milestones WHERE id = :id"
+        + (" FOR UPDATE" if lock else ""), {"id": milestone_id}).one())
+
+
+def move(uow: UnitOfWork, action: str, *, task_id: int | None = None, milestone_id: int | None = None) -> int:
+    """Apply `action` of the milestone state machine (shared/payments/rules.py) to one milestone, or to every
+    milestone of a task it applies to; returns how many moved."""
+    assert (task_id is None) != (milestone_id is None)
+    which = "task_id = :t" if task_id is not None else "id = :m"
+    funded = ", funded_at = :now" if action == "fund" else ""
+    return int(uow.execute(
+        f"UPDATE task_milestones SET state = :to{funded}, updated_at = :now WHERE {which} AND state = ANY(:from)",
+        {"to": rules.milestone_to(action), "from": sorted(rules.MILESTONE_TRANSITIONS[action]), "now": uow.now,
+         "t": task_id, "m": milestone_id}).rowcount)
+
+
 def cancel_unfunded(uow: UnitOfWork, task_id: int) -> None:
     """The task closed: milestones nobody funded will never be."""
-    uow.execute("UPDATE task_milestones SET state = 'cancelled', updated_at = :now"
-                " WHERE task_id = :t AND state = 'awaiting_funding'", {"t": task_id, "now": uow.now})
+    move(uow, "cancel", task_id=task_id)

@@ -36,6 +36,17 @@ from shared.payments import milestones as ms
 from shared.payments import schemas as s
 from shared.payments import texts
 from shared.payments.errors import Refused
+from shared.payments.models import Order, Refund, order_by_id, refund_from_row
+from shared.payments.rules import (
+    ESCROW_PURPOSES,
+    MILESTONE_TRANSITIONS,
+    PAID,
+    REFUND_FAILED,
+    REFUND_INITIAL,
+    REFUND_PROCESSING,
+    REFUND_SUCCEEDED,
+    REFUND_TRANSITIONS,
+)
 from shared.tasks.models import Task
 from shared.uow import UnitOfWork, run
 
@@ -57,35 +68,50 @@ def new_out_refund_no(now: datetime) -> str:
     return f"RF{now.astimezone(clock.SHANGHAI):%y%m%d}{secrets.token_hex(10)}"
 
 
-def _refund_row(uow: UnitOfWork, where: str, params: dict[str, Any], *, lock: bool = False) -> Any:
-    return uow.execute(f"SELECT {_REFUND_COLUMNS} FROM refunds r JOIN payment_orders o ON o.id = r.order_id"
-                       f" WHERE {where}" + (" FOR UPDATE OF r" if lock else ""), params).first()
+def _refund_row(uow: UnitOfWork, where: str, params: dict[str, Any], *, lock: bool = False) -> Refund | None:
+    row = uow.execute(f"SELECT {_REFUND_COLUMNS} FROM refunds r JOIN payment_orders o ON o.id = r.order_id"
+                      f" WHERE {where}" + (" FOR UPDATE OF r" if lock else ""), params).first()
+    return None if row is None else refund_from_row(row)
 
 
-def refund_out(row: Any) -> s.RefundOut:
+def _refund_by_id(uow: UnitOfWork, refund_id: int) -> Refund:
+    refund = _refund_row(uow, "r.id = :id", {"id": refund_id})
+    assert refund is not None
+    return refund
+
+
+def refund_out(row: Refund) -> s.RefundOut:
     return s.RefundOut(out_refund_no=row.out_refund_no, task_id=row.task_id, milestone_id=row.milestone_id,
                        amount_fen=row.amount_fen, reason=row.reason, state=row.state,
                        state_name=STATE_NAMES[row.state], failure=row.failure, created_at=row.created_at,
                        succeeded_at=row.succeeded_at)
 
 
-def refunds_where(uow: UnitOfWork, where: str, params: dict[str, Any]) -> list[s.RefundOut]:
+def _refunds(uow: UnitOfWork, where: str, params: dict[str, Any]) -> list[s.RefundOut]:
     rows = uow.execute(f"SELECT {_REFUND_COLUMNS} FROM refunds r JOIN payment_orders o ON o.id = r.order_id"
                        f" WHERE {where} ORDER BY r.id", params).all()
-    return [refund_out(r) for r in rows]
+    return [refund_out(refund_from_row(r)) for r in rows]
+
+
+def refunds_of_order(uow: UnitOfWork, order_id: int) -> list[s.RefundOut]:
+    return _refunds(uow, "r.order_id = :o", {"o": order_id})
+
+
+def refunds_of_task(uow: UnitOfWork, task_id: int) -> list[s.RefundOut]:
+    return _refunds(uow, "r.task_id = :t", {"t": task_id})
 
 
 # --------------------------------------------------------------------------------------------------- deciding
 
 
-def refund_order(uow: UnitOfWork, order: Any, escrow_account: str, amount_fen: int, reason: str, *, key: str,
-                 actor_id: int | None = None) -> Any:
+def refund_order(uow: UnitOfWork, order: Order, escrow_account: str, amount_fen: int, reason: str, *, key: str,
+                 actor_id: int | None = None) -> Refund:
     """Refund `amount_fen` of the paid `order` out of `escrow_account`: the refund row, `refund_start` in the ledger
     and the job, all in the caller's transaction. Idempotent on `key` (the decision it executes). The caller holds
     the lock that serialises decisions about this money (the task row)."""
     existing = uow.execute("SELECT id FROM refunds WHERE request_key = :k", {"k": key}).first()
     if existing is not None:
-        return _refund_row(uow, "r.id = :id", {"id": existing.id})
+        return _refund_by_id(uow, existing.id)
     no = new_out_refund_no(uow.now)
     row = uow.execute(
         "INSERT INTO refunds (out_refund_no, request_key, order_id, task_id, milestone_id, escrow_account,"
@@ -101,7 +127,7 @@ def refund_order(uow: UnitOfWork, order: Any, escrow_account: str, amount_fen: i
                                 payer_id=order.payer_id,
                                 task_id=order.task_id, amount_fen=amount_fen, escrow=escrow_account, reason=reason,
                                 key=key, actor_id=actor_id))
-    return _refund_row(uow, "r.id = :id", {"id": row.id})
+    return _refund_by_id(uow, row.id)
 
 
 def _escrow_sources(uow: UnitOfWork, task: Task, milestone_id: int | None) -> list[tuple[str, int | None, int]]:
@@ -138,7 +164,7 @@ def _refund(uow: UnitOfWork, task: Task, amount_fen: int, reason: str, *, key: s
                        {"k": key}).all()
     if done or uow.execute("SELECT 1 FROM ledger_transactions WHERE kind = 'budget_return' AND ref = :k",
                            {"k": key}).first():
-        return [refund_out(_refund_row(uow, "r.id = :id", {"id": r.id})) for r in done]  # decided before
+        return [refund_out(_refund_by_id(uow, r.id)) for r in done]  # decided before
     sources = _escrow_sources(uow, task, milestone_id)
     held = sum(b for _, _, b in sources)
     if amount_fen > held:
@@ -162,17 +188,19 @@ def _refund(uow: UnitOfWork, task: Task, amount_fen: int, reason: str, *, key: s
         if take <= 0:
             continue
         left -= take
-        orders = uow.execute(
-            "SELECT o.id, o.out_trade_no, o.task_id, o.milestone_id, o.amount_fen, o.payer_id,"
+        paid = uow.execute(
+            "SELECT o.id,"
             " o.amount_fen - coalesce((SELECT sum(r.amount_fen) FROM refunds r WHERE r.order_id = o.id), 0) AS left"
-            " FROM payment_orders o WHERE o.state = 'paid' AND o.task_id = :t AND coalesce(o.milestone_id, 0) = :m"
-            " AND o.purpose IN ('task_escrow', 'milestone_escrow') ORDER BY o.id FOR UPDATE",
-            {"t": task.id, "m": mid or 0}).all()
-        for order in orders:
-            part = min(take, int(order.left))
+            " FROM payment_orders o WHERE o.state = :paid AND o.task_id = :t AND coalesce(o.milestone_id, 0) = :m"
+            " AND o.purpose = ANY(:purposes) ORDER BY o.id FOR UPDATE",
+            {"paid": PAID, "t": task.id, "m": mid or 0, "purposes": list(ESCROW_PURPOSES)}).all()
+        for unrefunded in paid:
+            part = min(take, int(unrefunded.left))
             if part <= 0:
                 continue
             take -= part
+            order = order_by_id(uow, unrefunded.id)
+            assert order is not None
             row = refund_order(uow, order, account, part, reason, key=f"{key}#{order.id}", actor_id=actor_id)
             out.append(refund_out(row))
             if take == 0:
@@ -186,9 +214,8 @@ def _refund(uow: UnitOfWork, task: Task, amount_fen: int, reason: str, *, key: s
 
 def _mark_milestones_refunded(uow: UnitOfWork, task_id: int) -> None:
     for m in ms.milestones_of(uow, task_id):
-        if m.state == "funded" and balance(uow, acc.milestone_escrow(m.id)) == 0:
-            uow.execute("UPDATE task_milestones SET state = 'refunded', updated_at = :now WHERE id = :id",
-                        {"now": uow.now, "id": m.id})
+        if m.state in MILESTONE_TRANSITIONS["refund"] and balance(uow, acc.milestone_escrow(m.id)) == 0:
+            ms.move(uow, "refund", milestone_id=m.id)
 
 
 def refund_on_close(uow: UnitOfWork, task: Task, *, action: str, reason: str, actor_id: int | None = None
@@ -217,7 +244,7 @@ def start_refund(payload: dict[str, Any]) -> None:
     row = run(lambda uow: _refund_row(uow, "r.id = :id", {"id": refund_id}))
     if row is None:
         raise PermanentJobError(f"no refund {refund_id}")
-    if row.state != "requested":
+    if row.state != REFUND_INITIAL:
         return  # WeChat already has it (or it ended): nothing left for this job
     crash_point("refund.after_ledger")
     try:
@@ -236,14 +263,14 @@ def start_refund(payload: dict[str, Any]) -> None:
 
 def _fail(uow: UnitOfWork, refund_id: int, failure: str) -> None:
     row = _refund_row(uow, "r.id = :id", {"id": refund_id}, lock=True)
-    if row is None or row.state in ("succeeded", "failed"):
+    if row is None or row.state not in REFUND_TRANSITIONS["fail"]:
         return
     _mark_failed(uow, row, failure)
 
 
-def _mark_failed(uow: UnitOfWork, row: Any, failure: str) -> None:
-    uow.execute("UPDATE refunds SET state = 'failed', failure = :f, failed_at = :now, updated_at = :now"
-                " WHERE id = :id", {"f": failure, "now": uow.now, "id": row.id})
+def _mark_failed(uow: UnitOfWork, row: Refund, failure: str) -> None:
+    uow.execute("UPDATE refunds SET state = :s, failure = :f, failed_at = :now, updated_at = :now"
+                " WHERE id = :id", {"s": REFUND_FAILED, "f": failure, "now": uow.now, "id": row.id})
     uow.publish(RefundFailed(refund_id=row.id, payer_id=row.payer_id, task_id=row.task_id, failure=failure))
     uow.notify(row.payer_id, *texts.REFUND_FAILED.render(yuan=row.amount_fen / 100),
                data={"task_id": row.task_id, "out_refund_no": row.out_refund_no},
@@ -258,15 +285,15 @@ def apply_refund_status(uow: UnitOfWork, refund: wxp.Refund) -> str:
     if refund.refund_fen != row.amount_fen or (refund.out_trade_no and refund.out_trade_no != row.out_trade_no):
         raise Refused(400, "amount_mismatch", f"退款单不符：{refund.out_trade_no}/{refund.refund_fen} 分，"
                                               f"应为 {row.out_trade_no}/{row.amount_fen} 分")
-    if row.state == "succeeded":
+    if row.state not in REFUND_TRANSITIONS["succeed"]:
         return "already_refunded"
     if refund.status == "SUCCESS":
         # Also from `failed`: an ABNORMAL refund an operator completed at WeChat still leaves refunds:in_flight.
         post(uow, "refund_done", f"refund:{row.out_refund_no}",
              [(acc.REFUNDS_IN_FLIGHT, row.amount_fen), (acc.CLEARING, -row.amount_fen)])
-        uow.execute("UPDATE refunds SET state = 'succeeded', refund_id = coalesce(:rid, refund_id),"
+        uow.execute("UPDATE refunds SET state = :s, refund_id = coalesce(:rid, refund_id),"
                     " succeeded_at = :now, updated_at = :now WHERE id = :id",
-                    {"rid": refund.refund_id or None, "now": uow.now, "id": row.id})
+                    {"s": REFUND_SUCCEEDED, "rid": refund.refund_id or None, "now": uow.now, "id": row.id})
         uow.publish(RefundSettled(refund_id=row.id, out_refund_no=row.out_refund_no, payer_id=row.payer_id,
                                   task_id=row.task_id, amount_fen=row.amount_fen,
                                   wechat_refund_id=refund.refund_id or ""))
@@ -276,14 +303,14 @@ def apply_refund_status(uow: UnitOfWork, refund: wxp.Refund) -> str:
                    dedupe_key=f"refund_succeeded:{row.out_refund_no}")
         return "refund_succeeded"
     if refund.status in ("ABNORMAL", "CLOSED"):
-        if row.state == "failed":
+        if row.state not in REFUND_TRANSITIONS["fail"]:
             return "already_failed"
         _mark_failed(uow, row, refund.status)
         return "refund_failed"
-    if row.state == "requested":
-        uow.execute("UPDATE refunds SET state = 'processing', refund_id = :rid, processing_at = :now,"
-                    " updated_at = :now WHERE id = :id", {"rid": refund.refund_id or None, "now": uow.now,
-                                                          "id": row.id})
+    if row.state in REFUND_TRANSITIONS["accept"]:
+        uow.execute("UPDATE refunds SET state = :s, refund_id = :rid, processing_at = :now,"
+                    " updated_at = :now WHERE id = :id",
+                    {"s": REFUND_PROCESSING, "rid": refund.refund_id or None, "now": uow.now, "id": row.id})
     return "refund_processing"
 
 
@@ -291,8 +318,9 @@ def poll_open_refunds(batch: int = REFUND_POLL_BATCH) -> dict[str, int]:
     """Part of the orders_poll timer: refunds WeChat accepted but has not reported on for a while are queried."""
     counts = {"refunds_checked": 0, "refunds_settled": 0}
     rows = run(lambda uow: uow.execute(
-        "SELECT out_refund_no FROM refunds WHERE state = 'processing' AND updated_at <= :cutoff"
-        " ORDER BY updated_at LIMIT :n", {"cutoff": clock.now() - REFUND_POLL_AFTER, "n": batch}).all())
+        "SELECT out_refund_no FROM refunds WHERE state = :s AND updated_at <= :cutoff"
+        " ORDER BY updated_at LIMIT :n",
+        {"s": REFUND_PROCESSING, "cutoff": clock.now() - REFUND_POLL_AFTER, "n": batch}).all())
     gateway = clients.wechatpay()
     for row in rows:
         counts["refunds_checked"] += 1
@@ -314,5 +342,6 @@ def admin_refunds(uow: UnitOfWork, state: str | None, limit: int) -> list[s.Admi
     where, params = ("r.state = :s", {"s": state}) if state else ("true", {})
     rows = uow.execute(f"SELECT {_REFUND_COLUMNS} FROM refunds r JOIN payment_orders o ON o.id = r.order_id"
                        f" WHERE {where} ORDER BY r.id DESC LIMIT :n", {**params, "n": limit}).all()
+    refunds = [refund_from_row(r) for r in rows]
     return [s.AdminRefundOut(**refund_out(r).model_dump(), id=r.id, out_trade_no=r.out_trade_no,
-                             refund_id=r.refund_id, request_key=r.request_key) for r in rows]
+                             refund_id=r.refund_id, request_key=r.request_key) for r in refunds]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from shared.http.router import Request, Response, Router
-from shared.payments import refunds, service, webhook
+from shared.payments import budget as platform_budget
+from shared.payments import funding as escrow_funding
+from shared.payments import queries, refunds, webhook
 from shared.payments import schemas as s
 from shared.uow import run
 
@@ -27,19 +29,19 @@ def notify(req: Request) -> Response:
                      "ORDER_NOT_FOUND", "TASK_NOT_FOUND", "ALREADY_FUNDED", "FUNDING_BUSY", "ORDER_NOT_PAYABLE",
                      "PROMOTION_NOT_WITH_THIS_ORDER", "TASK_STATE_CONFLICT"))
 def fund(req: Request, body: s.FundIn) -> s.FundOut:
-    return service.fund_task(req.user_id, req.params["task_id"], body)
+    return escrow_funding.fund_task(req.user_id, req.params["task_id"], body)
 
 
 @router.get("/payments/tasks/{task_id:int}/funding", summary="任务的托管情况（里程碑、订单、退款）",
             response=s.FundingOut, errors=("TASK_NOT_FOUND",))
 def funding(req: Request) -> s.FundingOut:
-    return run(lambda uow: service.task_funding(uow, req.user_id, req.params["task_id"]))
+    return run(lambda uow: queries.task_funding(uow, req.user_id, req.params["task_id"]))
 
 
 @router.get("/payments/orders/{out_trade_no:str}", summary="订单详情（仅付款人）", response=s.OrderOut,
             errors=("ORDER_NOT_FOUND",))
 def order(req: Request) -> s.OrderOut:
-    return run(lambda uow: service.get_order(uow, req.user_id, req.params["out_trade_no"]))
+    return run(lambda uow: queries.get_order(uow, req.user_id, req.params["out_trade_no"]))
 
 
 # --- operators ---
@@ -47,13 +49,13 @@ def order(req: Request) -> s.OrderOut:
 
 @router.get("/payments/admin/budget", summary="平台预算余额", response=s.BudgetOut, roles=ADMIN)
 def budget(req: Request) -> s.BudgetOut:
-    return run(service.budget)
+    return run(platform_budget.budget)
 
 
 @router.post("/payments/admin/budget/topup", summary="平台预算充值（公司转入微信支付商户余额）", body=s.TopUpIn,
              response=s.BudgetOut, roles=ADMIN)
 def top_up(req: Request, body: s.TopUpIn) -> s.BudgetOut:
-    return run(lambda uow: service.top_up_budget(uow, req.user_id, body))
+    return run(lambda uow: platform_budget.top_up_budget(uow, req.user_id, body))
 
 
 @router.get("/payments/admin/refunds", summary="退款单（可按状态筛选，failed 为待人工处理）",
@@ -65,4 +67,4 @@ def admin_refunds(req: Request, query: s.AdminRefundsQuery) -> list[s.AdminRefun
 @router.get("/payments/admin/notifications/refused", summary="被拒绝的微信支付通知（未知订单、金额不符等）",
             response=list[s.RefusedNotification], roles=ADMIN)
 def refused(req: Request) -> list[s.RefusedNotification]:
-    return run(service.refused_notifications)
+    return run(queries.refused_notifications)

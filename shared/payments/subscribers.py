@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from shared.ledger.accounts import REVENUE
 from shared.payments import milestones as ms
+from shared.payments.budget import fund_platform_task as fund
+from shared.payments.models import order_by_id
 from shared.payments.refunds import refund_on_close, refund_order, request_refund
 from shared.payments.schemas import MilestoneIn
-from shared.payments.service import fund_platform_task as fund
 from shared.tasks.models import Task
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def refund_ruling(uow: UnitOfWork, stored: Stored[DisputeRuled]) -> None:
 def refund_promotion(uow: UnitOfWork, stored: Stored[PromotionUnusable]) -> None:
     """A promotion paid for a task that stopped recruiting: the fee (already revenue) goes back."""
     e = stored.event
-    order = uow.execute("SELECT id, out_trade_no, task_id, milestone_id, payer_id FROM payment_orders WHERE id = :o",
-                        {"o": e.order_id}).one()
+    order = order_by_id(uow, e.order_id)
+    assert order is not None
     refund_order(uow, order, REVENUE, e.amount_fen, "任务已停止招募，置顶推荐费用原路退回",
                  key=f"unusable:order:{e.out_trade_no}")

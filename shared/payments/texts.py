@@ -1,6 +1,6 @@
 """What the payments area says to users: its notifications (inbox templates; kinds in shared/notifications/kinds.py).
 
-Amounts are passed as yuan (fen / 100) and printed with two decimals. (shared/payments/service.py still words its
+Amounts are passed as yuan (fen / 100) and printed with two decimals. (shared/payments/settle.py still words its
 own `payment_refunded` notice; it moves here with that module's split.)
 """
 

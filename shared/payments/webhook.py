@@ -16,7 +16,7 @@ Nothing here calls WeChat or any other service: the answer must come within 5 se
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
 
 from shared.adapters import clients
 from shared.adapters import wechatpay as wxp
@@ -25,7 +25,7 @@ from shared.http.router import Response
 from shared.payments.checkout import wall_now
 from shared.payments.errors import Refused
 from shared.payments.refunds import apply_refund_status
-from shared.payments.service import settle_paid_order
+from shared.payments.settle import settle_paid_order
 from shared.uow import UnitOfWork, run
 
 log = logging.getLogger("codelink.payments.webhook")
@@ -70,10 +70,18 @@ def _ref(notification: wxp.Notification) -> str | None:
     return r.get("out_refund_no") or r.get("out_trade_no") or r.get("out_bill_no")
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """A `payment_notifications` row after the upsert: handled already (done), and how."""
+
+    done: bool
+    outcome: str
+
+
 def _remember(uow: UnitOfWork, notification: wxp.Notification, *, done: bool, outcome: str, detail: str = ""
-              ) -> Any:
+              ) -> _Seen:
     """Upsert the notification's row (taking its lock) and return what was there before, if anything."""
-    return uow.execute(
+    row = uow.execute(
         "INSERT INTO payment_notifications (id, event_type, ref, done, outcome, detail, first_seen_at, last_seen_at)"
         " VALUES (:id, :type, :ref, :done, :outcome, :detail, :now, :now)"
         " ON CONFLICT (id) DO UPDATE SET attempts = payment_notifications.attempts + 1, last_seen_at = :now,"
@@ -84,6 +92,7 @@ def _remember(uow: UnitOfWork, notification: wxp.Notification, *, done: bool, ou
         {"id": notification.id, "type": notification.event_type, "ref": _ref(notification), "done": done,
          "outcome": outcome, "detail": detail[:500], "now": uow.now},
     ).one()
+    return _Seen(bool(row.done), str(row.outcome))
 
 
 def process(uow: UnitOfWork, notification: wxp.Notification) -> str:

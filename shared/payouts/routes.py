@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from shared.http.router import Request, Router
+from shared.payouts import queries, transfers, withdrawals
 from shared.payouts import schemas as s
-from shared.payouts import service
 from shared.uow import run
 
 router = Router("payouts")
@@ -14,29 +14,30 @@ DEVELOPER = ("developer",)
 @router.get("/payouts", summary="我的收入与转账记录（含确认收款参数）", query=s.PayoutsQuery, response=s.PayoutList,
             roles=DEVELOPER, errors=("INVALID_CURSOR",))
 def mine(req: Request, query: s.PayoutsQuery) -> s.PayoutList:
-    items, cursor = run(lambda uow: service.my_payouts(uow, req.user_id, query.cursor, query.limit))
+    items, cursor = run(lambda uow: queries.my_payouts(uow, req.user_id, query.cursor, query.limit))
     return s.PayoutList(items=items, next_cursor=cursor)
 
 
 @router.get("/payouts/balance", summary="我的余额：应付、可提现、转账中、累计到账", response=s.BalanceOut,
             roles=DEVELOPER)
 def balance(req: Request) -> s.BalanceOut:
-    return run(lambda uow: service.my_balance(uow, req.user_id))
+    return run(lambda uow: queries.my_balance(uow, req.user_id))
 
 
 @router.post("/payouts/withdraw", summary="提现：把可提现余额转到微信零钱", response=s.PayoutOut, status=201,
              roles=DEVELOPER, errors=("NOTHING_TO_WITHDRAW", "PAYOUT_NOT_FOUND"))
 def withdraw(req: Request) -> s.PayoutOut:
-    return run(lambda uow: service.withdraw(uow, req.user_id))
+    return run(lambda uow: withdrawals.withdraw(uow, req.user_id))
 
 
 @router.get("/payouts/{payout_id:int}", summary="一笔转账的详情", response=s.PayoutOut, roles=DEVELOPER,
             errors=("PAYOUT_NOT_FOUND",))
 def one(req: Request) -> s.PayoutOut:
-    return run(lambda uow: service.get_payout(uow, req.user_id, req.params["payout_id"]))
+    return run(lambda uow: queries.get_payout(uow, req.user_id, req.params["payout_id"]))
 
 
 @router.post("/payouts/{payout_id:int}/refresh", summary="确认收款后刷新转账结果（向微信支付查询）",
              response=s.PayoutOut, roles=DEVELOPER, errors=("PAYOUT_NOT_FOUND", "PAYOUT_QUERY_UNAVAILABLE"))
 def refresh(req: Request) -> s.PayoutOut:
-    return service.refresh_payout(req.user_id, req.params["payout_id"])
+    transfers.refresh_payout(req.user_id, req.params["payout_id"])
+    return run(lambda uow: queries.get_payout(uow, req.user_id, req.params["payout_id"]))

@@ -1,8 +1,8 @@
 """The settlement port: how money we owe a developer actually reaches them.
 
-The payout use cases (shared/payouts/service.py) speak only this protocol: they start a settlement under a number
-of ours (`out_bill_no`, stable across retries of one attempt), ask for its state, cancel it, and hand the payee
-whatever the mini-program needs to confirm it. They never see WeChat Pay's API.
+The payout use cases (shared/payouts/transfers.py, sweep.py) speak only this protocol: they start a settlement
+under a number of ours (`out_bill_no`, stable across retries of one attempt), ask for its state, cancel it, and
+hand the payee whatever the mini-program needs to confirm it. They never see WeChat Pay's API.
 
 Implemented: `TransferSettlement`, WeChat Pay's merchant transfer (商家转账, `transfer-bills`): the platform pays
 from its own merchant balance to the developer's WeChat balance; the developer confirms in the mini-program
@@ -23,7 +23,7 @@ Adding profit sharing (分账) for a service-provider / sub-merchant setup, with
        cases already start payouts at release time.
   2. Return it from `strategy_for()` below (a setting: `PAYOUT_STRATEGY=profit_sharing`), or per payout.
   3. The payments webhook hands PROFITSHARING.* notifications, mapped to the same fields (out_bill_no = out_order_no,
-     state SUCCESS/FAIL), to `shared.payouts.service.on_transfer_notification` — the settling code is shared.
+     state SUCCESS/FAIL), to `shared.payouts.transfers.on_transfer_notification` — the settling code is shared.
   The ledger does not change: payout_start / payout_done / payout_reverted mean the same with either strategy (for
   profit sharing `wechatpay:clearing` stands for the sub-merchant's settled balance).
 """
@@ -34,6 +34,8 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from shared.payouts.errors import SettlementNotFound, SettlementRejected, SettlementUnavailable
 
 if TYPE_CHECKING:
     from shared.adapters.wechatpay import Transfer, WeChatPayGateway
@@ -71,24 +73,6 @@ class SettlementResult:
     package_info: str | None = None  # what the payee's client needs to confirm (AWAITING_PAYEE only)
     fail_reason: str | None = None
     raw_state: str = ""
-
-
-class SettlementUnavailable(Exception):
-    """The provider could not be reached or answered an error worth retrying: the outcome is unknown, so retry the
-    same call with the same out_bill_no (idempotent at the provider)."""
-
-
-class SettlementRejected(Exception):
-    """The provider refused the request for good: for `start`, nothing was created under this out_bill_no."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-class SettlementNotFound(SettlementRejected):
-    """No settlement exists under this out_bill_no."""
 
 
 class SettlementStrategy(Protocol):

@@ -5,12 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from shared.payouts.service import (
-    on_real_name_set,
-    on_transfer_notification,
-    release_on_completion,
-    release_to_developer,
-)
+from shared.payouts.release import release_on_completion, release_to_developer
+from shared.payouts.transfers import on_real_name_set, on_transfer_notification
 from shared.tasks.models import Task
 
 if TYPE_CHECKING:

@@ -22,8 +22,12 @@ def test_the_whole_story(client, db, clock):
     run(lambda uow: make_admin(uow, "+8613600000001"))
     steps: list[str] = []
     result = play(client, steps.append, admin_phone="13600000001")
-    assert steps[0].startswith("1.") and any(s.startswith("12.") for s in steps)
-    assert any(s.startswith("13.") for s in steps) and result["xp"] == 5 * 3 * 10  # 5 stars × difficulty 3 × 10
+    numbered = [s.split(". ", 1)[0] for s in steps if not s.startswith(" ")]
+    assert numbered == [str(n) for n in range(1, len(numbered) + 1)] and result["steps"] == len(numbered)
+    told = "\n".join(steps)
+    for part in ("一键投递", "双方互评", "开发者查看成长", "运营后台（网页）"):
+        assert part in told, part
+    assert result["xp"] == 5 * 3 * 10  # 5 stars × difficulty 3 × 10
     with db.connect() as conn:
         status = conn.execute(text("SELECT status FROM tasks WHERE id = :t"), {"t": result["task_id"]}).scalar_one()
         assert status == "completed"

@@ -167,7 +167,7 @@ def test_retrying_a_job_that_does_not_exist_is_404(world, actors):
 @pytest.mark.parametrize("amount", ["42500", 42500.9, -1, None])
 def test_transfer_notification_amounts_must_be_whole_fen(world, amount):
     from shared.adapters.wechatpay import Notification
-    from shared.payments.service import Refused
+    from shared.payments.errors import Refused
     from shared.payments.webhook import dispatch
     from shared.uow import run
 

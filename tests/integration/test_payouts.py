@@ -14,7 +14,7 @@ from sqlalchemy import text
 from shared import faults
 from shared.db import get_engine
 from shared.ledger import accounts as acc
-from shared.payouts.service import on_transfer_notification
+from shared.payouts.transfers import on_transfer_notification
 from shared.uow import run
 from tests.support.api import call
 from tests.support.payouts import (

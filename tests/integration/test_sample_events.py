@@ -27,7 +27,14 @@ URL_ANSWERS: dict[str, tuple[int, str | None]] = {
     "applications.url.json": UNAUTHENTICATED,
     "auth.url.json": (401, "WECHAT_CODE_INVALID"),
     "billing.url.json": UNAUTHENTICATED,
+    "community.url.json": UNAUTHENTICATED,
     "disputes.url.json": UNAUTHENTICATED,
+    "growth.url.json": (200, None),  # the function's health check
+    "leaderboards.url.json": (200, None),  # this week's board, empty
+    "mentors.url.json": UNAUTHENTICATED,
+    "challenges.url.json": UNAUTHENTICATED,
+    "checkin.url.json": UNAUTHENTICATED,
+    "lottery.url.json": (200, None),  # the public list of draws
     "notifications.url.json": UNAUTHENTICATED,
     "payments.url.json": (401, "FAIL"),
     "payouts.url.json": UNAUTHENTICATED,
@@ -44,6 +51,16 @@ OTHER_ANSWERS: dict[str, dict[str, Any]] = {
     "timers.auto_accept.json": {"ok": True, "trigger": "auto_accept", "result": 0},
     "timers.feedback_guarantee.json": {"ok": True, "trigger": "feedback_guarantee",
                                        "result": {"reminded": 0, "closed": 0}},
+    "timers.badges_digest.json": {"ok": True, "trigger": "badges_digest", "result": {"notified": 0}},
+    "timers.badges_nightly.json": {"ok": True, "trigger": "badges_nightly",
+                                   "result": {"users": 0, "granted": 0, "revoked": 0}},
+    "timers.growth_levels.json": {"ok": True, "trigger": "growth_levels",
+                                  "result": {"evaluated": 0, "promoted": 0, "demoted": 0}},
+    "timers.leaderboard_snapshots.json": {"ok": True, "trigger": "leaderboard_snapshots",
+                                          "result": {"boards": 0, "ranked": 0}},
+    "timers.challenges.json": {"ok": True, "trigger": "challenges", "result": {"bonuses_paid": 0, "reminders": 0}},
+    "timers.lottery.json": {"ok": True, "trigger": "lottery",  # this month's draw is announced
+                            "result": {"announced": 1, "closed": 0, "drawn": 0, "waiting": 0, "prizes_paid": 0}},
     "timers.memberships.json": {"ok": True, "trigger": "memberships",
                                 "result": {"memberships_expired": 0, "memberships_lapsed": 0, "reminded": 0,
                                            "promotions_ended": 0}},
@@ -77,6 +94,12 @@ def test_url_sample_answers_as_expected(db, name):
     assert answer["statusCode"] == status, (name, body)
     if name == "tasks.url.json":
         assert body == {"items": [], "next_cursor": None}  # the hall of an empty database
+    elif name == "growth.url.json":
+        assert body["ok"] is True and body["function"] == "growth" and body["migration"].endswith(".sql")
+    elif name == "leaderboards.url.json":
+        assert body["board"] == "weekly" and body["entries"] == [] and body["me"] is None
+    elif name == "lottery.url.json":
+        assert body == {"items": []}  # no draw announced yet on an empty database
     elif name == "profiles.url.json":
         assert body and all({"slug", "name", "skills"} <= set(group) for group in body)  # the skill taxonomy
     else:

@@ -29,6 +29,7 @@ PUBLISHED = {
     "shared.profiles.cards": "the resume card's pure shapes (applications snapshot it)",
     "shared.billing.plans": "pure plan prices and the cold-start period",
     "shared.payments.checkout": "the order API through which any area collects money",
+    "shared.growth.points": "the points ledger (grant_points: idempotent, capped per source class) any area may credit",
     "shared.notifications.kinds": "the registry of notification kinds and the Notice type of every area's texts.py",
 }
 

@@ -89,3 +89,13 @@ def test_reports_section_markdown_and_its_own_markers(tmp_path, monkeypatch):
     reports.write_doc("second\n")
     written = doc.read_text()
     assert "second" in written and "first" not in written and "prose" in written and "old" in written
+
+
+def test_leaderboards_render_flags_a_p99_over_the_goal():
+    from bench.leaderboards import Result, render
+
+    result = Result(1000, 10_000, 1.0, 0.5, 12_000, [("top 100 — weekly", _summary(1.0)),
+                                                     ("my rank — any user", _summary(4.0))])
+    text = render(result)
+    assert "| top 100 — weekly | 10 | 1.00 | 1.00 | 1.50 | 2.00 | ok |" in text
+    assert "| my rank — any user | 10 | 4.00 | 4.00 | 6.00 | 8.00 | **MISS** |" in text

@@ -19,7 +19,7 @@ def test_a_complete_production_shell_passes(tmp_path: Path, capsys: pytest.Captu
     env = {**production_environment(), **SHELL_EXTRAS}
     assert check.run(env, build=tmp_path / "no-build") == 0
     out = capsys.readouterr().out
-    assert "shell: 14 functions" in out and "deploy-check: all good" in out
+    assert "shell: 21 functions" in out and "deploy-check: all good" in out
     assert env["TOKEN_SECRET"] not in out and env["WECHATPAY_APIV3_KEY"] not in out  # no value is printed
 
 
@@ -37,7 +37,7 @@ def test_an_unexported_variable_and_a_development_value_fail(tmp_path: Path,
 def test_without_a_production_shell_the_example_still_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert check.run({"ENVIRONMENT": "local"}, build=tmp_path / "no-build") == 0
     out = capsys.readouterr().out
-    assert "example: 14 functions" in out and "skip  ENVIRONMENT is not 'production'" in out
+    assert "example: 21 functions" in out and "skip  ENVIRONMENT is not 'production'" in out
 
 
 def test_a_stale_build_is_reported(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from infra.local.manifest import DEFAULT_PATH, MIGRATE_PATH, ROOT, ManifestError
 
 FUNCTIONS_DIR = ROOT / "functions"
 HTTP = {"auth", "profiles", "tasks", "applications", "work", "notifications", "admin", "payments", "payouts",
-        "billing", "disputes", "growth"}
+        "billing", "disputes", "growth", "leaderboards", "community", "mentors", "challenges", "checkin", "lottery"}
 NOT_HTTP = {"jobs_worker", "timers"}
 EXPECTED_TIMERS = {
     "jobs_worker": {"jobs_sweep"},
@@ -28,6 +28,11 @@ EXPECTED_TIMERS = {
         "payouts_sweep",
         "memberships",
         "growth_levels",
+        "badges_nightly",
+        "badges_digest",
+        "leaderboard_snapshots",
+        "challenges",
+        "lottery",
     },
 }
 
@@ -92,6 +97,9 @@ def _gaps(cron, start: datetime, count: int) -> set[timedelta]:
         ("payouts_sweep", timedelta(minutes=10)),
         ("memberships", timedelta(hours=1)),
         ("growth_levels", timedelta(days=1)),
+        ("badges_nightly", timedelta(days=1)),
+        ("badges_digest", timedelta(minutes=1)),
+        ("leaderboard_snapshots", timedelta(minutes=4)),
     ],
 )
 def test_schedules_have_the_asked_period(manifest, trigger: str, period: timedelta) -> None:

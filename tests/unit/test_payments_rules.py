@@ -13,8 +13,8 @@ from shared.errors import ValidationFailed
 from shared.payments.checkout import new_out_trade_no
 from shared.payments.milestones import check_milestones
 from shared.payments.refunds import new_out_refund_no
+from shared.payments.rules import close_reason
 from shared.payments.schemas import FundIn, MilestoneIn
-from shared.payments.service import _close_reason
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
 # WeChat Pay v3: out_trade_no 6-32 of [0-9A-Za-z_-|*], out_refund_no 1-64 of [0-9A-Za-z_-|*@].
@@ -72,4 +72,4 @@ def _order(state: str) -> Order:
     (_row(purpose="milestone_escrow", milestone_state="awaiting_funding"), _order("NOTPAY"), None),
 ])
 def test_timer_closes_only_orders_that_can_no_longer_be_wanted(row, order, reason):
-    assert _close_reason(row, order, NOW) == reason
+    assert close_reason(row, order, NOW) == reason

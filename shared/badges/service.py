@@ -1,0 +1,504 @@
+"""Badges and titles: granting and revoking from the event log, the nightly re-check, backfills, operators' edits.
+
+Everything a user holds follows from `rules.evaluate` over the events that concern them, reconciled against what they
+hold now (`reconcile`): a grant is a row keyed on (user, badge, ref), so the same event delivered twice, a replay and
+a re-check all end in the same rows; a revocation (revocable badges only) is a compensating `badge_revocations`
+record with its reason. Each reconciliation of a user runs under that user's advisory lock and publishes BadgeGranted
+/ BadgeRevoked. Users hear of new badges from the digest (`digest`, a timer every minute): one notification for all of
+a user's grants of the last moments; a backfill is never told.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from shared.badges.rules import Fact, Rule, RuleError, Verdict, candidates_window, evaluate, subject_field, validate
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.events import AdminAudited, BadgeGranted, BadgeRevoked
+from shared.uow import UnitOfWork
+
+SUBSCRIBER = "badges.evaluate"  # the after-commit subscriber replays re-deliver to (shared/subscriptions.py)
+EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)  # before the first event: a backfill replays from here
+BATCH = 200  # users per unit of work in the nightly re-check
+DIGEST_SETTLE = timedelta(seconds=30)  # grants this close together are told in one notification
+
+
+@dataclass(frozen=True)
+class Badge:
+    key: str
+    name: str
+    description: str
+    rule_kind: str
+    params: dict[str, Any]
+    triggers: tuple[str, ...]
+    repeatable: bool
+    revocable: bool
+    wearable: bool
+    enabled: bool
+    version: int
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def rule(self) -> Rule:
+        return Rule(self.rule_kind, self.params, self.triggers, self.repeatable, self.key)
+
+
+@dataclass
+class Outcome:
+    granted: list[tuple[Badge, str]] = field(default_factory=list)  # (badge, ref)
+    revoked: list[tuple[Badge, str]] = field(default_factory=list)  # (badge, reason)
+
+
+_BADGE_COLUMNS = ("key, name, description, rule_kind, params, triggers, repeatable, revocable, wearable, enabled,"
+                  " version, created_at, updated_at")
+
+
+def _badge(r: Any) -> Badge:
+    return Badge(r.key, r.name, r.description, r.rule_kind, dict(r.params), tuple(r.triggers), r.repeatable,
+                 r.revocable, r.wearable, r.enabled, r.version, r.created_at, r.updated_at)
+
+
+def list_badges(uow: UnitOfWork, *, enabled_only: bool = False, triggered_by: str | None = None) -> list[Badge]:
+    where, params = [], {}
+    if enabled_only:
+        where.append("enabled")
+    if triggered_by:
+        where.append(":t = ANY(triggers)")
+        params["t"] = triggered_by
+    sql = f"SELECT {_BADGE_COLUMNS} FROM badges" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY key"
+    return [_badge(r) for r in uow.execute(sql, params).all()]
+
+
+def get_badge(uow: UnitOfWork, key: str, *, lock: bool = False) -> Badge:
+    row = uow.execute(f"SELECT {_BADGE_COLUMNS} FROM badges WHERE key = :k" + (" FOR UPDATE" if lock else ""),
+                      {"k": key}).first()
+    if row is None:
+        raise NotFound("BADGE_NOT_FOUND", "徽章不存在")
+    return _badge(row)
+
+
+# --------------------------------------------------------------------------------------------------- facts
+
+
+def _fact(r: Any) -> Fact:
+    return Fact(r.name, r.occurred_at, r.data)
+
+
+def facts_of(uow: UnitOfWork, user_id: int, names: Sequence[str]) -> list[Fact]:
+    """The user's events of these types (the GIN index on user_ids, then the name)."""
+    if not names:
+        return []
+    rows = uow.execute("SELECT name, occurred_at, data FROM event_log WHERE user_ids @> ARRAY[CAST(:u AS bigint)]"
+                       " AND name = ANY(:n)", {"u": user_id, "n": list(names)}).all()
+    return [_fact(r) for r in rows]
+
+
+def facts_of_users(uow: UnitOfWork, user_ids: Sequence[int], names: Sequence[str]) -> dict[int, list[Fact]]:
+    out: dict[int, list[Fact]] = defaultdict(list)
+    if not user_ids or not names:
+        return out
+    rows = uow.execute("SELECT u, name, occurred_at, data FROM event_log, unnest(user_ids) AS u"
+                       " WHERE user_ids && CAST(:us AS bigint[]) AND u = ANY(CAST(:us AS bigint[]))"
+                       " AND name = ANY(:n)", {"us": list(user_ids), "n": list(names)}).all()
+    for r in rows:
+        out[int(r.u)].append(_fact(r))
+    return out
+
+
+def candidates(uow: UnitOfWork, rule: Rule, *, since: datetime | None = None) -> list[int]:
+    """Users some event of the rule's triggers counts for (since `since`, or ever): the only users it can hold for."""
+    params: dict[str, Any] = {"n": list(rule.triggers)}
+    sql = "SELECT DISTINCT u FROM event_log, unnest(user_ids) AS u WHERE name = ANY(:n)"
+    if since is not None:
+        sql += " AND occurred_at >= :since"
+        params["since"] = since
+    return [int(r.u) for r in uow.execute(sql + " ORDER BY u", params).all()]
+
+
+# --------------------------------------------------------------------------------------------------- reconcile
+
+
+def _held(uow: UnitOfWork, user_id: int, keys: Sequence[str]) -> dict[str, dict[str, int]]:
+    """badge key -> {ref: grant id} of the grants the user holds (not revoked); and all refs ever granted under
+    the key `"*all"`."""
+    rows = uow.execute("SELECT g.id, g.badge_key, g.ref, r.grant_id IS NOT NULL AS revoked FROM badge_grants g"
+                       " LEFT JOIN badge_revocations r ON r.grant_id = g.id"
+                       " WHERE g.user_id = :u AND g.badge_key = ANY(:k)", {"u": user_id, "k": list(keys)}).all()
+    held: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        held[r.badge_key].setdefault("*all", 0)
+        held[r.badge_key]["*all"] += 1
+        if not r.revoked:
+            held[r.badge_key][r.ref] = int(r.id)
+    return held
+
+
+def _ref_for(owed: str, held: dict[str, int]) -> str:
+    """A one-off badge granted again after a revocation gets a new business key (once, once:2, …)."""
+    if owed != "once" or "*all" not in held:
+        return owed
+    return f"once:{held['*all'] + 1}"
+
+
+def reconcile(uow: UnitOfWork, user_id: int, badges: Sequence[Badge], *, backfill: bool,
+              facts: list[Fact] | None = None, notify_key: str | None = None) -> Outcome:
+    """Bring what `user_id` holds of `badges` in line with the rules; publish what changed. New grants wait for the
+    digest (unless backfill: never told); a revocation is told at once, with its reason."""
+    out = Outcome()
+    if not badges:
+        return out
+    uow.execute("SELECT pg_advisory_xact_lock(hashtext('badges:user:' || CAST(:u AS text)))", {"u": user_id})
+    held = _held(uow, user_id, [b.key for b in badges])
+    # A one-off badge that cannot be taken back and is held already can change no more: neither its rule nor the
+    # user's (possibly long) history need reading again.
+    badges = [b for b in badges if b.repeatable or b.revocable
+              or not any(ref != "*all" for ref in held.get(b.key, {}))]
+    if not badges:
+        return out
+    names = sorted({t for b in badges for t in b.triggers})
+    if facts is None:
+        facts = facts_of(uow, user_id, names)
+    for badge in badges:
+        verdict = evaluate(badge.rule, user_id, facts, uow.now)
+        mine = held.get(badge.key, {})
+        have_refs = {ref for ref in mine if ref != "*all"}
+        if verdict.met:
+            owed = set(verdict.owed)
+            if not badge.repeatable and have_refs:
+                owed = set()  # a one-off badge is held already (whatever its ref)
+            for ref in sorted(owed - have_refs):
+                _grant(uow, user_id, badge, _ref_for(ref, mine), verdict, backfill, out)
+        if badge.revocable:
+            keep = set(verdict.owed) if badge.repeatable else (have_refs if verdict.met else set())
+            for ref in sorted(have_refs - keep):
+                _revoke(uow, mine[ref], user_id, badge, verdict.reason, None, out)
+    if out.revoked and not backfill:
+        names_revoked = "、".join(b.name for b, _ in out.revoked)
+        uow.notify(user_id, "badge", "徽章已收回", f"{names_revoked}：{out.revoked[0][1]}",
+                   data={"revoked": [b.key for b, _ in out.revoked]}, push=False,
+                   dedupe_key=f"badges:revoked:{notify_key}" if notify_key else None)
+    return out
+
+
+def _grant(uow: UnitOfWork, user_id: int, badge: Badge, ref: str, verdict: Verdict, backfill: bool,
+           out: Outcome) -> None:
+    row = uow.execute("INSERT INTO badge_grants (user_id, badge_key, ref, reason, backfill, granted_at)"
+                      " VALUES (:u, :k, :r, :why, :b, :now) ON CONFLICT DO NOTHING RETURNING id",
+                      {"u": user_id, "k": badge.key, "r": ref, "why": verdict.reason, "b": backfill,
+                       "now": uow.now}).first()
+    if row is None:
+        return
+    out.granted.append((badge, ref))
+    uow.publish(BadgeGranted(user_id=user_id, badge_key=badge.key, badge_name=badge.name, wearable=badge.wearable,
+                             backfill=backfill, ref=ref))
+
+
+def _revoke(uow: UnitOfWork, grant_id: int, user_id: int, badge: Badge, reason: str, admin_id: int | None,
+            out: Outcome) -> None:
+    row = uow.execute("INSERT INTO badge_revocations (grant_id, reason, admin_id, revoked_at)"
+                      " VALUES (:g, :why, :a, :now) ON CONFLICT DO NOTHING RETURNING grant_id",
+                      {"g": grant_id, "why": reason, "a": admin_id, "now": uow.now}).first()
+    if row is None:
+        return
+    out.revoked.append((badge, reason))
+    still = uow.execute("SELECT 1 FROM badge_grants g WHERE g.user_id = :u AND g.badge_key = :k AND NOT EXISTS"
+                        " (SELECT 1 FROM badge_revocations r WHERE r.grant_id = g.id) LIMIT 1",
+                        {"u": user_id, "k": badge.key}).first()
+    if still is None:
+        uow.execute("DELETE FROM badge_titles WHERE user_id = :u AND badge_key = :k", {"u": user_id, "k": badge.key})
+    uow.publish(BadgeRevoked(user_id=user_id, badge_key=badge.key, reason=reason))
+
+
+def digest(uow: UnitOfWork, *, settle: timedelta = DIGEST_SETTLE, limit: int = 1000) -> int:
+    """Tell users about their new badges: every grant not yet told (backfills never are) that is at least `settle`
+    old, ONE notification per user for all of them — a task's acceptance, rating, XP and level arrive as separate
+    events a moment apart, and their badges as one message. Grants are claimed with SKIP LOCKED, so two runs at
+    once never tell twice. Returns the notifications written."""
+    rows = uow.execute(
+        "SELECT g.id, g.user_id, g.badge_key, g.ref, b.name, b.wearable FROM badge_grants g"
+        " JOIN badges b ON b.key = g.badge_key"
+        " WHERE g.id IN (SELECT id FROM badge_grants WHERE notified_at IS NULL AND NOT backfill"
+        " AND granted_at <= :due ORDER BY granted_at, id LIMIT :n FOR UPDATE SKIP LOCKED)"
+        " ORDER BY g.user_id, g.granted_at, g.id", {"due": uow.now - settle, "n": limit}).all()
+    by_user: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        by_user[int(r.user_id)].append(r)
+    for user_id, grants in by_user.items():
+        names = list(dict.fromkeys(g.name for g in grants))
+        title = f"获得新徽章：{names[0]}" if len(names) == 1 else f"获得 {len(names)} 枚新徽章"
+        body = "、".join(names) + "。可在成长页查看" + ("，并佩戴为头衔" if any(g.wearable for g in grants) else "")
+        uow.notify(user_id, "badge", title, body, push=False,
+                   data={"badges": [{"key": g.badge_key, "ref": g.ref} for g in grants]},
+                   dedupe_key=f"badges:granted:{grants[0].id}")
+    if rows:
+        uow.execute("UPDATE badge_grants SET notified_at = :now WHERE id = ANY(:ids)",
+                    {"now": uow.now, "ids": [int(r.id) for r in rows]})
+    return len(by_user)
+
+
+def run_digest() -> dict[str, int]:
+    """The `badges_digest` timer (every minute)."""
+    from shared.uow import run
+
+    return {"notified": run(digest)}
+
+
+# --------------------------------------------------------------------------------------------------- triggers
+
+
+def on_event(uow: UnitOfWork, event_name: str, data: dict[str, Any], *, event_id: int, backfill: bool) -> Outcome:
+    """Re-evaluate the enabled badges `event_name` triggers, for each user the event counts for."""
+    badges = list_badges(uow, enabled_only=True, triggered_by=event_name)
+    by_user: dict[int, list[Badge]] = defaultdict(list)
+    for badge in badges:
+        user = data.get(subject_field(badge.rule, event_name))
+        if isinstance(user, int) and not isinstance(user, bool):
+            by_user[user].append(badge)
+    total = Outcome()
+    for user_id in sorted(by_user):
+        out = reconcile(uow, user_id, by_user[user_id], backfill=backfill, notify_key=f"event:{event_id}")
+        total.granted += out.granted
+        total.revoked += out.revoked
+    return total
+
+
+def recheck(uow: UnitOfWork, user_ids: Sequence[int], badges: Sequence[Badge]) -> Outcome:
+    """The nightly re-check of some users (its grants are told by the digest, like live ones)."""
+    total = Outcome()
+    names = sorted({t for b in badges for t in b.triggers})
+    facts = facts_of_users(uow, user_ids, names)
+    day = uow.now.date().isoformat()
+    for user_id in user_ids:
+        out = reconcile(uow, user_id, badges, backfill=False, facts=facts.get(user_id, []),
+                        notify_key=f"nightly:{day}")
+        total.granted += out.granted
+        total.revoked += out.revoked
+    return total
+
+
+def nightly_candidates(uow: UnitOfWork, badges: Sequence[Badge], *, lookback: timedelta = timedelta(days=2)
+                       ) -> list[int]:
+    """Users whose verdict may have changed since the last nights: new events of any trigger (2 days back: a missed
+    night is caught up), the windows of windowed rules, and the holders of revocable badges."""
+    users: set[int] = set()
+    for badge in badges:
+        window = candidates_window(badge.rule)
+        users.update(candidates(uow, badge.rule, since=uow.now - max(lookback, window or lookback)))
+        if badge.revocable:
+            users.update(int(r.user_id) for r in uow.execute(
+                "SELECT DISTINCT user_id FROM badge_grants WHERE badge_key = :k", {"k": badge.key}).all())
+    return sorted(users)
+
+
+def run_nightly() -> dict[str, int]:
+    """The `badges_nightly` timer: every enabled badge re-checked for the users it may have changed for, in batches
+    of BATCH users per unit of work (each idempotent: a timer that fires twice changes nothing)."""
+    from shared.uow import run
+
+    badges = run(lambda uow: list_badges(uow, enabled_only=True))
+    users = run(lambda uow: nightly_candidates(uow, badges))
+    granted = revoked = 0
+    for i in range(0, len(users), BATCH):
+        chunk = users[i : i + BATCH]
+        def one(uow: UnitOfWork, c: list[int] = chunk) -> Outcome:
+            return recheck(uow, c, badges)
+
+        out = run(one)
+        granted += len(out.granted)
+        revoked += len(out.revoked)
+    return {"users": len(users), "granted": granted, "revoked": revoked}
+
+
+# --------------------------------------------------------------------------------------------------- operators
+
+
+@dataclass(frozen=True)
+class BadgeSpec:
+    key: str
+    name: str
+    description: str
+    rule_kind: str
+    params: dict[str, Any]
+    triggers: tuple[str, ...]
+    repeatable: bool = False
+    revocable: bool = False
+    wearable: bool = False
+
+    @property
+    def rule(self) -> Rule:
+        return Rule(self.rule_kind, self.params, self.triggers, self.repeatable, self.key)
+
+
+def _checked(spec: BadgeSpec) -> None:
+    errors: list[dict[str, str]] = []
+    try:
+        validate(spec.rule)
+    except RuleError as exc:
+        errors = [{"field": f, "message": m} for f, m in exc.errors]
+    if spec.repeatable and spec.revocable:  # a revoked repeat would have no business key left to be granted again
+        errors.append({"field": "revocable", "message": "可重复获得的徽章不能设为可收回"})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+@dataclass(frozen=True)
+class Preview:
+    users: int  # would hold it
+    new: int  # of those, do not hold it yet
+    losing: int  # hold it and would lose it (revocable)
+    evaluated: int  # users looked at
+    sample: tuple[int, ...]
+
+
+def preview(uow: UnitOfWork, spec: BadgeSpec) -> Preview:
+    """How many users the rule would grant (and revoke) now, without changing anything."""
+    _checked(spec)
+    rule = spec.rule
+    window = candidates_window(rule)
+    users = candidates(uow, rule, since=uow.now - window if window else None)
+    held = {int(r.user_id) for r in uow.execute(
+        "SELECT DISTINCT g.user_id FROM badge_grants g WHERE g.badge_key = :k AND NOT EXISTS"
+        " (SELECT 1 FROM badge_revocations r WHERE r.grant_id = g.id)", {"k": spec.key}).all()}
+    met: list[int] = []
+    for i in range(0, len(users), 1000):
+        chunk = users[i : i + 1000]
+        facts = facts_of_users(uow, chunk, rule.triggers)
+        met += [u for u in chunk if evaluate(rule, u, facts.get(u, []), uow.now).met]
+    losing = len(held - set(met)) if spec.revocable else 0
+    return Preview(users=len(met), new=len(set(met) - held), losing=losing, evaluated=len(users),
+                   sample=tuple(met[:10]))
+
+
+def _spec_of(b: Badge) -> dict[str, Any]:
+    return {"name": b.name, "description": b.description, "rule_kind": b.rule_kind, "params": b.params,
+            "triggers": list(b.triggers), "repeatable": b.repeatable, "revocable": b.revocable,
+            "wearable": b.wearable, "enabled": b.enabled, "version": b.version}
+
+
+def _audit(uow: UnitOfWork, admin_id: int | None, action: str, key: str, before: dict[str, Any] | None,
+           after: dict[str, Any] | None, reason: str = "", subject: int | None = None) -> None:
+    uow.publish(AdminAudited(admin_id=admin_id, action=action, entity_name="badge", entity_id=0,
+                             before=before, after={"key": key, **(after or {})}, reason=reason,
+                             subject_user_id=subject))
+
+
+def create_badge(uow: UnitOfWork, admin_id: int | None, spec: BadgeSpec) -> Badge:
+    """A new badge, disabled: preview it, then enable it (which backfills)."""
+    _checked(spec)
+    row = uow.execute(
+        "INSERT INTO badges (key, name, description, rule_kind, params, triggers, repeatable, revocable, wearable,"
+        " enabled, created_at, updated_at) VALUES (:k, :n, :d, :kind, CAST(:p AS jsonb), :t, :rep, :rev, :w, false,"
+        f" :now, :now) ON CONFLICT DO NOTHING RETURNING {_BADGE_COLUMNS}",
+        {"k": spec.key, "n": spec.name, "d": spec.description, "kind": spec.rule_kind,
+         "p": json.dumps(spec.params, ensure_ascii=False), "t": list(spec.triggers), "rep": spec.repeatable,
+         "rev": spec.revocable, "w": spec.wearable, "now": uow.now}).first()
+    if row is None:
+        raise Conflict("BADGE_KEY_TAKEN", "徽章标识已存在")
+    badge = _badge(row)
+    _audit(uow, admin_id, "badge.create", spec.key, None, _spec_of(badge))
+    return badge
+
+
+def update_badge(uow: UnitOfWork, admin_id: int | None, spec: BadgeSpec, reason: str) -> Badge:
+    """Edit a badge; a changed rule bumps its version and, if enabled, backfills under the new rule."""
+    _checked(spec)
+    before = get_badge(uow, spec.key, lock=True)
+    rule_changed = (before.rule_kind, before.params, before.triggers, before.repeatable, before.revocable) != (
+        spec.rule_kind, spec.params, spec.triggers, spec.repeatable, spec.revocable)
+    uow.execute("UPDATE badges SET name = :n, description = :d, rule_kind = :kind, params = CAST(:p AS jsonb),"
+                " triggers = :t, repeatable = :rep, revocable = :rev, wearable = :w,"
+                " version = version + :bump, updated_at = :now WHERE key = :k",
+                {"k": spec.key, "n": spec.name, "d": spec.description, "kind": spec.rule_kind,
+                 "p": json.dumps(spec.params, ensure_ascii=False), "t": list(spec.triggers), "rep": spec.repeatable,
+                 "rev": spec.revocable, "w": spec.wearable, "bump": 1 if rule_changed else 0, "now": uow.now})
+    if before.wearable and not spec.wearable:
+        uow.execute("DELETE FROM badge_titles WHERE badge_key = :k", {"k": spec.key})
+    after = get_badge(uow, spec.key)
+    _audit(uow, admin_id, "badge.update", spec.key, _spec_of(before), _spec_of(after), reason)
+    if after.enabled and rule_changed:
+        backfill(uow, after)
+    return after
+
+
+def set_enabled(uow: UnitOfWork, admin_id: int | None, key: str, enabled: bool, reason: str) -> tuple[Badge, int]:
+    """Enable (and backfill through replay: returns the deliveries queued) or disable a badge. Disabling keeps every
+    grant; it only stops new ones."""
+    before = get_badge(uow, key, lock=True)
+    uow.execute("UPDATE badges SET enabled = :e, updated_at = :now WHERE key = :k",
+                {"k": key, "e": enabled, "now": uow.now})
+    after = get_badge(uow, key)
+    _audit(uow, admin_id, "badge.enable" if enabled else "badge.disable", key, {"enabled": before.enabled},
+           {"enabled": enabled}, reason)
+    queued = backfill(uow, after) if enabled and not before.enabled else 0
+    return after, queued
+
+
+def backfill(uow: UnitOfWork, badge: Badge, *, max_rounds: int = 100) -> int:
+    """Queue a replay of every past event of the badge's triggers to the badges subscriber: each delivery
+    (`stored.replay`) grants without notifying. Returns the number of deliveries queued."""
+    from shared.events.delivery import replay_events
+
+    queued = 0
+    for trigger in badge.triggers:
+        since = EPOCH
+        for _ in range(max_rounds):
+            result = replay_events(uow, trigger, SUBSCRIBER, since, uow.now + timedelta(microseconds=1))
+            queued += int(result["queued"])
+            if not result["truncated"]:
+                break
+            since = result["last_occurred_at"]
+    return queued
+
+
+def revoke(uow: UnitOfWork, admin_id: int, key: str, user_id: int, reason: str) -> int:
+    """An operator revokes a revocable badge from a user (every grant they hold of it): compensating records."""
+    badge = get_badge(uow, key)
+    if not badge.revocable:
+        raise Conflict("BADGE_NOT_REVOCABLE", "该徽章不可收回")
+    uow.execute("SELECT pg_advisory_xact_lock(hashtext('badges:user:' || CAST(:u AS text)))", {"u": user_id})
+    held = _held(uow, user_id, [key]).get(key, {})
+    refs = [r for r in held if r != "*all"]
+    if not refs:
+        raise Conflict("BADGE_NOT_HELD", "该用户没有这枚徽章")
+    out = Outcome()
+    for ref in sorted(refs):
+        _revoke(uow, held[ref], user_id, badge, reason, admin_id, out)
+    _audit(uow, admin_id, "badge.revoke", key, {"held": sorted(refs)}, {"user_id": user_id}, reason, user_id)
+    uow.notify(user_id, "badge", "徽章已收回", f"{badge.name}：{reason}", data={"revoked": [key]}, push=False)
+    return len(out.revoked)
+
+
+# --------------------------------------------------------------------------------------------------- titles
+
+
+def wear_title(uow: UnitOfWork, user_id: int, key: str | None) -> str | None:
+    """Wear a wearable badge the user holds as their title (None: take it off)."""
+    if key is None:
+        uow.execute("DELETE FROM badge_titles WHERE user_id = :u", {"u": user_id})
+        return None
+    badge = get_badge(uow, key)
+    if not badge.wearable:
+        raise Conflict("BADGE_NOT_WEARABLE", "这枚徽章不能作为头衔佩戴")
+    holds = uow.execute("SELECT 1 FROM badge_grants g WHERE g.user_id = :u AND g.badge_key = :k AND NOT EXISTS"
+                        " (SELECT 1 FROM badge_revocations r WHERE r.grant_id = g.id) LIMIT 1",
+                        {"u": user_id, "k": key}).first()
+    if holds is None:
+        raise Conflict("BADGE_NOT_HELD", "还没有获得这枚徽章")
+    uow.execute("INSERT INTO badge_titles (user_id, badge_key, worn_at) VALUES (:u, :k, :now)"
+                " ON CONFLICT (user_id) DO UPDATE SET badge_key = EXCLUDED.badge_key, worn_at = EXCLUDED.worn_at",
+                {"u": user_id, "k": key, "now": uow.now})
+    return key
+
+
+def spec_from(values: dict[str, Any]) -> BadgeSpec:
+    return BadgeSpec(key=values["key"], name=values["name"], description=values.get("description", ""),
+                     rule_kind=values["rule_kind"], params=dict(values.get("params") or {}),
+                     triggers=tuple(values["triggers"]), repeatable=bool(values.get("repeatable")),
+                     revocable=bool(values.get("revocable")), wearable=bool(values.get("wearable")))
+

@@ -1,0 +1,32 @@
+"""Challenge helpers: the seeded challenges (the migration's own INSERT, re-run after each test's truncation) and a
+worker loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared import jobs
+from tests.support.db import execute
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def seed_challenges() -> None:
+    """Run the seed statement of infra/migrations/0030_challenges.sql again (the tests empty every table), and forget
+    the hall's in-process "browsed today" memo: ids restart after the truncation and every test starts on the same
+    day, so user 1 of an earlier test would otherwise make this test's user 1 publish no HallBrowsed."""
+    from shared.tasks import service as tasks_service
+
+    tasks_service._browsed.clear()
+    sql = (ROOT / "infra/migrations/0030_challenges.sql").read_text(encoding="utf-8")
+    statement = sql[sql.index("INSERT INTO challenges"):]
+    execute(statement)
+
+
+def work_all() -> None:
+    """Work off every queued job (event deliveries included) until none is left; none may fail."""
+    while True:
+        report = jobs.work()
+        assert report.failed == 0 and report.retried == 0, report  # a subscriber that raised
+        if not report.done:
+            return
