@@ -1,6 +1,7 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply, every function's import
 time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs, the leaderboards
-(1,000,000 developers, 10,000,000 XP entries, on their own database), the money paths and the check-in handler (on
+(1,000,000 developers, 10,000,000 XP entries, on their own database), growth (the match sort at 1,000,000 tasks, the
+nightly level re-evaluation, the growth event lag; `bench/growth.py`), the money paths and the check-in handler (on
 its own small database: `--only checkin`) (the detector, the lottery and the reports need no seed and no database:
 `--only detector` / `--only lottery` / `--only reports` run them alone); print a table and write it into
 docs/BENCHMARKS.md.
@@ -9,6 +10,7 @@ docs/BENCHMARKS.md.
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
     python -m bench.run --reseed             # drop the seed and build it again
     python -m bench.run --only detector      # the chat detector alone: no database, no seed
+    python -m bench.run --only growth --growth-developers 100000   # the match sort, the nightly, the growth lag
 
 The benchmarks run on a fixed clock at the seed's epoch (bench/seed.py), so data seeded days ago still looks fresh.
 """
@@ -29,8 +31,8 @@ from sqlalchemy import text
 LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verification (`bench/lottery.py`)"
 # money last: its 32 processes leave the machine busy
 # reports, detector and lottery need no database or seed (reports only `make fonts`)
-PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "leaderboards", "money",
-         "checkin")
+PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "leaderboards", "growth",
+         "money", "checkin")
 
 
 def progress(msg: str) -> None:
@@ -112,6 +114,11 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=300, help="growth reports rendered for throughput and sizes")
     parser.add_argument("--lb-developers", type=int, default=1_000_000, help="developers on the leaderboards")
     parser.add_argument("--lb-entries", type=int, default=10_000_000, help="XP entries behind the leaderboards")
+    parser.add_argument("--growth-developers", type=int, default=None,
+                        help="developers in the growth part's nightly run (default 1,000,000 or"
+                             " GROWTH_BENCH_DEVELOPERS; a smaller N is extrapolated)")
+    parser.add_argument("--growth-lag-tasks", type=int, default=100,
+                        help="tasks accepted + rated in the growth lag run")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the seed is complete")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN (ANALYZE, BUFFERS) of each hall query")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the main hall scenario")
@@ -263,6 +270,15 @@ def main() -> None:
         leaderboards_section = leaderboards.render(leaderboards.run(
             args.lb_developers, args.lb_entries, reseed=args.reseed, progress=progress))
         notes.append(f"Load average after leaderboards: {report.load()}")
+    if "growth" in parts:  # the seed for the match sort, its own databases for the rest; its own block of the doc
+        from bench import growth
+
+        developers = args.growth_developers or growth.developers_default()
+        print(f"[growth] match sort at the seed's size, nightly re-evaluation of {developers:,} developers, accept +"
+              f" rating → growth lag ({args.growth_lag_tasks} tasks)", flush=True)
+        growth.run_part(when=when, quiet=wait_for_quiet(max_load, args.max_wait), developers=developers,
+                        lag_tasks=args.growth_lag_tasks, iterations=args.iterations // 2, write=not args.no_docs,
+                        progress=progress)
     money_section = ""
     if "money" in parts:
         from bench import money

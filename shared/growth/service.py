@@ -200,8 +200,9 @@ def evaluate_level(uow: UnitOfWork, user_id: int, *, trigger: str, backfill: boo
     return decision
 
 
-def _decide(r: Rules, profile: Any, st: rules.Stats, now: datetime) -> rules.Decision:
-    return rules.evaluate(profile.level, st, thresholds(r), below_since=profile.below_since, now=now,
+def _decide(r: Rules, profile: Any, st: rules.Stats, now: datetime,
+            levels: dict[str, rules.Threshold] | None = None) -> rules.Decision:
+    return rules.evaluate(profile.level, st, levels or thresholds(r), below_since=profile.below_since, now=now,
                           grace_days=r.growth_demotion_grace_days, buffer=r.growth_demotion_buffer_bp / rules.FULL)
 
 
@@ -241,8 +242,9 @@ def reevaluate_batch(uow: UnitOfWork, *, after: int, batch: int) -> tuple[int | 
     r = load_rules(uow)
     ids = [p.user_id for p in profiles]
     found = stats_many(uow, ids, r.growth_good_rating)
+    levels = thresholds(r)  # once per batch, not per developer
     for p in profiles:
-        decision = _decide(r, p, found.get(p.user_id, rules.Stats()), uow.now)
+        decision = _decide(r, p, found.get(p.user_id, rules.Stats()), uow.now, levels)
         if decision.level != p.level or decision.below_since != p.below_since:
             _apply(uow, p, decision, trigger="nightly", backfill=False)
             if decision.direction:

@@ -104,7 +104,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("payout_paid", _MONEY, "the transfer reached the developer's WeChat change"),
     Kind("payout_cancelled", _MONEY, "an unconfirmed transfer was cancelled and the money returned"),
     Kind("payout_failed", _MONEY, "a transfer failed and the money returned"),
-    # --- growth (shared/growth/service.py) and badges (shared/badges/service.py): inbox only
+    # --- growth (shared/growth/texts.py) and badges (shared/badges/service.py): inbox only
     Kind("level_changed", None, "the developer's level went up or down, with its reasons"),
     Kind("badge", None, "new badges (one notice per user for a burst; never for backfilled grants), or a revocable"
          " badge taken back with the reason"),

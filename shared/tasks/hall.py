@@ -9,7 +9,9 @@ task still appears exactly once. A cursor inside the promoted segment is tagged 
 ordinary segment keeps the plain (key, id) form. Pages in the ordinary segment (every page after the first, in
 practice) walk one index; pages that touch the promoted segment are one statement too: a UNION ALL of the promoted
 branch (read from the small tasks_hall_promoted_cover partial index) and the ordinary one; merchants are joined to the
-page's rows only."""
+page's rows only.
+
+The personal `match` sort is read differently (`match_rows`): by classes of equal score, a few short statements."""
 
 from __future__ import annotations
 
@@ -33,10 +35,10 @@ _CARD = ("SELECT t.id, t.title, t.skill_tags, t.difficulty, t.reward_fen, t.dead
          " coalesce(m.responses_on_time, 0) AS on_time, coalesce(m.responses_due, 0) AS due")
 
 
-def _filters(q: HallQuery, now: datetime) -> tuple[list[str], dict[str, Any]]:
+def _filters(q: HallQuery, now: datetime, *, tags: bool = True) -> tuple[list[str], dict[str, Any]]:
     where = ["t.status = 'open'", "t.deadline > :now", "t.difficulty BETWEEN :dmin AND :dmax"]
     params: dict[str, Any] = {"now": now, "dmin": q.difficulty_min, "dmax": q.difficulty_max, "limit": q.limit + 1}
-    if q.tags:
+    if q.tags and tags:
         where.append("t.skill_tags @> CAST(:tags AS text[])" if q.tag_mode == "all"
                      else "t.skill_tags && CAST(:tags AS text[])")
         params["tags"] = q.tags
@@ -105,44 +107,136 @@ def _decode(cursor: str | None, sort: str) -> tuple[bool, tuple[Any, int] | None
     return False, (last_key, last_id)
 
 
-def match_sql(q: HallQuery, now: datetime, profile: MatchProfile) -> tuple[str, dict[str, Any]]:
-    """The `match` sort: tasks scored like shared/growth/rules.py `match` (the same integers), ordered by (score, id)
-    descending, keyset-paged on them. Personal, so promotion does not reorder it.
+def _level_bp(gap: int) -> int:
+    return 10_000 if gap == 0 else (5_000 if gap == 1 else 0)
 
-    Only tasks sharing a tag with the viewer's skills need scoring row by row (one GIN bitmap scan, a CASE per skill
-    of the viewer); every other task scores by its difficulty alone — 3 values — so those come from three id-ordered
-    walks (one per distance between the difficulty and the viewer's level), merged with the scored ones. A visitor
-    without skills costs three short index walks."""
-    where, params = _filters(q, now)
-    mine = {k: v for k, v in profile.skills.items() if v > 0}
+
+# Shapes are scored in bands of tag count: the skill part of a task is its capped points on the viewer's skills over
+# ITS number of tags, so few-tag shapes score highest and a page rarely needs more than the first band.
+_MATCH_BANDS = (1, 2, 3, 4, None)
+
+Members = list[tuple[list[int] | None, list[int]]]  # (shape ids, or None: tasks sharing no tag; difficulties)
+
+
+def _skill_parts(conn: Any, q: HallQuery, profile: MatchProfile, above: int, upto: int | None
+                 ) -> list[tuple[int, list[int]]]:
+    """The skill part of every shape with above < tags ≤ upto sharing a tag with the viewer, grouped: [(bp, ids)].
+    The same integer arithmetic as shared/growth/rules.py `match` (each skill capped, over the shape's tag count)."""
+    mine = {k: min(v, profile.full_skill_points) for k, v in profile.skills.items() if v > 0}
+    if not mine:
+        return []
+    params: dict[str, Any] = {"mine": list(mine), "full": profile.full_skill_points, "above": above, "upto": upto}
+    cases = []
+    for i, (skill, points) in enumerate(sorted(mine.items())):
+        params[f"ms{i}"], params[f"mp{i}"] = skill, points
+        cases.append(f"CASE WHEN :ms{i} = ANY(s.skill_tags) THEN :mp{i} ELSE 0 END")
+    where = ["s.ntags > :above", "s.skill_tags && CAST(:mine AS text[])"]
+    if upto is not None:
+        where.append("s.ntags <= :upto")
+    if q.tags:
+        where.append("s.skill_tags @> CAST(:tags AS text[])" if q.tag_mode == "all"
+                     else "s.skill_tags && CAST(:tags AS text[])")
+        params["tags"] = q.tags
+    return [(int(r.bp), list(r.ids)) for r in conn.execute(text(
+        f"SELECT ({' + '.join(cases)}) * 10000 / (:full * s.ntags) AS bp, array_agg(s.id) AS ids"
+        f" FROM task_shapes s WHERE {' AND '.join(where)} GROUP BY 1"), params)]
+
+
+def _best_skill_part(profile: MatchProfile, tags: int) -> int:
+    """The highest skill part a shape of `tags` or more tags can reach for this viewer: the average of their best
+    capped points over `tags` (non-increasing in the tag count)."""
+    caps = sorted((min(v, profile.full_skill_points) for v in profile.skills.values() if v > 0), reverse=True)
+    return sum(caps[:tags]) * 10_000 // (profile.full_skill_points * tags)
+
+
+def match_rows(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile, *, batch: int = 1,
+               lateral: int = 24, bands: tuple[int | None, ...] = _MATCH_BANDS) -> list[Any]:
+    """Up to limit + 1 rows of the `match` sort after the cursor.
+
+    The score depends only on a task's tag set and difficulty (rules.match): the skill part on the tag set, the level
+    part on the difficulty's distance to the viewer's level (0, 1, 2+). So the hall ranks classes of equal score, not
+    tasks. Each distinct tag set sharing a tag with the viewer (a `task_shapes` row, kept by a trigger,
+    infra/migrations/0022_task_shapes.sql) is scored in SQL and grouped by skill part; each (skill part, distance) is
+    one score; tasks sharing no tag with the viewer score by their distance alone. Shapes are scored band by band of
+    tag count; a class is read only once no unscored shape can reach its score (`_best_skill_part`), so equal scores
+    are never split. Classes are read best first, the first alone, then 2, 4, … per statement, until the page is
+    full (a statement's rows all outrank the next's)."""
+    cursor = decode_cursor(q.cursor, INT, ID) if q.cursor else None
     tw = max(profile.skill_weight_bp + profile.level_weight_bp, 1)
-    params.update({"full": profile.full_skill_points, "suits": profile.suits, "sw": profile.skill_weight_bp,
-                   "lw": profile.level_weight_bp, "tw": tw, "mine": list(mine)})
-    cursor: tuple[int, int] | None = None
-    if q.cursor:
-        cursor = decode_cursor(q.cursor, INT, ID)
-        params["cscore"], params["cid"] = cursor
+    gaps = {g: ds for g in (0, 1, 2) if (ds := [d for d in range(q.difficulty_min, q.difficulty_max + 1)
+                                                 if min(abs(d - profile.suits), 2) == g])}
+    top_level = max((_level_bp(g) for g in gaps), default=0)
+    has_skills = any(v > 0 for v in profile.skills.values())
+    known: dict[int, Members] = {}
+    for g, ds in gaps.items():
+        known.setdefault(_level_bp(g) * profile.level_weight_bp // tw, []).append((None, ds))
+    walked: set[int] = set()
+    rows: list[Any] = []
+    above = 0
+    for upto in bands if has_skills else (None,):
+        for bp, ids in _skill_parts(conn, q, profile, above, upto) if has_skills else []:
+            for g, ds in gaps.items():
+                known.setdefault((bp * profile.skill_weight_bp + _level_bp(g) * profile.level_weight_bp) // tw,
+                                 []).append((ids, ds))
+        if upto is None:
+            bound = -1
+        else:
+            above = upto
+            bound = (_best_skill_part(profile, upto + 1) * profile.skill_weight_bp
+                     + top_level * profile.level_weight_bp) // tw
+        ready = sorted(((score, members) for score, members in known.items()
+                        if score > bound and score not in walked and (cursor is None or score <= cursor[0])),
+                       reverse=True)
+        i = 0
+        while i < len(ready) and len(rows) <= q.limit:
+            part = ready[i:i + batch]
+            sql, params = match_sql(q, now, profile, part, q.limit + 1 - len(rows), cursor, lateral)
+            rows += conn.execute(text(sql), params).all()
+            walked.update(score for score, _ in part)
+            i, batch = i + batch, batch * 2
+        if len(rows) > q.limit or upto is None:
+            break
+    return rows
+
+
+def match_sql(q: HallQuery, now: datetime, profile: MatchProfile, classes: list[tuple[int, Members]], need: int,
+              cursor: tuple[int, int] | None, lateral: int = 24) -> tuple[str, dict[str, Any]]:
+    """One statement over a batch of score classes (best first): each class's tasks newest id first, LIMITed to what
+    the page still needs, merged on (score, id) descending — the keyset order. Tasks of a class of few shapes come
+    from tasks_hall_shape, one index walk per shape (LATERAL); of a class of many shapes from the backward walk of
+    tasks_hall_id_shape with a hashed shape filter; tasks sharing no tag with the viewer from an id-ordered walk that
+    skips the viewer's tags."""
+    where, params = _filters(q, now)
+    params["limit"] = need
+    mine = [k for k, v in profile.skills.items() if v > 0]
+    params["mine"] = mine
     base = " AND ".join(where)
+    # The shapes were chosen under the tag filter already: their tasks need no tag test, so the walks stay index-only.
+    shaped = " AND ".join(_filters(q, now, tags=False)[0])
     branches = []
-    if mine:
-        cases = []
-        for i, (skill, points) in enumerate(sorted(mine.items())):
-            params[f"ms{i}"], params[f"mp{i}"] = [skill], min(points, profile.full_skill_points)
-            cases.append(f"CASE WHEN t.skill_tags @> CAST(:ms{i} AS text[]) THEN :mp{i} ELSE 0 END")
-        score = (f"(({' + '.join(cases)}) * 10000 / (:full * greatest(cardinality(t.skill_tags), 1)) * :sw"
-                 " + (CASE abs(t.difficulty - :suits) WHEN 0 THEN 10000 WHEN 1 THEN 5000 ELSE 0 END) * :lw) / :tw")
-        keyset = f" AND ({score}, t.id) < (:cscore, :cid)" if cursor else ""
-        branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE {base}"
-                        f" AND t.skill_tags && CAST(:mine AS text[]){keyset} ORDER BY 2 DESC, t.id DESC LIMIT :limit)")
-    other = " AND NOT (t.skill_tags && CAST(:mine AS text[]))" if mine else ""
-    for gap, level_bp in ((0, 10_000), (1, 5_000), (2, 0)):
-        value = level_bp * profile.level_weight_bp // tw
-        if cursor and value > cursor[0]:
-            continue  # this whole class ranks before the cursor
-        keyset = " AND t.id < :cid" if cursor and value == cursor[0] else ""
-        distance = "abs(t.difficulty - :suits) >= 2" if gap == 2 else f"abs(t.difficulty - :suits) = {gap}"
-        branches.append(f"(SELECT t.id, {value} AS score FROM tasks t WHERE {base}{other} AND {distance}{keyset}"
-                        " ORDER BY t.id DESC LIMIT :limit)")
+    for c, (score, members) in enumerate(classes):
+        keyset = ""
+        if cursor and score == cursor[0]:
+            keyset, params["cid"] = " AND t.id < :cid", cursor[1]
+        for m, (shapes, difficulties) in enumerate(members):
+            d = f"d{c}_{m}"
+            params[d] = difficulties
+            if shapes is None:
+                other = " AND NOT (t.skill_tags && CAST(:mine AS text[]))" if mine else ""
+                branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE {base} AND t.difficulty ="
+                                f" ANY(CAST(:{d} AS int[])){keyset}{other} ORDER BY t.id DESC LIMIT :limit)")
+                continue
+            common = f"{shaped} AND t.difficulty = ANY(CAST(:{d} AS int[])){keyset}"
+            sp = f"s{c}_{m}"
+            params[sp] = shapes
+            if len(shapes) <= lateral:
+                branches.append(
+                    f"(SELECT x.id, {score} AS score FROM unnest(CAST(:{sp} AS bigint[])) AS sh(id) CROSS JOIN LATERAL"
+                    f" (SELECT t.id FROM tasks t WHERE t.shape_id = sh.id AND {common} ORDER BY t.id DESC"
+                    " LIMIT :limit) x ORDER BY x.id DESC LIMIT :limit)")
+            else:
+                branches.append(f"(SELECT t.id, {score} AS score FROM tasks t WHERE t.shape_id = ANY(CAST(:{sp} AS"
+                                f" bigint[])) AND {common} ORDER BY t.id DESC LIMIT :limit)")
     page = f"(SELECT * FROM ({' UNION ALL '.join(branches)}) u ORDER BY score DESC, id DESC LIMIT :limit)"
     sql = (f"{_CARD}, false AS promoted, k.score FROM {page} k JOIN tasks t ON t.id = k.id"
            " LEFT JOIN merchant_profiles m ON m.user_id = t.merchant_id ORDER BY k.score DESC, k.id DESC")
@@ -185,8 +279,7 @@ def browse(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None 
 def _browse_match(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile | None) -> HallPage:
     if profile is None:
         raise ValueError("the match sort needs the viewer's match profile")
-    sql, params = match_sql(q, now, profile)
-    rows = conn.execute(text(sql), params).all()
+    rows = match_rows(conn, q, now, profile)
     items = []
     for r in rows[: q.limit]:
         fit = profile.score(r.skill_tags, r.difficulty)

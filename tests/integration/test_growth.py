@@ -5,9 +5,12 @@ concurrent grants, fair play, levels with their notice, /growth/me and the admin
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shared import jobs
 from shared.events import ChallengeCompleted
@@ -448,3 +451,87 @@ def test_the_monthly_history_follows_asia_shanghai_months(world, clock):
     world.renew(dev)
     months = {m["month"]: m["xp"] for m in call("GET", "/growth/me", token=dev.token)["monthly"]}
     assert months == {"2026-11": 10, "2026-12": 20}
+
+
+def _insert_open_tasks(merchant_id, shapes, now):
+    """Open tasks straight into the table (the hall reads them; the trigger of 0022 gives each its tag-set shape)."""
+    from sqlalchemy import text
+
+    from shared.db import get_engine
+
+    with get_engine().begin() as conn:
+        return [conn.execute(text(
+            "INSERT INTO tasks (merchant_id, title, description, skill_tags, difficulty, reward_fen, deadline, status,"
+            " published_at, created_at, updated_at) VALUES (:m, '匹配测试', '匹配排序的测试任务。', :tags, :d, 10000,"
+            " :deadline, 'open', :now, :now, :now) RETURNING id"),
+            {"m": merchant_id, "tags": tags, "d": d, "deadline": now + timedelta(days=5), "now": now}).scalar_one()
+            for tags, d in shapes]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_match_walk_by_score_classes_equals_the_rules_order(world, data):
+    """Any viewer (skill points, level), page size, filter, batch of score classes per statement, per-shape walk
+    threshold and bands of tag count: the pages hold every filtered open task once, in the order of rules.match then
+    id."""
+    from shared import clock
+    from shared.db import get_engine
+    from shared.growth.queries import match_profile
+    from shared.tasks import hall
+    from shared.tasks.schemas import HallQuery
+
+    pool = ["python", "sql", "vue", "go", "figma", "docker"]
+    if not hasattr(world, "_match_tasks"):
+        rnd = __import__("random").Random(11)
+        shapes = [(rnd.sample(pool, rnd.randint(1, 4)), rnd.randint(1, 5)) for _ in range(40)]
+        ids = _insert_open_tasks(world.merchant().user_id, shapes, clock.now())
+        world._match_tasks = [{"id": i, "skill_tags": t, "difficulty": d} for i, (t, d) in zip(ids, shapes,
+                                                                                            strict=True)]
+    tasks = world._match_tasks
+    base = run(lambda uow: match_profile(uow, None))
+    skills = data.draw(st.dictionaries(st.sampled_from(pool), st.integers(0, 150), max_size=4))
+    profile = replace(base, skills=skills, level=data.draw(st.sampled_from(["C", "B", "A", "S"])),
+                      full_skill_points=data.draw(st.sampled_from([100, 30, 20_000])))
+    dmin = data.draw(st.integers(1, 5))
+    tag_filter = data.draw(st.sampled_from([[], ["python"], ["vue", "go"]]))
+    mode = data.draw(st.sampled_from(["any", "all"]))
+    limit, batch, lateral = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 4)), data.draw(st.integers(0, 3))
+    bands = data.draw(st.sampled_from([(1, 2, 4, None), (1, None), (2, 3, None), (None,)]))
+
+    def keep(t):
+        tags = set(t["skill_tags"])
+        wanted = not tag_filter or (set(tag_filter) <= tags if mode == "all" else bool(set(tag_filter) & tags))
+        return t["difficulty"] >= dmin and wanted
+
+    expected = [(t["id"], profile.score(t["skill_tags"], t["difficulty"]).score)
+                for t in sorted(filter(keep, tasks), key=lambda t: (-profile.score(t["skill_tags"],
+                                                                                     t["difficulty"]).score, -t["id"]))]
+    seen, cursor = [], None
+    with get_engine().connect() as conn:
+        for _ in range(len(tasks) + 2):
+            q = HallQuery(sort="match", limit=limit, difficulty_min=dmin, tags=tag_filter, tag_mode=mode, cursor=cursor)
+            found = hall.match_rows(conn, q, clock.now(), profile, batch=batch, lateral=lateral, bands=bands)
+            seen += [(r.id, int(r.score)) for r in found[:limit]]
+            if len(found) <= limit:
+                break
+            cursor = hall.encode_cursor(int(found[limit - 1].score), found[limit - 1].id)
+    assert seen == expected
+
+
+def test_a_task_gets_the_shape_of_its_sorted_distinct_tags_and_follows_an_edit(world):
+    from shared import clock
+
+    first, same, other = _insert_open_tasks(world.merchant().user_id, [(["vue", "python"], 2), (["python", "vue"], 3),
+                                                                        (["go"], 2)], clock.now())
+    shape = {r.id: r.shape_id for r in rows("SELECT id, shape_id FROM tasks WHERE id = ANY(:ids)",
+                                            ids=[first, same, other])}
+    assert shape[first] == shape[same] != shape[other]
+    assert scalar("SELECT skill_tags FROM task_shapes WHERE id = :s", s=shape[first]) == ["python", "vue"]
+    assert scalar("SELECT ntags FROM task_shapes WHERE id = :s", s=shape[first]) == 2
+    from sqlalchemy import text
+
+    from shared.db import get_engine
+
+    with get_engine().begin() as conn:
+        conn.execute(text("UPDATE tasks SET skill_tags = '{go}' WHERE id = :t"), {"t": first})
+    assert scalar("SELECT shape_id FROM tasks WHERE id = :t", t=first) == shape[other]
