@@ -38,7 +38,8 @@ def test_derived_state_lists():
     assert {"needs_real_name", "needs_wechat"} == rules.WAITING_FOR_DEVELOPER
     assert rules.PAID == "paid"
     assert {"success", "fail", "cancelled"} == rules.FINAL_TRANSFER_STATES
-    assert rules.final_states(rules.TRANSITIONS) == {"paid", "cancelled"}  # failed may still be retried
+    assert {"failed", "cancelled"} == rules.RESENDABLE
+    assert rules.final_states(rules.TRANSITIONS) == {"paid"}  # failed is retried, failed / cancelled re-sent
 
 
 def test_money_sits_in_exactly_one_place_per_state():
