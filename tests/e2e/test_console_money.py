@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from shared import jobs
 from shared.auth.service import make_admin
@@ -129,3 +130,80 @@ def test_refunds_and_payouts_that_need_a_hand_in_the_browser(browser, world, pla
         assert check_ledger(conn).ok
     assert errors == [], errors
     context.close()
+
+
+def test_mentor_challenges_are_published_and_closed_in_the_browser(browser, world, platform, db, site):
+    run(lambda uow: make_admin(uow, "+86" + ADMIN_PHONE))
+    admin = world.admin()
+    mentor = world.developer("王老师")
+    assert call("POST", "/mentors/me/real-name", {"real_name": "王建国", "title": "资深后端工程师"},
+                mentor.token).status == 200
+    assert call("PUT", f"/admin/mentors/{mentor.user_id}/flag", {"mentor": True, "reason": "社区推荐"},
+                admin.token).status == 200
+    assert call("POST", f"/admin/mentors/{mentor.user_id}/real-name", {"approve": True}, admin.token).status == 200
+
+    context, page, errors = open_console(browser, site, platform.fakes["sms"])
+    page.click("nav.side a[data-nav='mentor-challenges']")
+    page.wait_for_selector("#challenge-create")
+    assert f"#{mentor.user_id}" in page.inner_text("#challenge-create select[name=mentor_id]")
+    # Refused with the failing field: a brief too short, a bonus with three decimals.
+    page.fill("#challenge-create input[name=title]", "限流中间件")
+    page.fill("#challenge-create textarea[name=brief]", "太短")
+    page.click("#challenge-create button")
+    page.wait_for_selector("#challenge-create-errors .alert.error")
+    assert "brief" in page.inner_text("#challenge-create-errors") or "要求" in page.inner_text(
+        "#challenge-create-errors")
+    page.fill("#challenge-create textarea[name=brief]", "实现令牌桶限流中间件，附单元测试与压测报告。")
+    page.fill("#challenge-create input[name=bonus_yuan]", "1.005")
+    page.click("#challenge-create button")
+    expect(page.locator("#challenge-create-errors .alert.error")).to_contain_text("两位小数")
+    assert one(db, "SELECT count(*) FROM mentor_challenges") == 0
+    page.fill("#challenge-create input[name=bonus_yuan]", "200")
+    page.fill("#challenge-create input[name=pass_score]", "70")
+    page.click("#challenge-create button")
+    page.wait_for_selector("#mentor-challenges .alert.ok")
+    row = one(db, "SELECT id || ':' || mentor_id || ':' || bonus_fen || ':' || pass_score || ':' || status"
+                  " FROM mentor_challenges")
+    challenge_id = int(row.split(":")[0])
+    assert row == f"{challenge_id}:{mentor.user_id}:20000:70:open"
+    assert "¥200.00" in page.inner_text(f"#mentor-challenge-{challenge_id}")
+    shot(page, "33-mentor-challenges")
+
+    page.click(f"#close-{challenge_id} button")
+    page.wait_for_selector(f"#mentor-challenge-{challenge_id}[data-status='closed']")
+    assert "已结束报名" in page.inner_text(f"#mentor-challenge-{challenge_id}")
+    assert one(db, "SELECT status FROM mentor_challenges WHERE id = :c", c=challenge_id) == "closed"
+    assert page.locator(f"#close-{challenge_id}").count() == 0
+    assert one(db, "SELECT count(*) FROM event_log WHERE name = 'AdminAudited' AND data->>'action' IN"
+                   " ('mentor_challenge.create', 'mentor_challenge.close') AND (data->>'entity_id')::bigint = :c",
+               c=challenge_id) == 2
+    assert errors == [], errors
+    context.close()
+
+
+def test_the_money_actions_refuse_visitors_and_forged_forms(browser, world, platform, db, site):
+    stranger = browser.new_context()
+    page = stranger.new_page()
+    page.goto(site + "/mentor-challenges")
+    assert "/login?next=" in page.url and page.locator("#login").count() == 1
+    actions = {"/money/refunds/1/confirm": {"action": "retry", "reason": "无权操作"},
+               "/money/refunds/1/retry": {"reason": "无权操作", "confirmed": "1"},
+               "/money/refunds/1/completed-at-wechat": {"reason": "无权操作", "confirmed": "1"},
+               "/money/payouts/1/confirm": {"reason": "无权操作", "attempt": "1"},
+               "/money/payouts/1/resend": {"reason": "无权操作", "attempt": "1", "confirmed": "1"},
+               "/mentor-challenges": {"mentor_id": "1", "title": "无权操作", "brief": "无权操作的特训要求说明"},
+               "/mentor-challenges/1/close": {}}
+    for path, form in actions.items():
+        assert stranger.request.post(site + path, form=form).status == 401, path
+
+    # An operator's own session, but the forms posted without their CSRF token (as another site would): refused.
+    run(lambda uow: make_admin(uow, "+86" + ADMIN_PHONE))
+    context, _, _ = open_console(browser, site, platform.fakes["sms"])
+    for path, form in actions.items():
+        forged = context.request.post(site + path, form=form)
+        assert forged.status == 403 and "CSRF_FAILED" in forged.text(), path
+    assert one(db, "SELECT count(*) FROM event_log WHERE name = 'AdminAudited' AND data->>'action' IN"
+                   " ('refund.retry', 'refund.completed_at_wechat', 'payout.resend', 'mentor_challenge.create',"
+                   " 'mentor_challenge.close')") == 0
+    for c in (stranger, context):
+        c.close()
