@@ -365,12 +365,16 @@ def admin_refunds(uow: UnitOfWork, state: str | None, limit: int) -> list[s.Admi
     where, params = ("r.state = :s", {"s": state}) if state else ("true", {})
     rows = uow.execute(f"SELECT {_REFUND_COLUMNS} FROM refunds r JOIN payment_orders o ON o.id = r.order_id"
                        f" WHERE {where} ORDER BY r.id DESC LIMIT :n", {**params, "n": limit}).all()
-    return [admin_refund_out(refund_from_row(r)) for r in rows]
+    found = [refund_from_row(r) for r in rows]
+    retries = {r.request_key: r.out_refund_no for r in uow.execute(
+        "SELECT request_key, out_refund_no FROM refunds WHERE request_key = ANY(:k)",
+        {"k": [retry_key(r.out_refund_no) for r in found]}).all()}
+    return [admin_refund_out(r, retried_by=retries.get(retry_key(r.out_refund_no))) for r in found]
 
 
-def admin_refund_out(r: Refund) -> s.AdminRefundOut:
+def admin_refund_out(r: Refund, retried_by: str | None = None) -> s.AdminRefundOut:
     return s.AdminRefundOut(**refund_out(r).model_dump(), id=r.id, out_trade_no=r.out_trade_no,
-                            refund_id=r.refund_id, request_key=r.request_key)
+                            refund_id=r.refund_id, request_key=r.request_key, retried_by=retried_by)
 
 
 def _audit(uow: UnitOfWork, admin_id: int, action: str, old: Refund, after: Refund, reason: str) -> None:

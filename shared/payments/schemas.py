@@ -113,6 +113,8 @@ class AdminRefundOut(RefundOut):
     out_trade_no: str
     refund_id: str | None
     request_key: str
+    retried_by: str | None = Field(None, description="已被运营重试：接替它的新退款单号"
+                                                     "（原退款单保留为历史，不再需要处理）")
 
 
 class RefusedNotification(BaseModel):

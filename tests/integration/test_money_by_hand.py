@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from shared import faults, jobs
 from shared.ledger import accounts as acc
@@ -102,6 +103,8 @@ def test_operator_retries_an_abnormal_refund_once_with_a_new_number(world, held_
     assert bal(acc.REFUNDS_IN_FLIGHT) == 0 and bal(acc.CLEARING) == 0
     assert scalar("SELECT state FROM refunds WHERE id = :i", i=old.id) == "failed"  # history
     assert retry(admin, old.id)["out_refund_no"] == first["out_refund_no"]  # still the one retry
+    listed = call("GET", "/payments/admin/refunds", token=admin.token, query={"state": "failed"})
+    assert [(x["out_refund_no"], x["retried_by"]) for x in listed.body] == [(old.out_refund_no, first["out_refund_no"])]
     ledger_ok()
 
 
@@ -141,6 +144,21 @@ def test_refund_completed_at_wechat_by_hand_is_settled_by_a_query(world, held_re
     assert retry(admin, old.id)["code"] == "REFUND_NOT_FAILED"  # settled: nothing to retry
     assert base.postings(None, "refund_done") == 1
     ledger_ok()
+
+
+def test_the_ledger_check_sees_in_flight_money_no_open_attempt_explains(world, held_refunds, db):
+    from shared.ledger.check import check_ledger
+
+    _, old = abnormal_refund(world, held_refunds)
+    with db.connect() as conn:
+        assert check_ledger(conn).ok  # failed, not retried: its money in flight is explained
+    with db.begin() as conn:  # a bug that marks a refund done without posting refund_done
+        conn.execute(text("UPDATE refunds SET state = 'succeeded' WHERE id = :i"), {"i": old.id})
+    with db.connect() as conn:
+        report = check_ledger(conn)
+    assert report.problems == ["refunds:in_flight holds 50000 fen but the open refunds total 0"]
+    with db.begin() as conn:  # put it back, for the ledger check after the test
+        conn.execute(text("UPDATE refunds SET state = 'failed' WHERE id = :i"), {"i": old.id})
 
 
 @pytest.mark.parametrize("point", ["refund.after_ledger", "refund.after_api"])
