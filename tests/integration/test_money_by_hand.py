@@ -5,6 +5,7 @@ window of the new multi-step actions completed by the next run. Every test ends 
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +38,23 @@ from tests.support.payouts import (
 # The money fixtures: the fake WeChat Pay, the ledger check after every test, faults disarmed after every test.
 pay, ledger_checked, no_faults = base.pay, base.ledger_checked, base.no_faults
 held_refunds = refunds_base.held_refunds
+
+
+def concurrently(n: int, action: Any) -> list[Any]:
+    """`n` threads doing `action` at once (a burst of clicks, retried requests)."""
+    barrier, answers = threading.Barrier(n), []
+
+    def one() -> None:
+        barrier.wait()
+        answers.append(action())
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(answers) == n
+    return answers
 
 
 def refund_rows() -> list[Any]:
@@ -105,6 +123,16 @@ def test_operator_retries_an_abnormal_refund_once_with_a_new_number(world, held_
     assert retry(admin, old.id)["out_refund_no"] == first["out_refund_no"]  # still the one retry
     listed = call("GET", "/payments/admin/refunds", token=admin.token, query={"state": "failed"})
     assert [(x["out_refund_no"], x["retried_by"]) for x in listed.body] == [(old.out_refund_no, first["out_refund_no"])]
+    ledger_ok()
+
+
+def test_ten_concurrent_retries_make_one_attempt(world, held_refunds):
+    _, old = abnormal_refund(world, held_refunds)
+    admin = world.admin()
+    answers = concurrently(10, lambda: retry(admin, old.id))
+    assert {a.status for a in answers} == {200}
+    assert len({a["out_refund_no"] for a in answers}) == 1 and len(refund_rows()) == 2
+    assert len(audited("refund.retry", old.id)) == 1 and bal(acc.REFUNDS_IN_FLIGHT) == 50_000
     ledger_ok()
 
 
@@ -225,6 +253,17 @@ def test_operator_resends_a_failed_payout_once(world, fake):
     assert resend(admin, p["id"], 3).status == 422  # no such attempt
     assert resend(admin, 999_999_999, 1).status == 404
     assert count_tx("payout_start") == 2 and count_tx("payout_done") == 1 and balance(dev)["paid_total_fen"] == 42_500
+    ledger_ok()
+
+
+def test_ten_concurrent_resends_make_one_attempt(world, fake):
+    dev, p = failed_payout(world, fake)
+    admin = world.admin()
+    answers = concurrently(10, lambda: resend(admin, p["id"], 1))
+    assert {a.status for a in answers} == {200}, [a.body for a in answers]
+    assert sorted(a["resent"] for a in answers) == [False] * 9 + [True]
+    assert count_tx("payout_start") == 2 and len(audited("payout.resend", p["id"])) == 1
+    assert payout(dev, p["id"])["attempts"] == 2
     ledger_ok()
 
 
