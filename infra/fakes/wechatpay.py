@@ -46,6 +46,8 @@ Controls (what the payer / WeChat do outside the merchant API):
   POST /_fake/wechatpay/transfers/{out_bill_no}/confirm   the user confirms the transfer -> SUCCESS
   POST /_fake/wechatpay/transfers/{out_bill_no}/fail      {fail_reason?} -> FAIL
   POST /_fake/wechatpay/refunds/{out_refund_no}/complete  {status?: SUCCESS|ABNORMAL|CLOSED}
+  (Python only) `handle_abnormal_refund(no)`               the merchant completes an ABNORMAL refund by hand in the
+                                                          merchant platform: SUCCESS, no notification
   GET  /_fake/wechatpay/notifications                     sent notifications with their delivery attempts
   POST /_fake/wechatpay/notifications/{id}/resend         deliver a notification once more (a duplicate)
 and the same as Python methods (`pay`, `confirm_transfer`, `fail_transfer`, `complete_refund`,
@@ -1084,6 +1086,19 @@ class FakeWeChatPay(FakeServer):
         event_type, summary = REFUND_EVENTS[status]
         self._notify(event_type, summary, "refund", resource, url)
         return payload
+
+    def handle_abnormal_refund(self, out_refund_no: str) -> dict:
+        """The merchant handled an ABNORMAL refund by hand (商户平台 → 退款异常处理): a query now answers SUCCESS.
+        No notification is sent (the operator then settles it from the console)."""
+        with self.lock:
+            refund = self._refunds.get(out_refund_no)
+            if refund is None:
+                raise FakeStateError(404, f"no refund {out_refund_no}")
+            if refund.status != "ABNORMAL":
+                raise FakeStateError(409, f"refund {out_refund_no} is {refund.status}")
+            refund.status = "SUCCESS"
+            refund.success_time = self.clock()
+            return self._refund_json(refund)
 
     def _auto_complete_refund(self, out_refund_no: str) -> None:
         with contextlib.suppress(FakeStateError):  # completed (or failed) by a control first

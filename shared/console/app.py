@@ -15,6 +15,7 @@ from shared.console.pages import (  # noqa: F401 - imported for their routes
     disputes,
     growth,
     login,
+    mentor_challenges,
     money,
     rules,
     tasks,

@@ -40,6 +40,7 @@ PATH_PARAMS: dict[str, str] = {
     "challenge_id": "导师特训挑战 ID",
     "enrolment_id": "特训报名 ID",
     "payout_id": "转账记录 ID",
+    "refund_id": "退款单 ID（GET /payments/admin/refunds 返回的 id）",
     "notification_id": "消息 ID",
     "job_id": "后台任务 ID",
     "report_id": "成长报告 ID",

@@ -22,7 +22,9 @@ class LedgerReport:
                 "transactions": self.transactions, "postings": self.postings}
 
 
-def check_ledger(conn: Any) -> LedgerReport:
+def check_ledger(conn: Any, *, attempts: bool = True) -> LedgerReport:
+    """Every invariant of the ledger; with `attempts` (always, except for a model of the ledger alone that posts
+    without refund / transfer rows) also the in-flight accounts against the open refund and transfer attempts."""
     problems: list[str] = []
     unbalanced = conn.execute(text(
         "SELECT t.id, t.kind, t.ref, coalesce(sum(p.amount), 0) AS total, count(p.id) AS n"
@@ -46,6 +48,23 @@ def check_ledger(conn: Any) -> LedgerReport:
         " JOIN tasks t ON a.code = 'escrow:task:' || t.id"
         " WHERE a.balance <> 0 AND t.status IN ('completed', 'cancelled', 'expired', 'rejected', 'failed')")).all()
     problems += [f"{r.code} still holds {r.balance} fen but the task is {r.status}" for r in stuck]
+    # Money in flight is exactly what the open attempts say: refunds asked for, accepted or failed (a failed one keeps
+    # its money until an operator retries it — the retry, request_key `retry:<its number>`, then carries it — or it is
+    # settled), and merchant transfers not yet final.
+    in_flight = None if not attempts else conn.execute(text(
+        "SELECT (SELECT coalesce(sum(balance), 0) FROM ledger_accounts WHERE code = 'refunds:in_flight') AS refunds,"
+        " (SELECT coalesce(sum(r.amount_fen), 0) FROM refunds r WHERE r.state IN ('requested', 'processing')"
+        "   OR (r.state = 'failed' AND NOT EXISTS (SELECT 1 FROM refunds n WHERE n.request_key = 'retry:' ||"
+        "   r.out_refund_no))) AS open_refunds,"
+        " (SELECT coalesce(sum(balance), 0) FROM ledger_accounts WHERE code = 'payouts:in_flight') AS payouts,"
+        " (SELECT coalesce(sum(amount_fen), 0) FROM payout_transfers"
+        "   WHERE state NOT IN ('success', 'fail', 'cancelled')) AS open_transfers")).one()
+    if in_flight is not None and in_flight.refunds != in_flight.open_refunds:
+        problems.append(f"refunds:in_flight holds {in_flight.refunds} fen but the open refunds total "
+                        f"{in_flight.open_refunds}")
+    if in_flight is not None and in_flight.payouts != in_flight.open_transfers:
+        problems.append(f"payouts:in_flight holds {in_flight.payouts} fen but the open transfers total "
+                        f"{in_flight.open_transfers}")
     totals = {r.kind: int(r.total) for r in conn.execute(text(
         "SELECT kind, sum(balance) AS total FROM ledger_accounts GROUP BY kind ORDER BY kind"))}
     counts = conn.execute(text("SELECT (SELECT count(*) FROM ledger_transactions) AS txns,"

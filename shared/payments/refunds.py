@@ -7,6 +7,15 @@ The job calls the API — idempotent on out_refund_no, so running it twice is ha
 timer's query) posts `refund_done`: the money has left our WeChat Pay balance. ABNORMAL / CLOSED mark the refund
 failed for an admin to resolve; the money stays in `refunds:in_flight`, never silently back in escrow.
 
+An operator resolves a failed refund in one of two ways (the console's 资金异常 page, /admin/refunds/…):
+- retry (`retry_refund`): a NEW attempt — a new out_refund_no, request_key `retry:<old number>` — through the same
+  path (row + `refund_start` job). Nothing is posted: the money the old attempt moved into `refunds:in_flight` is the
+  money the new attempt refunds (its `refund_done` takes it out). The old row stays `failed` for history and counts as
+  superseded (no longer open, no longer owed). Unique request_key: a double click makes one attempt.
+- completed at WeChat by hand (`check_refund_at_wechat`): the operator handled the ABNORMAL refund in the merchant
+  platform (异常退款); a query of the same number now says SUCCESS and `apply_refund_status` settles it
+  (`failed → succeeded`, `refund_done`).
+
     requested ──API accepted──▶ processing ──REFUND.SUCCESS──▶ succeeded
         │                          └──REFUND.ABNORMAL / CLOSED──▶ failed (admin)
         └── (a SUCCESS can overtake the API answer: requested ──▶ succeeded directly)
@@ -28,24 +37,34 @@ from shared import clock
 from shared.adapters import clients
 from shared.adapters import wechatpay as wxp
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.events import EscrowReturnedToBudget, RefundFailed, RefundRequested, RefundSettled
+from shared.events import AdminAudited, EscrowReturnedToBudget, RefundFailed, RefundRequested, RefundSettled
 from shared.faults import crash_point
 from shared.ledger import accounts as acc
 from shared.ledger.service import balance, post
 from shared.payments import milestones as ms
 from shared.payments import schemas as s
 from shared.payments import texts
-from shared.payments.errors import Refused
+from shared.payments.errors import (
+    RefundNotCompletedAtWeChat,
+    RefundNotFailed,
+    RefundNotFound,
+    RefundQueryUnavailable,
+    Refused,
+)
 from shared.payments.models import Order, Refund, order_by_id, refund_from_row
 from shared.payments.rules import (
     ESCROW_PURPOSES,
     MILESTONE_TRANSITIONS,
     PAID,
+    REFUND_CHECKABLE,
     REFUND_FAILED,
     REFUND_INITIAL,
     REFUND_PROCESSING,
+    REFUND_RETRYABLE,
     REFUND_SUCCEEDED,
     REFUND_TRANSITIONS,
+    RETRY_KEY_PREFIX,
+    retry_key,
 )
 from shared.tasks.models import Task
 from shared.uow import UnitOfWork, run
@@ -56,6 +75,9 @@ STATE_NAMES = {"requested": "退款中", "processing": "退款中", "succeeded":
 # WeChat reports within seconds; a refund still processing after this is asked about (a notification can be lost).
 REFUND_POLL_AFTER = timedelta(minutes=5)
 REFUND_POLL_BATCH = 50
+# A failed attempt an operator retried: the new attempt (request_key `retry:<its number>`) carries its money.
+NOT_SUPERSEDED = ("NOT EXISTS (SELECT 1 FROM refunds n WHERE n.request_key = '" + RETRY_KEY_PREFIX
+                  + "' || r.out_refund_no)")
 _REFUND_COLUMNS = (
     "r.id, r.out_refund_no, r.request_key, r.order_id, r.task_id, r.milestone_id, r.escrow_account, r.amount_fen,"
     " r.reason, r.state, r.refund_id, r.failure, r.created_at, r.succeeded_at, r.updated_at,"
@@ -190,7 +212,8 @@ def _refund(uow: UnitOfWork, task: Task, amount_fen: int, reason: str, *, key: s
         left -= take
         paid = uow.execute(
             "SELECT o.id,"
-            " o.amount_fen - coalesce((SELECT sum(r.amount_fen) FROM refunds r WHERE r.order_id = o.id), 0) AS left"
+            " o.amount_fen - coalesce((SELECT sum(r.amount_fen) FROM refunds r WHERE r.order_id = o.id"
+            f" AND {NOT_SUPERSEDED}), 0) AS left"
             " FROM payment_orders o WHERE o.state = :paid AND o.task_id = :t AND coalesce(o.milestone_id, 0) = :m"
             " AND o.purpose = ANY(:purposes) ORDER BY o.id FOR UPDATE",
             {"paid": PAID, "t": task.id, "m": mid or 0, "purposes": list(ESCROW_PURPOSES)}).all()
@@ -342,6 +365,74 @@ def admin_refunds(uow: UnitOfWork, state: str | None, limit: int) -> list[s.Admi
     where, params = ("r.state = :s", {"s": state}) if state else ("true", {})
     rows = uow.execute(f"SELECT {_REFUND_COLUMNS} FROM refunds r JOIN payment_orders o ON o.id = r.order_id"
                        f" WHERE {where} ORDER BY r.id DESC LIMIT :n", {**params, "n": limit}).all()
-    refunds = [refund_from_row(r) for r in rows]
-    return [s.AdminRefundOut(**refund_out(r).model_dump(), id=r.id, out_trade_no=r.out_trade_no,
-                             refund_id=r.refund_id, request_key=r.request_key) for r in refunds]
+    found = [refund_from_row(r) for r in rows]
+    retries = {r.request_key: r.out_refund_no for r in uow.execute(
+        "SELECT request_key, out_refund_no FROM refunds WHERE request_key = ANY(:k)",
+        {"k": [retry_key(r.out_refund_no) for r in found]}).all()}
+    return [admin_refund_out(r, retried_by=retries.get(retry_key(r.out_refund_no))) for r in found]
+
+
+def admin_refund_out(r: Refund, retried_by: str | None = None) -> s.AdminRefundOut:
+    return s.AdminRefundOut(**refund_out(r).model_dump(), id=r.id, out_trade_no=r.out_trade_no,
+                            refund_id=r.refund_id, request_key=r.request_key, retried_by=retried_by)
+
+
+def _audit(uow: UnitOfWork, admin_id: int, action: str, old: Refund, after: Refund, reason: str) -> None:
+    uow.publish(AdminAudited(
+        admin_id=admin_id, action=action, entity_name="refund", entity_id=old.id, subject_user_id=old.payer_id,
+        before={"out_refund_no": old.out_refund_no, "state": old.state, "failure": old.failure},
+        after={"id": after.id, "out_refund_no": after.out_refund_no, "state": after.state,
+               "amount_fen": after.amount_fen}, reason=reason))
+
+
+def retry_refund(uow: UnitOfWork, refund_id: int, *, admin_id: int, reason: str) -> s.AdminRefundOut:
+    """An operator retries a failed refund: a new attempt (new out_refund_no) for the same money through the same
+    path (row + `refund_start` job). Nothing is posted — the old attempt's money is already in `refunds:in_flight`.
+    Idempotent: the retry of an attempt is keyed by its number, so asking again returns the same new attempt."""
+    old = _refund_row(uow, "r.id = :id", {"id": refund_id}, lock=True)
+    if old is None:
+        raise RefundNotFound()
+    done = uow.execute("SELECT id FROM refunds WHERE request_key = :k", {"k": retry_key(old.out_refund_no)}).first()
+    if done is not None:
+        return admin_refund_out(_refund_by_id(uow, done.id))  # a double click, a retried request: one attempt
+    if old.state not in REFUND_RETRYABLE:
+        raise RefundNotFailed()
+    no = new_out_refund_no(uow.now)
+    row = uow.execute(
+        "INSERT INTO refunds (out_refund_no, request_key, order_id, task_id, milestone_id, escrow_account,"
+        " amount_fen, reason, requested_by, created_at, updated_at) VALUES (:no, :k, :o, :t, :m, :acc, :amt, :reason,"
+        " :by, :now, :now) RETURNING id",
+        {"no": no, "k": retry_key(old.out_refund_no), "o": old.order_id, "t": old.task_id, "m": old.milestone_id,
+         "acc": old.escrow_account, "amt": old.amount_fen, "reason": old.reason, "by": admin_id,
+         "now": uow.now}).one()
+    uow.enqueue("refund_start", {"refund_id": row.id}, dedupe_key=no)
+    new = _refund_by_id(uow, row.id)
+    _audit(uow, admin_id, "refund.retry", old, new, reason)
+    return admin_refund_out(new)
+
+
+def check_refund_at_wechat(refund_id: int, *, admin_id: int, reason: str) -> s.AdminRefundOut:
+    """The operator completed a failed refund at WeChat by hand (商户平台的异常退款处理): ask WeChat about the same
+    number and settle it if it now says SUCCESS. The query runs outside any transaction; applying is idempotent."""
+    row = run(lambda uow: _refund_row(uow, "r.id = :id", {"id": refund_id}))
+    if row is None:
+        raise RefundNotFound()
+    superseded = run(lambda uow: uow.execute("SELECT 1 FROM refunds WHERE request_key = :k",
+                                             {"k": retry_key(row.out_refund_no)}).first())
+    if row.state not in REFUND_CHECKABLE or superseded is not None:
+        raise RefundNotFailed()
+    try:
+        result = clients.wechatpay().query_refund(row.out_refund_no)
+    except wxp.WeChatPayError as exc:
+        log.warning("check refund %s at WeChat failed: %s", row.out_refund_no, exc)
+        raise RefundQueryUnavailable() from None
+    if result.status != "SUCCESS":
+        raise RefundNotCompletedAtWeChat(message=f"微信支付显示该退款仍为 {result.status}，请先在商户平台处理")
+
+    def settle(uow: UnitOfWork) -> s.AdminRefundOut:
+        apply_refund_status(uow, result)
+        after = _refund_by_id(uow, refund_id)
+        _audit(uow, admin_id, "refund.completed_at_wechat", row, after, reason)
+        return admin_refund_out(after)
+
+    return run(settle)

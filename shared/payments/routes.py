@@ -68,3 +68,25 @@ def admin_refunds(req: Request, query: s.AdminRefundsQuery) -> list[s.AdminRefun
             response=list[s.RefusedNotification], roles=ADMIN)
 def refused(req: Request) -> list[s.RefusedNotification]:
     return run(queries.refused_notifications)
+
+
+# The operators' actions on refunds that need a hand, composed into the `admin` function (functions/admin).
+admin_router = Router("admin")
+
+
+@admin_router.post("/admin/refunds/{refund_id:int}/retry",
+                   summary="重试退款异常的退款单：以新的退款单号重新发起（重复提交只发起一次，记入审计日志）",
+                   body=s.RefundActionIn, response=s.AdminRefundOut, roles=ADMIN,
+                   errors=("REFUND_NOT_FOUND", "REFUND_NOT_FAILED"))
+def retry_refund(req: Request, body: s.RefundActionIn) -> s.AdminRefundOut:
+    return run(lambda uow: refunds.retry_refund(uow, req.params["refund_id"], admin_id=req.user_id,
+                                                reason=body.reason))
+
+
+@admin_router.post("/admin/refunds/{refund_id:int}/completed-at-wechat",
+                   summary="已在微信支付商户平台手工处理的异常退款：向微信查询并按成功入账（记入审计日志）",
+                   body=s.RefundActionIn, response=s.AdminRefundOut, roles=ADMIN,
+                   errors=("REFUND_NOT_FOUND", "REFUND_NOT_FAILED", "REFUND_NOT_COMPLETED_AT_WECHAT",
+                           "REFUND_QUERY_UNAVAILABLE"))
+def completed_at_wechat(req: Request, body: s.RefundActionIn) -> s.AdminRefundOut:
+    return refunds.check_refund_at_wechat(req.params["refund_id"], admin_id=req.user_id, reason=body.reason)

@@ -43,6 +43,18 @@ REFUND_INITIAL = "requested"  # decided and posted; WeChat not (known to be) ask
 [REFUND_PROCESSING] = set(REFUND_TRANSITIONS["accept"].values())
 [REFUND_SUCCEEDED] = set(REFUND_TRANSITIONS["succeed"].values())
 [REFUND_FAILED] = set(REFUND_TRANSITIONS["fail"].values())
+# An operator retries a failed attempt with a NEW attempt (a new out_refund_no, request_key `retry:<old number>`); the
+# old row keeps its state for history and counts as superseded. Only a failed attempt may be retried.
+REFUND_RETRYABLE = frozenset(REFUND_TRANSITIONS["fail"].values())
+# "Completed at WeChat by hand" (商户平台 / 异常退款): a failed attempt WeChat now reports SUCCESS for, by a query.
+REFUND_CHECKABLE = frozenset(REFUND_TRANSITIONS["succeed"]) - frozenset(REFUND_TRANSITIONS["accept"]) \
+    - frozenset(REFUND_TRANSITIONS["accept"].values())
+RETRY_KEY_PREFIX = "retry:"
+
+
+def retry_key(out_refund_no: str) -> str:
+    """The request_key of the attempt that retries attempt `out_refund_no` (unique: one retry per failed attempt)."""
+    return f"{RETRY_KEY_PREFIX}{out_refund_no}"
 
 # A milestone (table `task_milestones`): funded by its own order (or the platform budget), then released to the
 # developer (the payouts area) or refunded; one never funded is cancelled with its task.

@@ -113,6 +113,8 @@ class AdminRefundOut(RefundOut):
     out_trade_no: str
     refund_id: str | None
     request_key: str
+    retried_by: str | None = Field(None, description="已被运营重试：接替它的新退款单号"
+                                                     "（原退款单保留为历史，不再需要处理）")
 
 
 class RefusedNotification(BaseModel):
@@ -162,3 +164,9 @@ class NotifyHeaders(BaseModel):
 class NotifyAck(BaseModel):
     code: Literal["SUCCESS", "FAIL"] = Field(description="SUCCESS：已处理；FAIL：未处理，微信支付将稍后重试")
     message: str | None = Field(None, description="未处理的原因")
+
+
+class RefundActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=2, max_length=200, description="处理原因（记入审计日志）",
+                        examples=["用户银行卡已注销，已联系用户改退至微信零钱，重新发起退款"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from shared.http.router import Request, Router
 from shared.payouts import queries, transfers, withdrawals
 from shared.payouts import schemas as s
+from shared.payouts.resend import resend_payout
 from shared.uow import run
 
 router = Router("payouts")
@@ -41,3 +42,15 @@ def one(req: Request) -> s.PayoutOut:
 def refresh(req: Request) -> s.PayoutOut:
     transfers.refresh_payout(req.user_id, req.params["payout_id"])
     return run(lambda uow: queries.get_payout(uow, req.user_id, req.params["payout_id"]))
+
+
+# The operators' actions on payouts that need a hand, composed into the `admin` function (functions/admin).
+admin_router = Router("admin")
+
+
+@admin_router.post("/admin/payouts/{payout_id:int}/resend",
+                   summary="重发转账失败或已撤销的打款：以新的转账单号发起新一次尝试（同一尝试重复提交只发起一次，记入审计日志）",
+                   body=s.ResendIn, response=s.AdminResendOut, roles=("admin",),
+                   errors=("PAYOUT_NOT_FOUND", "PAYOUT_NOT_RESENDABLE", "PAYOUT_FUNDS_WITHDRAWN"))
+def resend(req: Request, body: s.ResendIn) -> s.AdminResendOut:
+    return resend_payout(req.params["payout_id"], body.attempt, admin_id=req.user_id, reason=body.reason)

@@ -8,7 +8,7 @@ payable balance, what the sweep may resume — are computed from the table, neve
       │ ▲  ▲                └────────────┬────────────────┴───────────────────────┘
       │ │  └─retry── failed ◀──fail──────┤ succeed ─▶ paid
       ▼ │ wechat_bound / real_name_given └ cancelled ─▶ cancelled
-    needs_wechat / needs_real_name
+    needs_wechat / needs_real_name      (an operator's resend: failed / cancelled ──▶ pending)
 """
 
 from __future__ import annotations
@@ -31,10 +31,14 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "cancelled": {s: "cancelled" for s in _IN_FLIGHT_SOURCES},
     # Only while `next_retry_at` is set (the automatic retries left); otherwise a failed payout waits for a withdrawal.
     "retry": {"failed": "pending"},
+    # An operator re-sends a payout whose transfer failed or was cancelled (the console's 资金异常 page): a new attempt
+    # under a new number, from the money the failed attempt returned to payable.
+    "resend": {"failed": "pending", "cancelled": "pending"},
 }
 # The ledger transaction an action posts (every other action moves no money).
 POSTS = {"start": "payout_start", "succeed": "payout_done", "fail": "payout_reverted", "cancelled": "payout_reverted"}
 CONDITIONAL = frozenset({"retry"})  # taken only when a column says so (next_retry_at)
+OPERATOR = frozenset({"resend"})  # taken only when an operator asks (and the payable balance still holds the money)
 
 INITIAL = "pending"  # a payout is recorded owed, its start queued
 STATES = frozenset(s for moves in TRANSITIONS.values() for pair in moves.items() for s in pair)
@@ -92,7 +96,7 @@ def _closure(start: Iterable[str], *, backwards: bool, allowed: Iterable[str]) -
     return frozenset(found)
 
 
-_MOVES_NO_MONEY = [a for a in TRANSITIONS if a not in POSTS and a not in CONDITIONAL]
+_MOVES_NO_MONEY = [a for a in TRANSITIONS if a not in POSTS and a not in CONDITIONAL and a not in OPERATOR]
 
 # Money in `payouts:in_flight`: entered by `start`, left only by an action that posts.
 IN_FLIGHT = _closure(targets(TRANSITIONS, "start"), backwards=False, allowed=_MOVES_NO_MONEY)
@@ -107,6 +111,8 @@ AWAITING_ANSWER = IN_FLIGHT - RESUMABLE
 # Waiting for the developer to do something before a transfer can start.
 WAITING_FOR_DEVELOPER = QUEUED - sources(TRANSITIONS, "start")
 PAID = next(iter(targets(TRANSITIONS, "succeed")))
+# What an operator may re-send: a payout whose last transfer failed or was cancelled.
+RESENDABLE = sources(TRANSITIONS, "resend")
 
 FINAL_TRANSFER_STATES = final_states(TRANSFER_TRANSITIONS)
 # A transfer WeChat asked the developer to confirm: overdue ones are cancelled by the sweep.

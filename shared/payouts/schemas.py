@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 STATE_NAMES = {
     "pending": "待发起",
@@ -72,3 +72,17 @@ class BalanceOut(BaseModel):
     paid_total_fen: int = Field(description="累计已到账（分）")
     has_real_name: bool
     real_name_required_from_fen: int = Field(description="单笔达到该金额（分）需要收款实名")
+
+
+class ResendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attempt: int = Field(ge=1, le=1000, examples=[1],
+                         description="要重发的那次失败（或被撤销）的转账尝试编号（页面上看到的 attempts）："
+                                     "同一编号重复提交只会发起一次新的转账")
+    reason: str = Field(min_length=2, max_length=200, description="重发原因（记入审计日志）",
+                        examples=["开发者已解除微信账户限制，重新发起转账"])
+
+
+class AdminResendOut(PayoutOut):
+    developer_id: int
+    resent: bool = Field(description="本次请求发起了新的转账尝试；false：该尝试之后已有新的尝试（重复提交），未再发起")

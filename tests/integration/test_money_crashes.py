@@ -5,7 +5,8 @@ merchant's next tap — completes the work. Each test ends with the ledger check
 nothing doubled.
 
 The crash and payout tests of steps that already had points (payout.after_ledger / after_api, refund.*) live in
-test_payouts.py and test_payments_refunds.py.
+test_payouts.py and test_payments_refunds.py; those of the operators' actions (a retried refund, a re-sent payout:
+`payout.resend.after_wake`) in test_money_by_hand.py.
 """
 
 from __future__ import annotations

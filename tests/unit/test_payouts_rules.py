@@ -38,7 +38,8 @@ def test_derived_state_lists():
     assert {"needs_real_name", "needs_wechat"} == rules.WAITING_FOR_DEVELOPER
     assert rules.PAID == "paid"
     assert {"success", "fail", "cancelled"} == rules.FINAL_TRANSFER_STATES
-    assert rules.final_states(rules.TRANSITIONS) == {"paid", "cancelled"}  # failed may still be retried
+    assert {"failed", "cancelled"} == rules.RESENDABLE
+    assert rules.final_states(rules.TRANSITIONS) == {"paid"}  # failed is retried, failed / cancelled re-sent
 
 
 def test_money_sits_in_exactly_one_place_per_state():
@@ -70,3 +71,24 @@ def test_retry_back_off_properties(attempts, max_attempts, minutes):
     else:
         assert delay == timedelta(minutes=minutes) * 2 ** (attempts - 1)
         assert rules.retry_delay(attempts + 1, max_attempts + 1, minutes) == 2 * delay
+
+
+@given(st.lists(st.integers(0, 10_000), max_size=40))
+def test_any_walk_through_the_table_keeps_the_money_in_one_place(choices):
+    """Walk the payout table by any actions (the operator's resend included): the money is in payouts:in_flight
+    exactly in the IN_FLIGHT states, every move across posts, and a payout that can be re-sent holds nothing in
+    flight."""
+    state, in_flight = rules.INITIAL, False
+    for choice in choices:
+        moves = sorted((a, m[state]) for a, m in rules.TRANSITIONS.items() if state in m)
+        if not moves:
+            break
+        action, target = moves[choice % len(moves)]
+        if rules.POSTS.get(action) == "payout_start":
+            in_flight = True
+        elif action in rules.POSTS:
+            in_flight = False
+        state = target
+        assert in_flight == (state in rules.IN_FLIGHT), (action, state)
+        if state in rules.RESENDABLE:
+            assert not in_flight and rules.to("resend") in rules.QUEUED
