@@ -86,25 +86,24 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("membership_expired", None, "a membership ended"),
     Kind("promotion_started", None, "a pinned promotion started"),
     Kind("promotion_ended", None, "a pinned promotion ended"),
-    # --- payments (shared/payments/texts.py; shared/payments/settle.py still words its own)
+    # --- payments (shared/payments/texts.py)
     Kind("payment_refunded", None, "a payment that is not needed goes back to the payer"),
     Kind("escrow_refund_started", None, "the escrow of a closed task is being refunded"),
     Kind("refund_succeeded", None, "a refund reached the payer"),
     Kind("refund_failed", None, "a refund failed; customer service takes over"),
-    # --- payouts (words still in shared/payouts/transfers.py)
     # --- challenges (shared/challenges/texts.py)
     Kind("challenge_completed", None, "a challenge window was completed, with its rewards"),
     Kind("challenge_cash_paid", None, "a challenge's cash bonus reached the developer's withdrawable balance"),
     Kind("checkin_reminder", _TASK, "the daily check-in reminder the user opted into (keeps a streak alive)"),
     Kind("lottery_won", None, "the user won a prize in the monthly lottery"),
-    # --- payouts (words still in shared/payouts/service.py)
+    # --- payouts (shared/payouts/texts.py)
     Kind("payout_needs_wechat", _MONEY, "a payout waits for the developer to log in with WeChat"),
     Kind("payout_needs_real_name", _MONEY, "a payout of 2000 yuan or more waits for the payee's real name"),
     Kind("payout_confirm", _MONEY, "a transfer waits for the developer's confirmation (24 h)"),
     Kind("payout_paid", _MONEY, "the transfer reached the developer's WeChat change"),
     Kind("payout_cancelled", _MONEY, "an unconfirmed transfer was cancelled and the money returned"),
     Kind("payout_failed", _MONEY, "a transfer failed and the money returned"),
-    # --- growth (shared/growth/texts.py) and badges (shared/badges/service.py): inbox only
+    # --- growth (shared/growth/texts.py) and badges (shared/badges/texts.py): inbox only
     Kind("level_changed", None, "the developer's level went up or down, with its reasons"),
     Kind("badge", None, "new badges (one notice per user for a burst; never for backfilled grants), or a revocable"
          " badge taken back with the reason"),

@@ -19,7 +19,7 @@ from shared.faults import crash_point
 from shared.ledger import accounts as acc
 from shared.ledger.service import post
 from shared.payments import milestones as ms
-from shared.payments import rules
+from shared.payments import rules, texts
 from shared.payments.errors import Refused
 from shared.payments.models import Order, mark_paid, order_by_id, order_by_number
 from shared.payments.refunds import refund_order
@@ -96,9 +96,8 @@ def _settle_escrow(uow: UnitOfWork, order: Order, task: Task) -> str:
              memo="paid but unusable: refunded at once")
         refund_order(uow, order, escrow, order.amount_fen, "任务已关闭或已托管，款项原路退回",
                      key=f"unusable:order:{order.out_trade_no}")
-        uow.notify(order.payer_id, "payment_refunded", "付款将原路退回",
-                   f"任务#{task.id} 当前无需这笔托管（{task_rules.STATUS_NAMES[task.status]}），"
-                   f"{order.amount_fen / 100:.2f} 元将原路退回。",
+        uow.notify(order.payer_id, *texts.PAYMENT_REFUNDED.render(
+                       task_id=task.id, status=task_rules.STATUS_NAMES[task.status], yuan=order.amount_fen / 100),
                    data={"task_id": task.id, "out_trade_no": order.out_trade_no},
                    dedupe_key=f"payment_refunded:{order.out_trade_no}")
         return "paid_refunded"

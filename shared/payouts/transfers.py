@@ -34,7 +34,7 @@ from shared.ledger import accounts as acc
 from shared.ledger.accounts import yuan
 from shared.ledger.service import post
 from shared.payments.errors import Refused
-from shared.payouts import rules, settlement
+from shared.payouts import rules, settlement, texts
 from shared.payouts.errors import SettlementNotFound, SettlementRejected, SettlementUnavailable
 from shared.payouts.models import Payout, Transfer, current_transfer, load_payout, load_transfer, own_payout_view
 from shared.payouts.release import wake
@@ -98,17 +98,14 @@ def _begin(uow: UnitOfWork, payout_id: int, strategy: SettlementStrategy) -> _St
         return None  # waiting for the developer, in flight, or finished: nothing to start
     if not payee.openid:
         set_state(uow, payout.id, "need_wechat")
-        uow.notify(payout.developer_id, "payout_needs_wechat", "收款需要微信账号",
-                   f"有一笔 {yuan(payout.amount_fen)} 元的款项待转出，请使用微信登录小程序后收款。",
+        uow.notify(payout.developer_id, *texts.NEEDS_WECHAT.render(yuan=yuan(payout.amount_fen)),
                    data={"payout_id": payout.id}, dedupe_key=f"payout_needs_wechat:{payout.id}")
         return None
     needs_name = strategy.needs_real_name(payout.amount_fen)
     if needs_name and not payee.real_name:
         set_state(uow, payout.id, "need_real_name")
         uow.publish(PayoutStateChanged(payout_id=payout.id, developer_id=payout.developer_id, step="needs_real_name"))
-        uow.notify(payout.developer_id, "payout_needs_real_name", "请补充收款实名",
-                   f"有一笔 {yuan(payout.amount_fen)} 元的款项待转出。单笔达到 2000 元时微信要求收款人实名，"
-                   "请在「收款实名」中填写与微信实名一致的姓名，填写后自动继续转账。",
+        uow.notify(payout.developer_id, *texts.NEEDS_REAL_NAME.render(yuan=yuan(payout.amount_fen)),
                    data={"payout_id": payout.id}, dedupe_key=f"payout_needs_real_name:{payout.id}")
         return None
     attempt = payout.attempts + 1
@@ -196,9 +193,8 @@ def apply(uow: UnitOfWork, number: str, result: SettlementResult, *, via: str) -
              "by": confirm_by, "now": uow.now, "id": transfer.id})
         if current and payout.state in rules.TRANSITIONS["await_payee"]:
             set_state(uow, payout.id, "await_payee")
-            uow.notify(payout.developer_id, "payout_confirm", "请确认收款",
-                       f"{yuan(payout.amount_fen)} 元报酬已发起转账，请在 {conf.payout_confirm_hours} 小时内打开"
-                       "小程序「我的收入」确认收款，逾期将自动撤销并退回可提现余额。",
+            uow.notify(payout.developer_id,
+                       *texts.CONFIRM.render(yuan=yuan(payout.amount_fen), hours=conf.payout_confirm_hours),
                        data={"payout_id": payout.id}, dedupe_key=f"payout_confirm:{number}")
         return Applied("waiting", rules.to("await_payee"))
     if status is Status.CANCELLING and transfer.state in rules.TRANSFER_TRANSITIONS["cancel"]:
@@ -236,7 +232,7 @@ def _finish(uow: UnitOfWork, payout: Payout, transfer: Transfer, result: Settlem
         set_state(uow, payout.id, action, paid_at=uow.now, fail_reason=None, next_retry_at=None)
         uow.publish(PayoutSettled(payout_id=payout.id, developer_id=dev, amount_fen=amount, out_bill_no=number,
                                   via=via, task_id=payout.task_id))
-        uow.notify(dev, "payout_paid", "报酬已到账", f"{yuan(amount)} 元已转入你的微信零钱。",
+        uow.notify(dev, *texts.PAID.render(yuan=yuan(amount)),
                    data={"payout_id": payout.id}, dedupe_key=f"payout_paid:{number}")
         return Applied("paid", rules.PAID)
     post(uow, rules.POSTS[action], f"transfer:{number}",
@@ -247,8 +243,7 @@ def _finish(uow: UnitOfWork, payout: Payout, transfer: Transfer, result: Settlem
     if status is Status.CANCELLED:
         state = set_state(uow, payout.id, action, fail_reason=result.fail_reason, next_retry_at=None)
         uow.publish(PayoutCancelled(payout_id=payout.id, developer_id=dev, out_bill_no=number, via=via))
-        uow.notify(dev, "payout_cancelled", "转账已撤销",
-                   f"{yuan(amount)} 元的转账未在规定时间内确认，已撤销，资金已退回你的可提现余额，可随时申请提现。",
+        uow.notify(dev, *texts.CANCELLED.render(yuan=yuan(amount)),
                    data={"payout_id": payout.id}, dedupe_key=f"payout_cancelled:{number}")
         return Applied("cancelled", state)
     conf = load_rules(uow)
@@ -258,9 +253,9 @@ def _finish(uow: UnitOfWork, payout: Payout, transfer: Transfer, result: Settlem
                       next_retry_at=retry_at)
     uow.publish(PayoutFailed(payout_id=payout.id, developer_id=dev, out_bill_no=number, reason=result.fail_reason,
                              retry_at=retry_at.isoformat() if retry_at else None, via=via))
-    then = "系统将稍后自动重试" if retry_at else "请检查微信账号状态后在「我的收入」中申请提现"
-    uow.notify(dev, "payout_failed", "转账失败",
-               f"{yuan(amount)} 元转账失败（{result.fail_reason or '未知原因'}），资金已退回你的可提现余额，{then}。",
+    then = texts.THEN_RETRY if retry_at else texts.THEN_WITHDRAW
+    uow.notify(dev, *texts.FAILED.render(yuan=yuan(amount), reason=result.fail_reason or texts.UNKNOWN_REASON,
+                                         then=then),
                data={"payout_id": payout.id}, dedupe_key=f"payout_failed:{number}")
     return Applied("failed", state)
 
