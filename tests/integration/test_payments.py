@@ -16,6 +16,7 @@ import pytest
 from shared.ledger import accounts as acc
 from tests.support.api import Resp, call
 from tests.support.db import ledger_ok, rows, scalar, wait_until
+from tests.support.payments import awaiting_task, fund, notifications_settled
 
 # --------------------------------------------------------------------------------------------------- helpers
 
@@ -48,10 +49,7 @@ def no_faults():
 def pay(platform):
     fake = platform.fakes["wechatpay"]
     yield fake
-    # Let the fake finish delivering (or give up on) what this test made it send, so no retry lands in the next
-    # test's database.
-    wait_until(lambda: all(n["delivered"] or n["gave_up"] for n in fake.notifications()), timeout=8,
-               what="fake notifications settled")
+    notifications_settled(fake, timeout=8)
 
 
 class Outage:
@@ -78,21 +76,6 @@ def outage(monkeypatch):
     o = Outage(monkeypatch)
     yield o
     o.on = False
-
-
-def awaiting_task(world: Any, merchant: Any, **over: Any) -> dict[str, Any]:
-    """A task approved and waiting for its escrow."""
-    r = call("POST", "/tasks", world.task_body(**over), merchant.token)
-    assert r.status == 201, r.body
-    if r["status"] == "pending_review":
-        r = call("POST", f"/admin/tasks/{r['id']}/approve", {}, world.admin().token)
-        assert r.status == 200, r.body
-    assert r["status"] == "awaiting_funding", r.body
-    return r.body
-
-
-def fund(task_id: int, merchant: Any, **body: Any) -> Resp:
-    return call("POST", f"/payments/tasks/{task_id}/fund", body, merchant.token)
 
 
 def task_status(task_id: int, token: str) -> str:
