@@ -7,15 +7,10 @@ from typing import Any
 from shared import jobs
 from shared.ledger import accounts as acc
 from tests.integration import test_payments as base
-from tests.integration.test_payments import (
-    awaiting_task,
-    balance,
-    fund,
-    postings,
-    task_status,
-)
+from tests.integration.test_payments import balance, postings, task_status
 from tests.support.api import call
 from tests.support.db import rows, scalar, wait_until
+from tests.support.payments import awaiting_task, fund
 
 # The money fixtures of test_payments: the fake WeChat Pay and the ledger check after every test.
 pay, ledger_checked, no_faults = base.pay, base.ledger_checked, base.no_faults
