@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-fast lint typecheck invoke demo migrate package deploy-check deploy-migrate smoke bench admin \
+.PHONY: dev test test-fast lint invoke demo migrate package deploy-check deploy-migrate smoke bench admin \
 	openapi fuzz events-doc ledger-check clean fonts miniprogram miniprogram-test miniprogram-api
 
 # --- the mini-program (miniprogram/: Taro 4, weapp + h5) ---

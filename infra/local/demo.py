@@ -27,18 +27,19 @@ def main() -> int:
     from shared.uow import run
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the COS fake's (moto's) server logs each request
     client = LocalClient()
     platform = None
     if client.healthy():
         _use_dev_database()
     else:
         print("本地网关未运行，正在启动（与 make dev 相同的配置）…")
-        from infra.local.dev import PORTS
-        from infra.local.platform import LocalPlatform
+        from infra.local.dev import dev_platform
 
-        platform = LocalPlatform(database_name="codelink", jobs_kick="scf", gateway_port=PORTS["gateway"],
-                                 wechat_port=PORTS["wechat"], sms_port=PORTS["sms"], scf_port=PORTS["scf"],
-                                 wechatpay_port=PORTS["wechatpay"], beacon_port=PORTS["beacon"]).start()
+        # The functions run in this process: their logging setup (shared/runtime.py) would print every request's
+        # log line amid the story. Warnings and errors only, as the story is what this prints.
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
+        platform = dev_platform().start()
     # A fresh operator for this run, as `make admin PHONE=…` would create one.
     admin_phone = f"136{random.randint(0, 10**8 - 1):08d}"
     run(lambda uow: make_admin(uow, "+86" + admin_phone))

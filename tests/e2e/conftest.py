@@ -31,7 +31,7 @@ def world(db, platform):
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium under Playwright (the console's browser tests: tests/e2e/test_console*.py)."""
-    from tests.e2e.test_console import ARGS, CHROMIUM, SHOTS
+    from tests.support.console import ARGS, CHROMIUM, SHOTS
 
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: bash infra/setup/ensure-apt.sh chromium fonts-noto-cjk (make test does)")
@@ -48,6 +48,6 @@ def browser():
 @pytest.fixture
 def site(platform):
     """The console's address on the local gateway."""
-    from tests.e2e.test_console import BASE
+    from tests.support.console import BASE
 
     return platform.gateway.base_url + BASE

@@ -10,7 +10,6 @@ from requirements-dev.txt; `playwright install` is never needed.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,44 +22,11 @@ from shared.auth.service import make_admin
 from shared.ledger.check import check_ledger
 from shared.uow import run
 from tests.support.api import call
+from tests.support.console import ADMIN_PHONE, BASE, one, shot, sign_in, work_off_jobs
 from tests.support.db import wait_until
 from tests.support.payouts import accept, delivered_task
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "build" / "console"
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ADMIN_PHONE = "13911112222"  # the operator at the console (world.admin() is another, who approved tasks by API)
-BASE = "/admin/console"
-
-
-def one(db, sql: str, **params: Any) -> Any:
-    with db.connect() as conn:
-        return conn.execute(text(sql), params).scalar()
-
-
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def work_all() -> None:
-    for _ in range(20):
-        report = jobs.work()
-        if not (report.done or report.retried or report.failed):
-            return
-
-
-def sign_in(page: Any, site: str, sms: Any, phone: str) -> None:
-    page.goto(site + "/login")
-    page.fill("#phone", phone)
-    page.click("#send-code")
-    page.wait_for_selector("#code-sent .ok")
-    page.fill("#code", sms.last_code("+86" + phone))
-    page.click("#login-submit")
-
 
 # --- the data an operator's morning finds --------------------------------------------------------------------------
 
@@ -111,7 +77,7 @@ def morning(world: Any, platform: Any) -> dict[str, Any]:
         pay.refund_delay = previous
 
     run(lambda uow: uow.enqueue("report_export", {"user_id": developer.user_id}))  # no handler yet: dead letter
-    work_all()
+    work_off_jobs()
     return {"review": review, "dispute": dispute_id, "disputed_task": disputed["id"], "developer": developer,
             "merchant": merchant, "refund": no, "failed_payout_task": paid["id"]}
 

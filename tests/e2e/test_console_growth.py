@@ -1,7 +1,8 @@
 """The console's community, growth, challenge, badge and mentor pages in a real browser (Debian's Chromium driven by
-Playwright, like tests/e2e/test_console.py, whose fixtures and helpers these tests share): the operator signs in by
-SMS, performs each action — refused first where a reason or a valid value is missing —, and every result is checked
-on the page and in the database, the audit trail included. Screenshots land in build/console/."""
+Playwright, like tests/e2e/test_console.py, with the same fixtures in tests/e2e/conftest.py and helpers in
+tests/support/console.py): the operator signs in by SMS, performs each action — refused first where a reason or a valid
+value is missing —, and every result is checked on the page and in the database, the audit trail included.
+Screenshots land in build/console/."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from sqlalchemy import text
 
 from shared.auth.service import make_admin
 from shared.uow import run
-from tests.e2e.test_console import ADMIN_PHONE, one, shot, sign_in, work_all
 from tests.support.api import call
 from tests.support.challenges import seed_challenges
+from tests.support.console import ADMIN_PHONE, one, shot, sign_in, work_off_jobs
 from tests.support.payouts import accept, delivered_task
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +66,7 @@ def test_moderation_points_fair_play_and_mentors_in_the_browser(browser, world, 
     mentor = world.developer("王老师")
     assert call("POST", "/mentors/me/real-name", {"real_name": "王建国", "title": "资深后端工程师"},
                 mentor.token).status == 200
-    work_all()
+    work_off_jobs()
 
     context, page, errors = open_console(browser, site, platform.fakes["sms"])
 
@@ -171,7 +172,7 @@ def test_challenges_and_badge_rules_in_the_browser(browser, world, platform, db,
     run(lambda uow: make_admin(uow, "+86" + ADMIN_PHONE))
     merchant, dev = world.merchant("老客户"), world.developer("完成任务的开发者")
     accept(merchant, delivered_task(world, merchant, dev)["id"])
-    work_all()
+    work_off_jobs()
     context, page, errors = open_console(browser, site, platform.fakes["sms"])
 
     # Challenges: a definition the rules refuse is shown with its reason and saves nothing; a good one is saved.
@@ -262,7 +263,7 @@ def test_challenges_and_badge_rules_in_the_browser(browser, world, platform, db,
     page.click("#enable-first_job button")
     page.wait_for_selector(f"{row}[data-enabled='true'] .alert.ok")
     assert one(db, "SELECT enabled FROM badges WHERE key = 'first_job'") is True
-    work_all()  # the backfill: past TaskCompleted events replayed to the badge subscriber
+    work_off_jobs()  # the backfill: past TaskCompleted events replayed to the badge subscriber
     assert one(db, "SELECT count(*) FROM badge_grants WHERE badge_key = 'first_job' AND user_id = :u",
                u=dev.user_id) == 1
     page.reload()
@@ -300,7 +301,7 @@ def test_challenges_and_badge_rules_in_the_browser(browser, world, platform, db,
     page.wait_for_selector("#badge-on_probation .alert.ok")
     page.click("#enable-on_probation button")
     page.wait_for_selector("#badge-on_probation[data-enabled='true']")
-    work_all()
+    work_off_jobs()
     assert one(db, "SELECT count(*) FROM badge_grants WHERE badge_key = 'on_probation'") == 1
     page.reload()
     page.fill("#revoke-on_probation input[name=reason]", "评价存在刷分行为")

@@ -100,6 +100,33 @@ def _assert_growth_part(conn, result):
         == min(3, len(draw.record["entries"]))
 
 
+def test_the_story_plays_again_on_the_same_database(client, db, clock):
+    """`make demo` twice on `make dev`'s database (the README's promise): the second run's tickets go to a later
+    month's draw, which it drives and verifies, telling the earlier run's draw in one line; every step still passes,
+    the clock is restored and the ledger holds."""
+    clock.set(datetime.now(timezone.utc))
+    seed_challenges()
+    seed_badges()
+    runs = []
+    for admin_phone in ("13600000001", "13600000002"):  # a new operator each run, as make demo (SMS rate limits)
+        run(lambda uow: make_admin(uow, "+86" + admin_phone))  # noqa: B023 - called right here
+        steps: list[str] = []
+        runs.append(play(client, steps.append, admin_phone=admin_phone))
+    first, second = runs
+    told = "\n".join(steps)
+    assert second["steps"] == first["steps"] and "往期已开奖 1 期" in told
+    assert f"{first['lottery']} 期" not in told  # the earlier draw is not told again
+    assert second["lottery"] > first["lottery"] and second["lottery_verified"]
+    assert second["growth_user_id"] != first["growth_user_id"] and second["streak"] == 3
+    with db.connect() as conn:
+        entries = conn.execute(text("SELECT record->'entries' FROM lottery_draws WHERE lottery = :l"),
+                               {"l": second["lottery"]}).scalar_one()
+        holders = [u for u, _ in entries]
+        assert second["growth_user_id"] in holders and first["growth_user_id"] not in holders
+        assert check_ledger(conn).ok
+    assert clock.now() < datetime.now(timezone.utc) + timedelta(minutes=1)
+
+
 def test_gateway_answers_like_function_urls(client):
     base = client.gateway
     assert request("GET", base + "/healthz").status == 200

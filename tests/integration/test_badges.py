@@ -6,34 +6,23 @@ the admin routes with their preview."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared import clock, events, jobs
+from shared import clock, events
 from shared.badges import queries
 from shared.badges.service import SUBSCRIBER, run_digest, run_nightly
 from shared.events.delivery import replay_events
-from shared.uow import UnitOfWork, run
+from shared.uow import run
 from tests.support.api import call
-
-SEED = Path(__file__).resolve().parents[2] / "infra" / "migrations" / "0026_badges_seed.sql"
+from tests.support.challenges import seed_badges
+from tests.support.db import publish, rows, work_all
 
 
 @pytest.fixture(autouse=True)
 def seeded_badges(db):
-    """The seeded badges are data like any table: emptied between tests, put back here from their migration."""
-    with db.begin() as conn:
-        conn.exec_driver_sql(SEED.read_text(encoding="utf-8"))
-
-
-def work_all() -> None:
-    while True:
-        report = jobs.work()
-        assert report.failed == 0
-        if not (report.done or report.retried):
-            return
+    seed_badges()
 
 
 def tell() -> int:
@@ -42,20 +31,8 @@ def tell() -> int:
     return run_digest()["notified"]
 
 
-def publish(*evs: events.Event) -> None:
-    def use_case(uow: UnitOfWork) -> None:
-        for e in evs:
-            uow.publish(e)
-
-    run(use_case)
-
-
 def held(user_id: int) -> dict[str, int]:
     return {b.key: b.count for b in run(lambda uow: queries.badges_of(uow, user_id))}
-
-
-def rows(sql: str, **params: Any) -> list[Any]:
-    return run(lambda uow: uow.execute(sql, params).all())
 
 
 def notifications(user_id: int) -> list[Any]:
@@ -80,7 +57,7 @@ def test_real_core_loop_events_grant_badges_once(world, db):
     assert r.status == 201, r.body
     r = call("POST", f"/work/{task['id']}/accept", {"note": "好"}, merchant.token)
     assert r.status == 200, r.body
-    work_all()
+    work_all(retries_ok=True)
     mine = held(developer.user_id)
     assert mine.get("job_seeker") == 1 and mine.get("first_win") == 1
     assert "job_seeker" not in held(merchant.user_id)
@@ -101,7 +78,7 @@ def test_real_core_loop_events_grant_badges_once(world, db):
     since, until = clock.now() - timedelta(days=1), clock.now() + timedelta(days=1)
     for name in ("ApplicationSubmitted", "TaskCompleted"):
         run(lambda uow, n=name: replay_events(uow, n, SUBSCRIBER, since, until))
-    work_all()
+    work_all(retries_ok=True)
     assert tell() == 0
     assert held(developer.user_id) == mine
     assert len(notifications(developer.user_id)) == before
@@ -111,11 +88,11 @@ def test_real_core_loop_events_grant_badges_once(world, db):
 
 def test_the_same_event_twice_grants_once_and_several_grants_are_one_notification(world):
     dev = world.developer().user_id
-    work_all()
+    work_all(retries_ok=True)
     assert held(dev) == {"welcome": 1}  # the resume card was completed (ProfileCompleted)
     for i in range(1, 6):  # five ratings, each its own use case and event: five_stars, then high_scorer
         publish(rated(i, dev, 5))
-    work_all()
+    work_all(retries_ok=True)
     assert held(dev) == {"welcome": 1, "five_stars": 1, "high_scorer": 1}
     assert notifications(dev) == []  # nothing is told before the grants settle
     assert run_digest()["notified"] == 0
@@ -128,8 +105,8 @@ def test_the_same_event_twice_grants_once_and_several_grants_are_one_notificatio
     # the same events delivered again (a replay), and the worker run twice: still one grant each, no new notice
     since, until = clock.now() - timedelta(hours=1), clock.now() + timedelta(hours=1)
     run(lambda uow: replay_events(uow, "RatingGiven", SUBSCRIBER, since, until))
-    work_all()
-    work_all()
+    work_all(retries_ok=True)
+    work_all(retries_ok=True)
     assert held(dev) == {"welcome": 1, "five_stars": 1, "high_scorer": 1}
     assert rows("SELECT count(*) AS n FROM badge_grants WHERE user_id = :u", u=dev)[0].n == 3
     assert tell() == 0 and len(notifications(dev)) == 1
@@ -143,11 +120,11 @@ def test_growth_contract_events_grant_xp_level_and_challenge_badges(world):
             events.LevelChanged(user_id=dev, old_level="B", new_level="A", direction="promoted", reasons=("够了",)),
             events.ChallengeCompleted(user_id=dev, challenge_key="reg_w1", challenge_name="新手第一周",
                                       window="reg:w1", points=50))
-    work_all()
+    work_all(retries_ok=True)
     assert {"xp_1000", "level_a", "challenger"} <= set(held(dev))
     # a demotion revokes the revocable level badge with a compensating record and its reason
     publish(events.LevelChanged(user_id=dev, old_level="A", new_level="B", direction="demoted"))
-    work_all()
+    work_all(retries_ok=True)
     assert "level_a" not in held(dev)
     (rev,) = rows("SELECT r.reason, r.admin_id FROM badge_revocations r JOIN badge_grants g ON g.id = r.grant_id"
                   " WHERE g.user_id = :u", u=dev)
@@ -155,7 +132,7 @@ def test_growth_contract_events_grant_xp_level_and_challenge_badges(world):
     assert rows("SELECT 1 FROM event_log WHERE name = 'BadgeRevoked'")
     # promoted again: granted again under a new business key, the old grant stays revoked
     publish(events.LevelChanged(user_id=dev, old_level="B", new_level="A", direction="promoted"))
-    work_all()
+    work_all(retries_ok=True)
     assert held(dev)["level_a"] == 1
     refs = [r.ref for r in rows("SELECT ref FROM badge_grants WHERE user_id = :u AND badge_key = 'level_a'"
                                 " ORDER BY id", u=dev)]
@@ -166,7 +143,7 @@ def test_high_scorer_is_revoked_when_the_average_drops_and_the_title_comes_off(w
     developer = world.developer()
     dev = developer.user_id
     publish(*[rated(i, dev, 5) for i in range(1, 6)])
-    work_all()
+    work_all(retries_ok=True)
     assert "high_scorer" in held(dev)
     r = call("PUT", "/leaderboards/badges/title", {"badge_key": "high_scorer"}, developer.token)
     assert r.status == 200 and r["title"]["key"] == "high_scorer", r.body
@@ -177,7 +154,7 @@ def test_high_scorer_is_revoked_when_the_average_drops_and_the_title_comes_off(w
     assert r.status == 409 and r["code"] == "BADGE_NOT_HELD"
 
     publish(rated(6, dev, 1))  # 26 / 6 = 4.33 < 4.8
-    work_all()
+    work_all(retries_ok=True)
     assert "high_scorer" not in held(dev)
     assert run(lambda uow: queries.title_of(uow, dev)) is None
     assert [n.title for n in notifications(dev)][-1] == "徽章已收回"
@@ -188,7 +165,7 @@ def test_an_operator_creates_previews_and_enables_a_badge_which_backfills_silent
     devs = [world.developer().user_id for _ in range(3)]
     d1, d2, d3 = devs
     publish(*[xp(100 + i, d) for i, d in enumerate(devs)], xp(200, d1), xp(201, d1))
-    work_all()
+    work_all(retries_ok=True)
     tell()
     notes_before = {d: len(notifications(d)) for d in devs}
     body = {"key": "hat_trick", "name": "帽子戏法", "description": "获得 3 次 XP", "rule_kind": "count",
@@ -207,14 +184,14 @@ def test_an_operator_creates_previews_and_enables_a_badge_which_backfills_silent
 
     # disabled: a new event grants nothing
     publish(xp(300, d2), xp(301, d2))
-    work_all()
+    work_all(retries_ok=True)
     assert "hat_trick" not in held(d2)
     r = call("POST", "/admin/badges/hat_trick/preview", None, admin.token)
     assert r.status == 200 and r["users"] == 2 and r["new"] == 2
 
     r = call("POST", "/admin/badges/hat_trick/enable", {"reason": "上线"}, admin.token)
     assert r.status == 200 and r["badge"]["enabled"] and r["backfill_queued"] >= 7, r.body
-    work_all()
+    work_all(retries_ok=True)
     assert held(d1).get("hat_trick") == 1 and held(d2).get("hat_trick") == 1 and "hat_trick" not in held(d3)
     grants = rows("SELECT backfill FROM badge_grants WHERE badge_key = 'hat_trick'")
     assert len(grants) == 2 and all(g.backfill for g in grants)
@@ -229,7 +206,7 @@ def test_an_operator_creates_previews_and_enables_a_badge_which_backfills_silent
     r = call("PUT", "/admin/badges/hat_trick", {**edit, "params": {"event": "XpGranted", "n": 4},
                                                 "reason": "提高门槛"}, admin.token)
     assert r.status == 200 and r["version"] == 2
-    work_all()
+    work_all(retries_ok=True)
     assert held(d1).get("hat_trick") == 1
     audit = rows("SELECT data->>'action' AS a FROM event_log WHERE name = 'AdminAudited' AND data->>'action' LIKE"
                  " 'badge.%' ORDER BY id")
@@ -240,7 +217,7 @@ def test_operator_revocation_only_for_revocable_badges(world):
     admin = world.admin()
     dev = world.developer().user_id
     publish(*[rated(i, dev, 5) for i in range(1, 6)], events.ProfileCompleted(user_id=dev, skills=("python",)))
-    work_all()
+    work_all(retries_ok=True)
     assert "welcome" in held(dev)
     r = call("POST", "/admin/badges/welcome/revoke", {"user_id": dev, "reason": "误发"}, admin.token)
     assert r.status == 409 and r["code"] == "BADGE_NOT_REVOCABLE"
@@ -258,7 +235,7 @@ def test_the_nightly_recheck_grants_what_time_made_true_and_is_idempotent(world,
     publish(rated(1, dev, 1), *[rated(i, dev, 5) for i in range(2, 6)])
     clock.advance(timedelta(days=30))
     publish(*[rated(10 + i, dev, 5) for i in range(5)])
-    work_all()
+    work_all(retries_ok=True)
     tell()
     assert "high_scorer" not in held(dev)
     # ... until the first month leaves the 90-day window: no new event, the nightly re-check grants it (notified)

@@ -15,8 +15,8 @@ from shared.events import MentorReviewGiven, PostPublished
 from shared.events.delivery import replay_events
 from shared.uow import run
 from tests.support.api import call
-from tests.support.challenges import seed_challenges, work_all
-from tests.support.db import execute, ledger_ok, rows, scalar, timer, wait_until
+from tests.support.challenges import seed_challenges
+from tests.support.db import execute, ledger_ok, rows, scalar, timer, wait_until, work_all
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,8 @@ from shared.events.delivery import deliver, load, replay_events
 from shared.growth import points
 from shared.uow import run
 from tests.support.api import call
-from tests.support.challenges import seed_badges, work_all
-from tests.support.db import rows, scalar
+from tests.support.challenges import seed_badges
+from tests.support.db import rows, scalar, work_all
 from tests.support.payouts import accept, delivered_task
 
 

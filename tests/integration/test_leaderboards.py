@@ -7,43 +7,25 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared import events, jobs
+from shared import events
 from shared.clock import SHANGHAI
 from shared.events.delivery import replay_events
 from shared.leaderboards import rules, service
 from shared.uow import UnitOfWork, run
 from tests.support.api import call
-
-SEED = Path(__file__).resolve().parents[2] / "infra" / "migrations" / "0026_badges_seed.sql"
+from tests.support.challenges import seed_badges
+from tests.support.db import publish, work_all
 
 
 @pytest.fixture(autouse=True)
 def seeded_badges(db):
-    with db.begin() as conn:
-        conn.exec_driver_sql(SEED.read_text(encoding="utf-8"))
-
-
-def work_all() -> None:
-    while True:
-        report = jobs.work()
-        assert report.failed == 0
-        if not (report.done or report.retried):
-            return
-
-
-def publish(*evs: events.Event) -> None:
-    def use_case(uow: UnitOfWork) -> None:
-        for e in evs:
-            uow.publish(e)
-
-    run(use_case)
+    seed_badges()
 
 
 _refs = itertools.count(1)

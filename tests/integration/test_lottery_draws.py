@@ -20,9 +20,9 @@ from shared.events.delivery import replay_events
 from shared.lottery.service import PRIZES, next_month_start
 from shared.uow import run
 from tests.support.api import call
-from tests.support.challenges import seed_challenges, work_all
-from tests.support.db import ledger_ok, scalar, timer
-from tests.unit.test_lottery import ref_draw
+from tests.support.challenges import seed_challenges
+from tests.support.db import ledger_ok, scalar, timer, work_all
+from tests.support.lottery_reference import ref_draw
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared import clock, events, jobs
+from shared import clock, events
 from shared.clock import shanghai_date
 from shared.events import Stored
 from shared.events.delivery import replay_events
@@ -19,7 +19,7 @@ from shared.metrics.rules import SUBSCRIBED, month_of, week_of
 from shared.metrics.subscribers import record
 from shared.uow import run
 from tests.support.api import call
-from tests.support.db import scalar
+from tests.support.db import scalar, work_all
 
 
 def counters() -> dict[tuple[str, date], int]:
@@ -30,14 +30,6 @@ def counters() -> dict[tuple[str, date], int]:
 def retention() -> dict[tuple[date, date], int]:
     rows = run(lambda uow: uow.execute("SELECT cohort_week, week, users FROM metrics_retention").all())
     return {(r.cohort_week, r.week): int(r.users) for r in rows if r.users}
-
-
-def work_all() -> None:
-    while True:
-        report = jobs.work()
-        assert report.failed == 0
-        if not (report.done or report.retried):
-            return
 
 
 def test_a_task_from_publication_to_payout_is_counted_once(world):

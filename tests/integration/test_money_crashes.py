@@ -19,7 +19,8 @@ import pytest
 from infra.fakes.wechatpay import FakeStateError
 from shared import faults
 from shared.ledger import accounts as acc
-from tests.support.api import Actor, Resp, World, call
+from tests.support.api import Actor, World
+from tests.support.payments import awaiting_task, fund, notifications_settled
 from tests.support.payouts import (
     accept,
     bal,
@@ -46,10 +47,7 @@ crash_in_gateway = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThr
 def fake(platform):
     fake = platform.fakes["wechatpay"]
     yield fake
-    # Let the fake finish delivering (or give up on) what this test made it send, so no retry lands in the next
-    # test's database.
-    wait_until(lambda: all(n["delivered"] or n["gave_up"] for n in fake.notifications()), timeout=10,
-               what="fake notifications settled")
+    notifications_settled(fake)
 
 
 @pytest.fixture(autouse=True)
@@ -65,20 +63,6 @@ def sent(fake: Any, event_type: str, key: str, ref: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------- pay in
-
-
-def awaiting_task(world: World, merchant: Actor, **over: Any) -> dict[str, Any]:
-    r = call("POST", "/tasks", world.task_body(**over), merchant.token)
-    assert r.status == 201, r.body
-    if r["status"] == "pending_review":
-        r = call("POST", f"/admin/tasks/{r['id']}/approve", {}, world.admin().token)
-        assert r.status == 200, r.body
-    assert r["status"] == "awaiting_funding", r.body
-    return r.body
-
-
-def fund(task_id: int, merchant: Actor, **body: Any) -> Resp:
-    return call("POST", f"/payments/tasks/{task_id}/fund", body, merchant.token)
 
 
 def order(out_trade_no: str) -> Any:

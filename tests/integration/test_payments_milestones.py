@@ -6,19 +6,13 @@ from typing import Any
 
 from shared import jobs
 from shared.ledger import accounts as acc
-from tests.integration import test_payments as base
-from tests.integration.test_payments import (
-    awaiting_task,
-    balance,
-    fund,
-    postings,
-    task_status,
-)
+from tests.support import payments as money
 from tests.support.api import call
 from tests.support.db import rows, scalar, wait_until
+from tests.support.payments import awaiting_task, balance, fund, postings, task_status
 
-# The money fixtures of test_payments: the fake WeChat Pay and the ledger check after every test.
-pay, ledger_checked, no_faults = base.pay, base.ledger_checked, base.no_faults
+# The money fixtures (tests/support/payments.py): the fake WeChat Pay and the ledger check after every test.
+pay, ledger_checked, no_faults = money.pay, money.ledger_checked, money.no_faults
 
 MILESTONES = [{"title": "需求与原型", "reward_fen": 20_000}, {"title": "开发与交付", "reward_fen": 30_000}]
 

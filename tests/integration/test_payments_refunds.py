@@ -13,13 +13,14 @@ from shared import faults, jobs
 from shared.errors import Conflict
 from shared.ledger import accounts as acc
 from shared.uow import run
-from tests.integration import test_payments as base
-from tests.integration.test_payments import balance, postings
+from tests.support import payments as money
 from tests.support.api import call
 from tests.support.db import rows, scalar, wait_until
+from tests.support.payments import balance, deliver, notification, poll, postings
 
-# The money fixtures of test_payments: the fake WeChat Pay, an outage switch, the ledger check after every test.
-pay, outage, ledger_checked, no_faults = base.pay, base.outage, base.ledger_checked, base.no_faults
+# The money fixtures (tests/support/payments.py): the fake WeChat Pay, an outage switch, the ledger check after
+# every test.
+pay, outage, ledger_checked, no_faults = money.pay, money.outage, money.ledger_checked, money.no_faults
 
 
 @pytest.fixture
@@ -204,7 +205,6 @@ def test_abnormal_refund_is_failed_for_an_admin_and_money_stays_in_flight(world,
 
 
 def test_lost_refund_notification_is_settled_by_the_timer(world, held_refunds, db, clock, outage):
-    from tests.integration.test_payments import poll
 
     pay = held_refunds
     merchant = world.merchant()
@@ -272,7 +272,6 @@ def test_crash_after_the_api_step_is_completed_by_the_next_run(world, held_refun
 
 
 def test_refund_notification_for_an_unknown_refund_is_refused(world, pay, db):
-    from tests.integration.test_payments import deliver, notification
 
     resource = {"mchid": pay.mchid, "out_trade_no": "CLx00000000000000001", "transaction_id": "4200",
                 "out_refund_no": "RFunknown", "refund_id": "50", "refund_status": "SUCCESS",

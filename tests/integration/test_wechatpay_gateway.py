@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from infra.fakes.base import FakeRequest, FakeResponse, FakeServer
+from infra.fakes.base import FakeRequest
 from infra.fakes.wechatpay import (
     BEIJING,
     FakeStateError,
@@ -43,56 +43,16 @@ from shared.adapters.wechatpay import (
     WeChatPayGateway,
     parse_trade_bill,
 )
+from tests.support import wechatpay as wx
 from tests.support.db import wait_until
+from tests.support.wechatpay import NotifyReceiver, make_gateway, now
 
 FAST_RETRIES = [0.05, 0.05, 0.05]
 
 
 # --------------------------------------------------------------------------------------------------- fixtures
 
-
-class NotifyReceiver(FakeServer):
-    """The merchant's notify endpoint: records every POST and answers the queued statuses (then 204)."""
-
-    name = "notify-receiver"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.received: list[FakeRequest] = []
-        self.statuses: list[int] = []
-
-    def handle(self, request: FakeRequest) -> FakeResponse:
-        with self.lock:
-            self.received.append(request)
-            status = self.statuses.pop(0) if self.statuses else 204
-        if status < 300:
-            return FakeResponse(status)
-        return FakeResponse.json({"code": "FAIL", "message": "失败"}, status)
-
-    @property
-    def url(self) -> str:
-        return self.base_url + "/payments/notify"
-
-    def bodies(self) -> list[dict]:
-        with self.lock:
-            return [json.loads(r.body) for r in self.received]
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def keys() -> WeChatPayTestKeys:
-    return generate_keys()
-
-
-@pytest.fixture
-def receiver() -> Iterator[NotifyReceiver]:
-    server = NotifyReceiver()
-    server.start()
-    yield server
-    server.stop()
+keys, receiver = wx.keys, wx.receiver  # tests/support/wechatpay.py
 
 
 @pytest.fixture
@@ -101,23 +61,6 @@ def fake(keys: WeChatPayTestKeys) -> Iterator[FakeWeChatPay]:
     server.start()
     yield server
     server.stop()
-
-
-def make_gateway(
-    fake: FakeWeChatPay, keys: WeChatPayTestKeys, notify_url: str, **overrides: Any
-) -> WeChatPayGateway:
-    args: dict[str, Any] = {
-        "mchid": fake.mchid,
-        "appid": fake.appid,
-        "cert_serial_no": keys.merchant_serial,
-        "private_key": keys.merchant_private_pem,
-        "apiv3_key": fake.apiv3_key,
-        "public_key": keys.platform_public_pem,
-        "public_key_id": keys.platform_public_key_id,
-        "notify_url": notify_url,
-        "gateway": fake.base_url,
-    }
-    return WeChatPayGateway(**{**args, **overrides})
 
 
 @pytest.fixture

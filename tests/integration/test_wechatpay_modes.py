@@ -10,24 +10,14 @@ from typing import Any
 
 import pytest
 
-from infra.fakes.wechatpay import FakeWeChatPay, WeChatPayTestKeys, generate_keys
+from infra.fakes.wechatpay import FakeWeChatPay, WeChatPayTestKeys
 from shared.adapters import wechatpay as adapter
 from shared.adapters.wechatpay import InvalidSignature, Order, UnknownSerial, WeChatPayGateway
-from tests.integration.test_wechatpay_gateway import NotifyReceiver, make_gateway, now
+from tests.support import wechatpay as wx
 from tests.support.db import wait_until
+from tests.support.wechatpay import NotifyReceiver, make_gateway, now
 
-
-@pytest.fixture(scope="module")
-def keys() -> WeChatPayTestKeys:
-    return generate_keys()
-
-
-@pytest.fixture
-def receiver() -> Iterator[NotifyReceiver]:
-    server = NotifyReceiver()
-    server.start()
-    yield server
-    server.stop()
+keys, receiver = wx.keys, wx.receiver  # tests/support/wechatpay.py
 
 
 @pytest.fixture

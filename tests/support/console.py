@@ -1,14 +1,19 @@
 """The web console driven in process with Function URL events, as a browser without JavaScript would (cookies, forms,
-the htmx header when asked): for the integration tests of every route. The browser itself is tests/e2e."""
+the htmx header when asked): for the integration tests of every route. The browser itself is tests/e2e; its shared
+settings and helpers (Chromium, screenshots, the operator's SMS sign-in) are at the end of this module."""
 
 from __future__ import annotations
 
 import base64
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from sqlalchemy import text
+
+from shared import jobs
 from tests.support.api import function_url_event
 
 BASE = "/admin/console"
@@ -84,3 +89,40 @@ class Console:
             assert home.status == 200, home.text
             self.csrf = home.csrf()
         return answer
+
+
+# --- the browser tests (tests/e2e/test_console*.py, their fixtures in tests/e2e/conftest.py) --------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "console"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ADMIN_PHONE = "13911112222"  # the operator at the console (world.admin() is another, who approved tasks by API)
+
+
+def one(db: Any, sql: str, **params: Any) -> Any:
+    with db.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def work_off_jobs() -> None:
+    """Work off the queued jobs (20 rounds at most). Failures stay failed: the console's morning puts a job in the
+    dead-letter queue on purpose (tests/support/db.py work_all is the strict loop)."""
+    for _ in range(20):
+        report = jobs.work()
+        if not (report.done or report.retried or report.failed):
+            return
+
+
+def sign_in(page: Any, site: str, sms: Any, phone: str) -> None:
+    page.goto(site + "/login")
+    page.fill("#phone", phone)
+    page.click("#send-code")
+    page.wait_for_selector("#code-sent .ok")
+    page.fill("#code", sms.last_code("+86" + phone))
+    page.click("#login-submit")

@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from shared import events, jobs
 from shared.db import get_engine
+from shared.uow import UnitOfWork, run
 
 
 def scalar(sql: str, **params: Any) -> Any:
@@ -26,6 +28,28 @@ def execute(sql: str, **params: Any) -> Any:
 def rows(sql: str, **params: Any) -> list[Any]:
     with get_engine().connect() as conn:
         return list(conn.execute(text(sql), params).all())
+
+
+def publish(*evs: events.Event) -> None:
+    """Publish `evs` in one unit of work, as the publishing area's use case would: in-transaction subscribers run now,
+    after-commit deliveries are queued as jobs."""
+
+    def use_case(uow: UnitOfWork) -> None:
+        for e in evs:
+            uow.publish(e)
+
+    run(use_case)
+
+
+def work_all(*, retries_ok: bool = False) -> None:
+    """Work off every queued job (event deliveries included) until none is left; none may fail or be retried (a
+    retry is a subscriber that raised). `retries_ok`: a test publishing hand-made events (users that do not exist)
+    that a peer area's subscriber refuses; the refused deliveries wait for their back-off and none may fail for good."""
+    while True:
+        report = jobs.work()
+        assert report.failed == 0 and (retries_ok or report.retried == 0), report
+        if not (report.done or report.retried):
+            return
 
 
 def timer(name: str) -> Any:
