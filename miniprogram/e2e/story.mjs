@@ -79,6 +79,11 @@ async function see(page, selector, text, timeout = TIMEOUT) {
   await loc.waitFor({ state: 'visible', timeout })
   return loc
 }
+/** Wait for the page transition (Taro H5 slides pages in) to finish, so a screenshot shows one page. */
+async function settle(page) {
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), null, { timeout: 3000 })
+    .catch(() => undefined)
+}
 async function open(page, route) {
   await page.goto(`${opt.base}/#/${route}`)
 }
@@ -318,6 +323,39 @@ try {
   await tap(d, 'submit-rating')
   await see(d, '.timeline-item', '开发者评价商家')
   await shot(d, 'developer-rated')
+
+  say('15b. 开发者打开成长：技能分与等级，签到，挑战进度，排行榜')
+  await open(d, 'pages/growth/index')
+  // The task's skill points and XP arrive through growth's subscribers (TaskCompleted + the merchant's rating).
+  const category = await reloadUntil(d, '[id^=category-]')
+  result.growth_category = (await category.textContent()).trim()
+  result.growth_level = (await (await see(d, '#level')).textContent()).trim()
+  result.growth_xp = Number((await (await see(d, '#xp')).textContent()).trim())
+  await see(d, '#level-missing', '还差')
+  await settle(d)
+  await shot(d, 'growth')
+  await tap(d, 'go-checkin')
+  await see(d, '#checkin', '签到')
+  await tap(d, 'checkin')
+  await see(d, '#checkin-result', '签到成功')
+  result.checkin_streak = Number((await (await see(d, '#streak')).textContent()).trim())
+  await tap(d, 'checkin-remind')
+  await see(d, '.muted', '提醒占用消息授权次数')
+  await settle(d)
+  await shot(d, 'checked-in')
+  await open(d, 'pages/challenges/index')
+  const welcome = await reloadUntil(d, '#challenge-summary-welcome', '已完成')
+  result.challenge_summary = (await welcome.textContent()).trim()
+  await see(d, '#my-tickets')
+  await settle(d)
+  await shot(d, 'challenges')
+  await open(d, 'pages/leaderboard/index')
+  result.my_rank = (await (await reloadUntil(d, '#my-rank', '第 1 名')).textContent()).trim()
+  await see(d, '[id^=rank-1-]', `浏览器开发者${run.slice(-4)}`)
+  await tap(d, 'board-all_time')
+  await see(d, '[id^=rank-1-]', `浏览器开发者${run.slice(-4)}`)
+  await settle(d)
+  await shot(d, 'leaderboard')
 
   say('16. 开发者的消息与商家的会员页')
   await open(d, 'pages/notifications/index')

@@ -22,6 +22,7 @@ from infra.local.h5 import H5_DIST, H5Server
 from shared.auth.service import make_admin
 from shared.ledger.check import check_ledger
 from shared.uow import run
+from tests.support.challenges import seed_challenges
 
 pytestmark = pytest.mark.e2e
 
@@ -50,6 +51,7 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         pytest.fail(problem)
     clock.set(datetime.now(timezone.utc))  # the fakes sign with the wall clock, as WeChat does
     run(lambda uow: make_admin(uow, "+8613600000002"))
+    seed_challenges()  # the migration's onboarding challenges (every test empties the tables)
     fakes = platform.fakes
     with H5Server(H5_DIST, gateway=platform.gateway.base_url, wechat=fakes["wechat"].base_url,
                   wechatpay=fakes["wechatpay"].base_url) as h5:
@@ -64,6 +66,13 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
     assert "剩 47 小时" in result["countdown"]  # the 48-hour guarantee, counted down in the browser
     assert re.search(r"[\u4e00-\u9fff]", result["error_shown"]), result["error_shown"]  # the API's Chinese message
     assert result["hall_scrolled"] == 25  # 20 on the first page, the other 5 by scrolling (the keyset cursor)
+    # Growth in the browser: the finished task's skill points and level, a check-in, the onboarding challenge done,
+    # first on the weekly board.
+    assert re.search(r"\d+$", result["growth_category"]), result["growth_category"]
+    assert result["growth_level"] in {"C", "B", "A", "S"} and result["growth_xp"] > 0
+    assert result["checkin_streak"] == 1
+    assert result["challenge_summary"] == "3/3 已完成", result["challenge_summary"]
+    assert result["my_rank"] == "第 1 名"
 
     task_id, app_id, payout_id = result["task_id"], result["application_id"], result["payout_id"]
     with db.connect() as conn:
@@ -100,6 +109,13 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         assert one("SELECT count(*) FROM dispute_entries WHERE dispute_id = :d AND links::text LIKE '%example.com%'",
                    d=result["dispute_id"]) == 2  # the merchant's and the developer's evidence, with their links
         assert one("SELECT coalesce(sum(amount_fen), 0) FROM refunds WHERE task_id = :t", t=disputed) == 40_000
+        # What the growth pages showed is what the database holds.
+        assert one("SELECT sum(points) FROM user_skills WHERE user_id = :u", u=developer) > 0
+        assert one("SELECT xp FROM growth_profiles WHERE user_id = :u", u=developer) >= result["growth_xp"]
+        assert tuple(conn.execute(text("SELECT total, streak, remind FROM checkin_stats WHERE user_id = :u"),
+                                  {"u": developer}).one()) == (1, 1, True)
+        assert one("SELECT count(*) FROM challenge_windows WHERE user_id = :u AND challenge_key = 'welcome'"
+                   " AND completed_at IS NOT NULL", u=developer) == 1
         check = check_ledger(conn)
         assert check.ok, check.problems
     assert fakes["wechat"].messages(openid), "no subscribe message reached the developer"
