@@ -6,7 +6,7 @@ import { api, type Schemas } from '@/api'
 import { Chip, ErrorText, Loaded, Section, Tag } from '@/components/ui'
 import { useAction, useLoad, type Loaded as LoadState } from '@/lib/hooks'
 import { useSignedIn } from '@/lib/auth'
-import { isSignedIn } from '@/lib/session'
+import { getSession, isSignedIn } from '@/lib/session'
 import { boardQuery, BOARDS, rankText, type BoardKey } from '@/lib/growth'
 
 const EMPTY_BOARD = { entries: [], me: null } as unknown as Schemas['BoardOut']
@@ -77,7 +77,7 @@ export default function Leaderboard() {
       <Section title='榜单'>
         <Loaded state={state} empty={(b) => (query ? (b.entries.length ? null : '本期还没有人上榜') : '请选择技能')}>
           {(b) => b.entries.map((e) => (
-            <View key={e.user_id} className={`board-row${b.me?.rank === e.rank && b.me.score === e.score ? ' board-row-me' : ''}`} id={`rank-${e.rank}-${e.user_id}`}>
+            <View key={e.user_id} className={`board-row${e.user_id === getSession()?.user.id ? ' board-row-me' : ''}`} id={`rank-${e.rank}-${e.user_id}`}>
               <Text className={`board-rank${e.rank <= 3 ? ' board-rank-top' : ''}`}>{e.rank}</Text>
               <View className='badge-body'>
                 <View>{e.display_name}{e.title ? <Tag tone='warn'>{e.title}</Tag> : null}</View>
