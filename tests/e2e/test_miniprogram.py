@@ -21,6 +21,7 @@ from sqlalchemy import text
 from infra.local.h5 import H5_DIST, H5Server
 from shared.auth.service import make_admin
 from shared.ledger.check import check_ledger
+from shared.lottery.service import announce_due
 from shared.uow import run
 from tests.support.challenges import seed_challenges
 
@@ -51,7 +52,10 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         pytest.fail(problem)
     clock.set(datetime.now(timezone.utc))  # the fakes sign with the wall clock, as WeChat does
     run(lambda uow: make_admin(uow, "+8613600000002"))
-    seed_challenges()  # the migration's onboarding challenges (every test empties the tables)
+    seed_challenges()  # the migration's onboarding challenges (every test empties the tables) …
+    with db.begin() as conn:  # … and its badges
+        conn.exec_driver_sql((ROOT / "infra" / "migrations" / "0026_badges_seed.sql").read_text(encoding="utf-8"))
+    run(announce_due)  # the lottery timer's first stage: this month's draw with its published commitment
     fakes = platform.fakes
     with H5Server(H5_DIST, gateway=platform.gateway.base_url, wechat=fakes["wechat"].base_url,
                   wechatpay=fakes["wechatpay"].base_url) as h5:
@@ -73,6 +77,8 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
     assert result["checkin_streak"] == 1
     assert result["challenge_summary"] == "3/3 已完成", result["challenge_summary"]
     assert result["my_rank"] == "第 1 名"
+    assert result["worn_title"] == "佩戴中：挑战者"
+    assert re.fullmatch(r"[0-9a-f]{64}", result["draw_commitment"]), result["draw_commitment"]
 
     task_id, app_id, payout_id = result["task_id"], result["application_id"], result["payout_id"]
     with db.connect() as conn:
@@ -116,6 +122,7 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
                                   {"u": developer}).one()) == (1, 1, True)
         assert one("SELECT count(*) FROM challenge_windows WHERE user_id = :u AND challenge_key = 'welcome'"
                    " AND completed_at IS NOT NULL", u=developer) == 1
+        assert one("SELECT badge_key FROM badge_titles WHERE user_id = :u", u=developer) == "challenger"
         check = check_ledger(conn)
         assert check.ok, check.problems
     assert fakes["wechat"].messages(openid), "no subscribe message reached the developer"
