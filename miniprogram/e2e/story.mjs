@@ -365,6 +365,13 @@ try {
   await see(d, '[id^=rank-1-]', `浏览器开发者${run.slice(-4)}`)
   await tap(d, 'board-all_time')
   await see(d, '[id^=rank-1-]', '挑战者') // the worn title shows on the board
+  await tap(d, 'board-skill') // the skill board opens on my first skill
+  await see(d, '[id^=board-skill-].chip-active')
+  await see(d, '[id^=rank-1-]', `浏览器开发者${run.slice(-4)}`)
+  await tap(d, 'opt-out') // leave the boards, and come back
+  await see(d, '#my-rank', '已退出排行榜')
+  await tap(d, 'opt-out')
+  await see(d, '#my-rank', '第 1 名')
   await settle(d)
   await shot(d, 'leaderboard')
 
