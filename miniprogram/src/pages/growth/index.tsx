@@ -6,7 +6,7 @@ import { api, type Schemas } from '@/api'
 import { Btn, Empty, ErrorText, Loaded, Section, Tag } from '@/components/ui'
 import { useAction, useLoad } from '@/lib/hooks'
 import { useSignedIn } from '@/lib/auth'
-import { isSignedIn } from '@/lib/session'
+import { getSession, isSignedIn } from '@/lib/session'
 import { dateTime } from '@/lib/format'
 import { mergePage } from '@/lib/hall'
 import { levelLine, signed, skillBars, SOURCE_NAMES } from '@/lib/growth'
@@ -152,6 +152,12 @@ export default function Growth() {
         <View className='quick-link' id='go-challenges' onClick={() => go('challenges')}>挑战</View>
         <View className='quick-link' id='go-leaderboard' onClick={() => go('leaderboard')}>排行榜</View>
       </View>
+      {me.error && !getSession()?.user.roles.includes('developer') ? (
+        <Section>
+          <View className='muted'>成长体系（技能图谱、等级、徽章、积分）面向开发者：填写简历卡片即可开始。</View>
+          <Btn id='growth-become-developer' kind='default' onTap={() => go('resume')}>填写简历卡片</Btn>
+        </Section>
+      ) : null}
       <Loaded state={me}>
         {(g) => (
           <>
