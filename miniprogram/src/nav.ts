@@ -20,6 +20,9 @@ export const PAGES = {
   checkin: 'pages/checkin/index',
   challenges: 'pages/challenges/index',
   draw: 'pages/draw/index',
+  community: 'pages/community/index',
+  invite: 'pages/invite/index',
+  mentors: 'pages/mentors/index',
   merchantProfile: 'pages/merchant/profile/index',
   merchantTasks: 'pages/merchant/tasks/index',
   publish: 'pages/merchant/publish/index',
@@ -51,6 +54,9 @@ export const MENU: MenuEntry[] = [
   { page: 'publish', text: '发布任务', role: 'merchant', id: 'menu-publish' },
   { page: 'merchantTasks', text: '我发布的任务', role: 'merchant', id: 'menu-merchant-tasks' },
   { page: 'merchantProfile', text: '商家资料', role: 'merchant', id: 'menu-merchant-profile' },
+  { page: 'mentors', text: '导师特训', role: 'developer', id: 'menu-mentors' },
+  { page: 'community', text: '社区', role: 'any', id: 'menu-community' },
+  { page: 'invite', text: '邀请好友', role: 'any', id: 'menu-invite' },
   { page: 'disputes', text: '我的纠纷', role: 'any', id: 'menu-disputes' },
   { page: 'memberships', text: '会员与权益', role: 'any', id: 'menu-memberships' }
 ]

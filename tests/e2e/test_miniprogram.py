@@ -79,6 +79,14 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
     assert result["my_rank"] == "第 1 名"
     assert result["worn_title"] == "佩戴中：挑战者"
     assert re.fullmatch(r"[0-9a-f]{64}", result["draw_commitment"]), result["draw_commitment"]
+    # 社区: the content-security refusal in the API's words, then the post, liked and commented on by the merchant.
+    assert "安全检测" in result["post_refused"], result["post_refused"]
+    assert result["like_count_seen"] == 1
+    # The merchant's applicants ranked by fit: the developer with the finished, 5-star task first, with reasons.
+    assert re.fullmatch(r"匹配度 \d+%", result["fit_first"]), result["fit_first"]
+    assert 1 <= len(result["fit_reasons"]) <= 2 and any("评分" in r or "技能" in r for r in result["fit_reasons"]), \
+        result["fit_reasons"]
+    assert len(result["fit_order"]) == 2
 
     task_id, app_id, payout_id = result["task_id"], result["application_id"], result["payout_id"]
     with db.connect() as conn:
@@ -123,6 +131,14 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         assert one("SELECT count(*) FROM challenge_windows WHERE user_id = :u AND challenge_key = 'welcome'"
                    " AND completed_at IS NOT NULL", u=developer) == 1
         assert one("SELECT badge_key FROM badge_titles WHERE user_id = :u", u=developer) == "challenger"
+        post = conn.execute(text("SELECT author_id, tags, like_count, comment_count FROM posts WHERE id = :p"),
+                            {"p": result["post_id"]}).one()
+        assert tuple(post) == (developer, ["小程序", "经验"], 1, 1)
+        assert one("SELECT user_id FROM post_likes WHERE post_id = :p", p=result["post_id"]) == merchant
+        assert one("SELECT count(*) FROM posts WHERE author_id = :u", u=developer) == 1  # the refused one never saved
+        # The second task went to the applicant ranked first by fit: the developer who did the first one.
+        assert one("SELECT developer_id FROM applications WHERE id = :a", a=result["fit_order"][0]) == developer
+        assert one("SELECT status FROM applications WHERE id = :a", a=result["fit_order"][0]) == "accepted"
         check = check_ledger(conn)
         assert check.ok, check.problems
     assert fakes["wechat"].messages(openid), "no subscribe message reached the developer"
