@@ -87,6 +87,9 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
     assert 1 <= len(result["fit_reasons"]) <= 2 and any("评分" in r or "技能" in r for r in result["fit_reasons"]), \
         result["fit_reasons"]
     assert len(result["fit_order"]) == 2
+    # 邀请 and 导师特训: the growth pass asked for in the API's words, then the mentor's letter on the developer's page.
+    assert "成长通行证" in result["growth_pass_error"], result["growth_pass_error"]
+    assert "推荐" in result["mentor_letter"], result["mentor_letter"]
 
     task_id, app_id, payout_id = result["task_id"], result["application_id"], result["payout_id"]
     with db.connect() as conn:
@@ -136,6 +139,15 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         assert tuple(post) == (developer, ["小程序", "经验"], 1, 1)
         assert one("SELECT user_id FROM post_likes WHERE post_id = :p", p=result["post_id"]) == merchant
         assert one("SELECT count(*) FROM posts WHERE author_id = :u", u=developer) == 1  # the refused one never saved
+        invitation = conn.execute(text("SELECT inviter_id, code, status FROM invitations WHERE invitee_id = :u"),
+                                  {"u": developer}).one()
+        assert tuple(invitation[:2]) == (merchant, result["invite_code"])
+        assert ("已计入" in result["invitee_status"]) == (invitation.status == "credited"), result["invitee_status"]
+        enrolment = conn.execute(text("SELECT developer_id, challenge_id, status, score, accepted"
+                                      " FROM mentor_enrolments WHERE id = :e"), {"e": result["enrolment_id"]}).one()
+        assert tuple(enrolment) == (developer, result["mentor_challenge_id"], "reviewed", 92, True)
+        assert one("SELECT count(*) FROM mentor_letters WHERE enrolment_id = :e", e=result["enrolment_id"]) == 1
+        assert one("SELECT count(*) FROM memberships WHERE user_id = :u AND plan = 'growth'", u=developer) == 1
         # The second task went to the applicant ranked first by fit: the developer who did the first one.
         assert one("SELECT developer_id FROM applications WHERE id = :a", a=result["fit_order"][0]) == developer
         assert one("SELECT status FROM applications WHERE id = :a", a=result["fit_order"][0]) == "accepted"

@@ -75,7 +75,10 @@ export default function Invite() {
                 <View className='stat'><Text className='stat-value' id='credited-count'>{m.credited_count}</Text><Text className='muted'>已计入</Text></View>
               </View>
               {inBrowser ? (
-                <Btn id='copy-invite' busy={copy.busy} onTap={() => void copy.run(() => Taro.setClipboardData({ data: browserLink(m.code) }), '链接已复制')}>复制邀请链接</Btn>
+                <>
+                  <Btn id='copy-invite' busy={copy.busy} onTap={() => void copy.run(() => Taro.setClipboardData({ data: browserLink(m.code) }), '链接已复制')}>复制邀请链接</Btn>
+                  <View className='muted small body-text' id='invite-link'>{browserLink(m.code)}</View>
+                </>
               ) : (
                 <Button id='share-invite' className='btn' type='primary' openType='share'>分享给微信好友</Button>
               )}

@@ -125,11 +125,50 @@ function ReviewForm({ e, onDone }: { e: Enrolment; onDone: () => void }) {
   )
 }
 
+const NOT_A_MENTOR: Schemas['MentorOut'] = { user_id: 0, flagged: false, real_name_status: 'none', title: '', active: false }
+const REAL_NAME_STATUS: Record<string, string> = { pending: '实名资料待审核', approved: '实名已通过', rejected: '实名未通过，可重新提交' }
+
+/** Becoming a mentor: real name and public title here; an operator approves them and sets the mentor flag. */
+function BecomeMentor({ mentor, onSent }: { mentor: Schemas['MentorOut']; onSent: () => void }) {
+  const [realName, setRealName] = useState('')
+  const [title, setTitle] = useState(mentor.title)
+  const action = useAction()
+  const status = REAL_NAME_STATUS[mentor.real_name_status]
+  return (
+    <Section title='成为导师'>
+      <View className='muted' id='mentor-status'>
+        {status ?? '认证导师可以出题、点评学员作品并写推荐信。'}{mentor.real_name_status === 'approved' && !mentor.flagged ? '，等待运营设为导师' : ''}
+      </View>
+      {mentor.real_name_status === 'pending' || mentor.real_name_status === 'approved' ? null : (
+        <>
+          <Field label='真实姓名（仅运营可见）'>
+            <Input id='mentor-real-name' className='input' value={realName} maxlength={30} onInput={(ev) => setRealName(ev.detail.value)} />
+          </Field>
+          <Field label='导师头衔（公开）'>
+            <Input id='mentor-title' className='input' value={title} maxlength={60} placeholder='如：资深后端工程师' onInput={(ev) => setTitle(ev.detail.value)} />
+          </Field>
+          <Btn id='mentor-apply' size='mini' busy={action.busy} onTap={() => void action.run(async () => {
+            // docs/openapi.json names two request bodies RealNameIn (profiles' and mentors'): the generated type is
+            // the profiles' one, without the title this route takes.
+            await api.post('/mentors/me/real-name', { body: { real_name: realName.trim(), title: title.trim() } as Schemas['RealNameIn'] })
+            onSent()
+          }, '已提交')}>提交认证</Btn>
+          <ErrorText error={action.error} />
+        </>
+      )}
+    </Section>
+  )
+}
+
 export default function Mentors() {
   useSignedIn()
   const challenges = useLoad(signedIn(() => api.get('/mentors/challenges')))
   const mine = useLoad(signedIn(() => api.get('/mentors/enrolments', { query: { role: 'developer' } })))
-  const mentor = useLoad(signedIn(() => api.get('/mentors/me')))
+  // No mentor record yet (404): not a mentor, nothing submitted.
+  const mentor = useLoad(signedIn(() => api.get('/mentors/me').catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 404) return { ...NOT_A_MENTOR }
+    throw err
+  })))
   const active = Boolean(mentor.data?.active)
   const toReview = useLoad(() => (active ? api.get('/mentors/enrolments', { query: { role: 'mentor' } }) : Promise.resolve({ items: [] })), [active])
   const enrolledIn = new Set((mine.data?.items ?? []).map((e) => e.challenge_id))
@@ -152,7 +191,7 @@ export default function Mentors() {
             {(l) => l.items.filter((e) => e.status === 'submitted').map((e) => <ReviewForm key={e.id} e={e} onDone={() => void toReview.reload()} />)}
           </Loaded>
         </Section>
-      ) : null}
+      ) : mentor.data ? <BecomeMentor mentor={mentor.data} onSent={() => void mentor.reload()} /> : null}
     </View>
   )
 }
