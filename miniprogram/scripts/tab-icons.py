@@ -30,12 +30,19 @@ def notifications(d: ImageDraw.ImageDraw, c: tuple) -> None:  # a speech bubble
     d.polygon([(24 * SCALE, 54 * SCALE), (22 * SCALE, 70 * SCALE), (40 * SCALE, 54 * SCALE)], fill=c)
 
 
+def growth(d: ImageDraw.ImageDraw, c: tuple) -> None:  # rising bars: the skill graph
+    for i, h in enumerate((22, 38, 56)):
+        x = 12 + i * 21
+        d.rounded_rectangle([x * SCALE, (70 - h) * SCALE, (x + 15) * SCALE, 70 * SCALE], radius=3 * SCALE, fill=c)
+
+
 def me(d: ImageDraw.ImageDraw, c: tuple) -> None:  # a person
     d.ellipse([27 * SCALE, 10 * SCALE, 54 * SCALE, 37 * SCALE], fill=c)
     d.pieslice([14 * SCALE, 42 * SCALE, 67 * SCALE, 96 * SCALE], 180, 360, fill=c)
 
 
-for name, draw in {"hall": hall, "applications": applications, "notifications": notifications, "me": me}.items():
+for name, draw in {"hall": hall, "applications": applications, "notifications": notifications, "growth": growth,
+                   "me": me}.items():
     for suffix, colour in COLOURS.items():
         big = Image.new("RGBA", (SIZE * SCALE, SIZE * SCALE), (0, 0, 0, 0))
         draw(ImageDraw.Draw(big), colour)

@@ -15,6 +15,14 @@ export const PAGES = {
   dispute: 'pages/dispute/index',
   disputes: 'pages/disputes/index',
   memberships: 'pages/memberships/index',
+  growth: 'pages/growth/index',
+  leaderboard: 'pages/leaderboard/index',
+  checkin: 'pages/checkin/index',
+  challenges: 'pages/challenges/index',
+  draw: 'pages/draw/index',
+  community: 'pages/community/index',
+  invite: 'pages/invite/index',
+  mentors: 'pages/mentors/index',
   merchantProfile: 'pages/merchant/profile/index',
   merchantTasks: 'pages/merchant/tasks/index',
   publish: 'pages/merchant/publish/index',
@@ -27,6 +35,7 @@ export type PageName = keyof typeof PAGES
 export const TABS: { page: PageName; text: string }[] = [
   { page: 'hall', text: '任务大厅' },
   { page: 'applications', text: '我的投递' },
+  { page: 'growth', text: '成长' },
   { page: 'notifications', text: '消息' },
   { page: 'me', text: '我的' }
 ]
@@ -39,9 +48,15 @@ export interface MenuEntry { page: PageName; text: string; role: Role | 'any'; i
 export const MENU: MenuEntry[] = [
   { page: 'resume', text: '简历卡片', role: 'developer', id: 'menu-resume' },
   { page: 'payouts', text: '收入与收款', role: 'developer', id: 'menu-payouts' },
+  { page: 'checkin', text: '每日签到', role: 'developer', id: 'menu-checkin' },
+  { page: 'challenges', text: '挑战与抽奖', role: 'developer', id: 'menu-challenges' },
+  { page: 'leaderboard', text: '排行榜', role: 'developer', id: 'menu-leaderboard' },
   { page: 'publish', text: '发布任务', role: 'merchant', id: 'menu-publish' },
   { page: 'merchantTasks', text: '我发布的任务', role: 'merchant', id: 'menu-merchant-tasks' },
   { page: 'merchantProfile', text: '商家资料', role: 'merchant', id: 'menu-merchant-profile' },
+  { page: 'mentors', text: '导师特训', role: 'developer', id: 'menu-mentors' },
+  { page: 'community', text: '社区', role: 'any', id: 'menu-community' },
+  { page: 'invite', text: '邀请好友', role: 'any', id: 'menu-invite' },
   { page: 'disputes', text: '我的纠纷', role: 'any', id: 'menu-disputes' },
   { page: 'memberships', text: '会员与权益', role: 'any', id: 'menu-memberships' }
 ]

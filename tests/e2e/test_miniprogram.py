@@ -21,7 +21,9 @@ from sqlalchemy import text
 from infra.local.h5 import H5_DIST, H5Server
 from shared.auth.service import make_admin
 from shared.ledger.check import check_ledger
+from shared.lottery.service import announce_due
 from shared.uow import run
+from tests.support.challenges import seed_challenges
 
 pytestmark = pytest.mark.e2e
 
@@ -50,6 +52,10 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         pytest.fail(problem)
     clock.set(datetime.now(timezone.utc))  # the fakes sign with the wall clock, as WeChat does
     run(lambda uow: make_admin(uow, "+8613600000002"))
+    seed_challenges()  # the migration's onboarding challenges (every test empties the tables) …
+    with db.begin() as conn:  # … and its badges
+        conn.exec_driver_sql((ROOT / "infra" / "migrations" / "0026_badges_seed.sql").read_text(encoding="utf-8"))
+    run(announce_due)  # the lottery timer's first stage: this month's draw with its published commitment
     fakes = platform.fakes
     with H5Server(H5_DIST, gateway=platform.gateway.base_url, wechat=fakes["wechat"].base_url,
                   wechatpay=fakes["wechatpay"].base_url) as h5:
@@ -64,6 +70,26 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
     assert "剩 47 小时" in result["countdown"]  # the 48-hour guarantee, counted down in the browser
     assert re.search(r"[\u4e00-\u9fff]", result["error_shown"]), result["error_shown"]  # the API's Chinese message
     assert result["hall_scrolled"] == 25  # 20 on the first page, the other 5 by scrolling (the keyset cursor)
+    # Growth in the browser: the finished task's skill points and level, a check-in, the onboarding challenge done,
+    # first on the weekly board.
+    assert re.search(r"\d+$", result["growth_category"]), result["growth_category"]
+    assert result["growth_level"] in {"C", "B", "A", "S"} and result["growth_xp"] > 0
+    assert result["checkin_streak"] == 1
+    assert result["challenge_summary"] == "3/3 已完成", result["challenge_summary"]
+    assert result["my_rank"] == "第 1 名"
+    assert result["worn_title"] == "佩戴中：挑战者"
+    assert re.fullmatch(r"[0-9a-f]{64}", result["draw_commitment"]), result["draw_commitment"]
+    # 社区: the content-security refusal in the API's words, then the post, liked and commented on by the merchant.
+    assert "安全检测" in result["post_refused"], result["post_refused"]
+    assert result["like_count_seen"] == 1
+    # The merchant's applicants ranked by fit: the developer with the finished, 5-star task first, with reasons.
+    assert re.fullmatch(r"匹配度 \d+%", result["fit_first"]), result["fit_first"]
+    assert 1 <= len(result["fit_reasons"]) <= 2 and any("评分" in r or "技能" in r for r in result["fit_reasons"]), \
+        result["fit_reasons"]
+    assert len(result["fit_order"]) == 2
+    # 邀请 and 导师特训: the growth pass asked for in the API's words, then the mentor's letter on the developer's page.
+    assert "成长通行证" in result["growth_pass_error"], result["growth_pass_error"]
+    assert "推荐" in result["mentor_letter"], result["mentor_letter"]
 
     task_id, app_id, payout_id = result["task_id"], result["application_id"], result["payout_id"]
     with db.connect() as conn:
@@ -100,6 +126,31 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         assert one("SELECT count(*) FROM dispute_entries WHERE dispute_id = :d AND links::text LIKE '%example.com%'",
                    d=result["dispute_id"]) == 2  # the merchant's and the developer's evidence, with their links
         assert one("SELECT coalesce(sum(amount_fen), 0) FROM refunds WHERE task_id = :t", t=disputed) == 40_000
+        # What the growth pages showed is what the database holds.
+        assert one("SELECT sum(points) FROM user_skills WHERE user_id = :u", u=developer) > 0
+        assert one("SELECT xp FROM growth_profiles WHERE user_id = :u", u=developer) >= result["growth_xp"]
+        assert tuple(conn.execute(text("SELECT total, streak, remind FROM checkin_stats WHERE user_id = :u"),
+                                  {"u": developer}).one()) == (1, 1, True)
+        assert one("SELECT count(*) FROM challenge_windows WHERE user_id = :u AND challenge_key = 'welcome'"
+                   " AND completed_at IS NOT NULL", u=developer) == 1
+        assert one("SELECT badge_key FROM badge_titles WHERE user_id = :u", u=developer) == "challenger"
+        post = conn.execute(text("SELECT author_id, tags, like_count, comment_count FROM posts WHERE id = :p"),
+                            {"p": result["post_id"]}).one()
+        assert tuple(post) == (developer, ["小程序", "经验"], 1, 1)
+        assert one("SELECT user_id FROM post_likes WHERE post_id = :p", p=result["post_id"]) == merchant
+        assert one("SELECT count(*) FROM posts WHERE author_id = :u", u=developer) == 1  # the refused one never saved
+        invitation = conn.execute(text("SELECT inviter_id, code, status FROM invitations WHERE invitee_id = :u"),
+                                  {"u": developer}).one()
+        assert tuple(invitation[:2]) == (merchant, result["invite_code"])
+        assert ("已计入" in result["invitee_status"]) == (invitation.status == "credited"), result["invitee_status"]
+        enrolment = conn.execute(text("SELECT developer_id, challenge_id, status, score, accepted"
+                                      " FROM mentor_enrolments WHERE id = :e"), {"e": result["enrolment_id"]}).one()
+        assert tuple(enrolment) == (developer, result["mentor_challenge_id"], "reviewed", 92, True)
+        assert one("SELECT count(*) FROM mentor_letters WHERE enrolment_id = :e", e=result["enrolment_id"]) == 1
+        assert one("SELECT count(*) FROM memberships WHERE user_id = :u AND plan = 'growth'", u=developer) == 1
+        # The second task went to the applicant ranked first by fit: the developer who did the first one.
+        assert one("SELECT developer_id FROM applications WHERE id = :a", a=result["fit_order"][0]) == developer
+        assert one("SELECT status FROM applications WHERE id = :a", a=result["fit_order"][0]) == "accepted"
         check = check_ledger(conn)
         assert check.ok, check.problems
     assert fakes["wechat"].messages(openid), "no subscribe message reached the developer"

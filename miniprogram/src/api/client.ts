@@ -129,6 +129,10 @@ export class ApiClient {
     return this.send('PATCH', path, args[0])
   }
 
+  delete<P extends PathsFor<'delete'>>(path: P, ...args: Args<Op<'delete', P>>): Promise<Answer<Op<'delete', P>>> {
+    return this.send('DELETE', path, args[0])
+  }
+
   private async send<T>(method: string, path: string, options: unknown): Promise<T> {
     const opts = (options ?? {}) as { path?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown }
     const url = buildUrl(this.options.base, path, opts.path, opts.query)

@@ -4,7 +4,7 @@ import Taro, { useDidShow, usePullDownRefresh, useReachBottom } from '@tarojs/ta
 import { errorText } from './hooks'
 import { mergePage } from './hall'
 
-export interface Page<T> { items: T[]; next_cursor: string | null }
+export interface Page<T> { items: T[]; next_cursor?: string | null }
 
 export function usePaged<T extends { id: number }>(fetch: (cursor: string | null) => Promise<Page<T>>, deps: unknown[] = []) {
   const [items, setItems] = useState<T[]>()
@@ -20,7 +20,7 @@ export function usePaged<T extends { id: number }>(fetch: (cursor: string | null
     try {
       const page = await latest.current(from)
       setItems((prev) => (from && prev ? mergePage(prev, page.items) : page.items))
-      setCursor(page.next_cursor)
+      setCursor(page.next_cursor ?? null)
       setError(null)
     } catch (err) {
       setError(errorText(err))
@@ -39,5 +39,7 @@ export function usePaged<T extends { id: number }>(fetch: (cursor: string | null
   useReachBottom(() => {
     if (!loading && cursor) void load(cursor)
   })
-  return { data: items, items: items ?? [], loading, error, more: Boolean(cursor), reload: () => load(null), loadMore: () => load(cursor) }
+  /** Change the loaded items in place (a like, a new comment count) without reloading. */
+  const update = useCallback((change: (items: T[]) => T[]) => setItems((prev) => (prev ? change(prev) : prev)), [])
+  return { data: items, items: items ?? [], loading, error, more: Boolean(cursor), reload: () => load(null), loadMore: () => load(cursor), update }
 }

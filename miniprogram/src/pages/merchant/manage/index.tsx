@@ -13,6 +13,7 @@ import { isSignedIn } from '@/lib/session'
 import { useSkills } from '@/lib/skills'
 import { requestPayment } from '@/platform/wechat'
 import { go } from '@/lib/navigate'
+import { APPLICANT_SORTS, fitText, type ApplicantSort } from '@/lib/community'
 
 type Task = Schemas['TaskOut']
 const CANCELLABLE = ['pending_review', 'awaiting_funding', 'open']
@@ -121,6 +122,12 @@ function Applicant({ app, now, onChanged }: { app: Schemas['ApplicationOut']; no
         </Tag>
       </View>
       {resume.headline ? <View className='muted'>{resume.headline}</View> : null}
+      {app.fit_score !== null && app.fit_score !== undefined ? (
+        <View className='fit' id={`fit-${app.id}`}>
+          <Text className='fit-score'>{fitText(app.fit_score)}</Text>
+          {(app.fit_reasons ?? []).map((r) => <Text key={r} className='fit-reason'>{r}</Text>)}
+        </View>
+      ) : null}
       <View className='row'>{(resume.skills ?? []).map((s) => <Text key={s.slug} className='tag'>{s.name ?? name(s.slug)}</Text>)}</View>
       <View className='muted'>
         {resume.years_experience ? `${resume.years_experience} 年经验 · ` : ''}完成 {resume.completed_tasks ?? 0} 个任务 · 评分 {resume.rating_average ?? '暂无'}
@@ -161,9 +168,16 @@ function Applicant({ app, now, onChanged }: { app: Schemas['ApplicationOut']; no
 
 function Applicants({ task, onChanged }: { task: Task; onChanged: () => void }) {
   const now = useNow()
-  const list = useLoad(() => api.get('/applications', { query: { task_id: task.id, limit: 50 } }), [task.id])
+  const [sort, setSort] = useState<ApplicantSort>('applied')
+  const list = useLoad(() => api.get('/applications', { query: { task_id: task.id, sort, limit: 50 } }), [task.id, sort])
   return (
     <Section title={`投递者（${task.applications_count}）`}>
+      <View className='chips'>
+        {APPLICANT_SORTS.map((o) => (
+          <Chip key={o.key} id={`applicants-sort-${o.key}`} label={o.text} active={sort === o.key} onTap={() => setSort(o.key)} />
+        ))}
+      </View>
+      {sort === 'fit' ? <View className='muted'>按技能、评分与可靠性综合排序，附匹配理由。</View> : null}
       <Loaded state={list} empty={(l) => (l.items.length ? null : '还没有人投递')}>
         {(l) => l.items.map((a) => <Applicant key={a.id} app={a} now={now} onChanged={() => { void list.reload(); onChanged() }} />)}
       </Loaded>

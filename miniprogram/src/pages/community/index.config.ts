@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '社区', enablePullDownRefresh: true, onReachBottomDistance: 120 })

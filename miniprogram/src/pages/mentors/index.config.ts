@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '导师特训', enablePullDownRefresh: true })
