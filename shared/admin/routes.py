@@ -33,7 +33,7 @@ class FailedJob(BaseModel):
     updated_at: datetime
 
 
-class Count(BaseModel):
+class RetriedCount(BaseModel):
     count: int
 
 
@@ -64,11 +64,11 @@ def failed_jobs(req: Request) -> list[FailedJob]:
 
 
 @router.post("/admin/jobs/{job_id:int}/retry", summary="重新执行失败的后台任务（不在失败状态的任务计数为 0）",
-             response=Count, roles=ADMIN, errors=("JOB_NOT_FOUND",))
-def retry_job(req: Request) -> Count:
+             response=RetriedCount, roles=ADMIN, errors=("JOB_NOT_FOUND",))
+def retry_job(req: Request) -> RetriedCount:
     from shared import jobs
 
-    return Count(count=int(run(lambda uow: jobs.retry_failed(uow, req.params["job_id"], admin_id=req.user_id))))
+    return RetriedCount(count=int(run(lambda uow: jobs.retry_failed(uow, req.params["job_id"], admin_id=req.user_id))))
 
 
 @router.get("/admin/ledger/check", summary="账本核对：校验全部不变量并给出各类账户合计", response=LedgerCheck,

@@ -64,7 +64,7 @@ def my_invitation(uow: UnitOfWork, user_id: int) -> s.MyInvitationOut:
         " ORDER BY i.id DESC LIMIT 50", {"u": user_id}).all()
     invited_by = uow.execute("SELECT inviter_id FROM invitations WHERE invitee_id = :u", {"u": user_id}).scalar()
     return s.MyInvitationOut(
-        code=code, share_path=f"pages/index/index?invite={code}",
+        code=code, share_path=f"pages/invite/index?code={code}",
         share_url=f"{base}/community/invitations/codes/{code}", invited_count=int(counts.invited),
         credited_count=int(counts.credited), invited_by=invited_by,
         invitees=[s.InviteeOut(invitation_id=r.id, invitee_name=r.name, status=r.status, phone_bound=r.phone_bound,

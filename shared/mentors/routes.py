@@ -14,9 +14,9 @@ ADMIN = ("admin",)
 DEVELOPER = ("developer",)
 
 
-@router.post("/mentors/me/real-name", summary="提交导师实名资料（待管理员审核）", body=s.RealNameIn,
+@router.post("/mentors/me/real-name", summary="提交导师实名资料（待管理员审核）", body=s.MentorRealNameIn,
              response=s.MentorOut, roles=DEVELOPER, errors=("CONTENT_REJECTED", "CONTENT_CHECK_UNAVAILABLE"))
-def real_name(req: Request, body: s.RealNameIn) -> s.MentorOut:
+def real_name(req: Request, body: s.MentorRealNameIn) -> s.MentorOut:
     return service.submit_real_name(req.user_id, body)
 
 
@@ -100,9 +100,9 @@ def flag(req: Request, body: s.FlagIn) -> s.AdminMentorOut:
     return run(lambda uow: service.set_flag(uow, req.user_id, req.params["user_id"], body))
 
 
-@admin_router.post("/admin/mentors/challenges", summary="发布导师特训（奖金由平台预算出资）", body=s.ChallengeIn,
+@admin_router.post("/admin/mentors/challenges", summary="发布导师特训（奖金由平台预算出资）", body=s.MentorChallengeIn,
                    response=s.ChallengeOut, status=201, roles=ADMIN, errors=("MENTOR_NOT_ACTIVE",))
-def create_challenge(req: Request, body: s.ChallengeIn) -> s.ChallengeOut:
+def create_challenge(req: Request, body: s.MentorChallengeIn) -> s.ChallengeOut:
     return run(lambda uow: service.create_challenge(uow, req.user_id, body))
 
 

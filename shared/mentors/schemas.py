@@ -10,7 +10,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 from shared.mentors.rules import DEFAULT_PASS_SCORE, MAX_BONUS_FEN, SCORE_MAX, SCORE_MIN
 
 
-class RealNameIn(BaseModel):
+class MentorRealNameIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     real_name: str = Field(min_length=2, max_length=30, description="真实姓名（仅管理员可见）", examples=["张三"])
     title: str = Field(min_length=2, max_length=60, description="导师头衔（公开，经内容安全检测）",
@@ -50,7 +50,7 @@ class FlagIn(BaseModel):
     reason: str = Field(min_length=2, max_length=200, description="理由（记入审计日志）")
 
 
-class ChallengeIn(BaseModel):
+class MentorChallengeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mentor_id: int = Field(ge=1, description="负责点评的导师用户 ID")
     title: str = Field(min_length=2, max_length=60, description="特训标题", examples=["用 FastAPI 实现一个限流中间件"])

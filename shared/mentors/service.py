@@ -85,12 +85,12 @@ def _mentor_row(uow: UnitOfWork, user_id: int, *, lock: bool = False) -> Any:
                        {"u": user_id}).first()
 
 
-def submit_real_name(user_id: int, data: s.RealNameIn) -> s.MentorOut:
+def submit_real_name(user_id: int, data: s.MentorRealNameIn) -> s.MentorOut:
     _check_text(user_id, {"title": data.title})
     return run(lambda uow: _submit_real_name(uow, user_id, data))
 
 
-def _submit_real_name(uow: UnitOfWork, user_id: int, data: s.RealNameIn) -> s.MentorOut:
+def _submit_real_name(uow: UnitOfWork, user_id: int, data: s.MentorRealNameIn) -> s.MentorOut:
     """A (new) real-name record waits for an operator; until approved again the user is not an active mentor."""
     uow.execute(
         "INSERT INTO mentors (user_id, real_name, real_name_status, title, created_at, updated_at)"
@@ -168,7 +168,7 @@ def _challenge(uow: UnitOfWork, challenge_id: int) -> Any:
     return row
 
 
-def create_challenge(uow: UnitOfWork, admin_id: int, data: s.ChallengeIn) -> s.ChallengeOut:
+def create_challenge(uow: UnitOfWork, admin_id: int, data: s.MentorChallengeIn) -> s.ChallengeOut:
     if not is_active_mentor(uow, data.mentor_id):
         raise NotAMentor()
     challenge_id = int(uow.execute(

@@ -38,7 +38,7 @@ def test_a_code_and_share_link_per_user(world):
     alice = world.developer("alice")
     me = call("GET", "/community/invitations/me", token=alice.token)
     assert me.status == 200 and len(me["code"]) == 8 and me["invited_count"] == 0 and me["invited_by"] is None
-    assert me["share_path"].endswith(f"invite={me['code']}") and me["share_url"].endswith(me["code"])
+    assert me["share_path"] == f"pages/invite/index?code={me['code']}" and me["share_url"].endswith(me["code"])
     assert code_of(alice) == me["code"]  # stable
     # The share link's landing page: public, shows the inviter; lower case is accepted.
     r = call("GET", f"/community/invitations/codes/{me['code'].lower()}")

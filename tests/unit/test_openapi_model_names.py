@@ -11,9 +11,8 @@ from pydantic import BaseModel
 
 from shared.http.openapi import http_routers
 
-# Clashes found when this test was written, in areas other than the chat's: each makes one operation's documented
-# schema wrong. They are reported to the lead, to rename in their areas; this list may only shrink.
-KNOWN = {"RealNameIn", "Count", "ChallengeIn"}
+# Clashes allowed: none (mentors' RealNameIn / ChallengeIn and admin's Count were renamed). It may only stay empty.
+KNOWN: set[str] = set()
 
 
 def _models(annotation: object, seen: set[type]) -> None:

@@ -67,7 +67,7 @@ def _int(text: str, field: str, what: str) -> int:
 def create(page: web.Page) -> web.Answer:
     """发布导师特训"""
     f = page.form
-    body = web.validated(s.ChallengeIn, {
+    body = web.validated(s.MentorChallengeIn, {
         "mentor_id": _int(f.get("mentor_id", ""), "mentor_id", "导师"), "title": f.get("title", ""),
         "brief": f.get("brief", ""), "bonus_fen": _fen(f.get("bonus_yuan", "")),
         "pass_score": _int(f.get("pass_score", "") or str(mentor_rules.DEFAULT_PASS_SCORE), "pass_score",

@@ -57,8 +57,7 @@ export default function Invite() {
   useSignedIn()
   const mine = useLoad(() => (isSignedIn() ? api.get('/community/invitations/me') : Promise.reject(new Error('登录后查看我的邀请码'))))
   const copy = useAction()
-  // The share lands on this page with the code (the API's `share_path`, pages/index/index?invite=…, names a page this
-  // app does not have).
+  // The share lands on this page with the code (the API's `share_path` names the same page).
   useShareAppMessage(() => {
     const code = mine.data?.code
     return { title: '一起在 CodeLink 接任务、攒技能分', path: code ? url('invite', { code }) : url('hall') }

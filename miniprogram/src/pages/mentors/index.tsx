@@ -150,7 +150,7 @@ function BecomeMentor({ mentor, onSent }: { mentor: Schemas['MentorOut']; onSent
           <Btn id='mentor-apply' size='mini' busy={action.busy} onTap={() => void action.run(async () => {
             // docs/openapi.json names two request bodies RealNameIn (profiles' and mentors'): the generated type is
             // the profiles' one, without the title this route takes.
-            await api.post('/mentors/me/real-name', { body: { real_name: realName.trim(), title: title.trim() } as Schemas['RealNameIn'] })
+            await api.post('/mentors/me/real-name', { body: { real_name: realName.trim(), title: title.trim() } as Schemas['MentorRealNameIn'] })
             onSent()
           }, '已提交')}>提交认证</Btn>
           <ErrorText error={action.error} />
