@@ -93,7 +93,27 @@ def step(export_id: int) -> None:
         return bool(moved) and not more
 
     if run(advance):
-        _finish(export_id, row.month, [int(d) for d in row.developer_ids])
+        try:
+            _finish(export_id, row.month, [int(d) for d in row.developer_ids])
+        except Exception as exc:
+            # Shown while the job retries; if the last attempt fails too, `give_up` ends the run as failed.
+            note = _error_text(f"ZIP 打包失败，稍后重试：{exc!r}")
+            run(lambda uow: uow.execute("UPDATE report_exports SET error = :e WHERE id = :i AND status = 'running'",
+                                        {"e": note, "i": export_id}))
+            raise
+
+
+def _error_text(text: str) -> str:
+    return text if len(text) <= 500 else text[:499] + "…"
+
+
+def give_up(export_id: int, error: str) -> None:
+    """The export's job was parked as failed (its retries are spent): the run ends `failed` with the error, rather
+    than showing `running` for ever. A run already done stays done."""
+    run(lambda uow: uow.execute(
+        "UPDATE report_exports SET status = 'failed', error = :e, finished_at = :now WHERE id = :i"
+        " AND status = 'running'", {"e": _error_text(f"导出失败（已多次重试）：{error}"), "i": export_id,
+                                    "now": clock.now()}))
 
 
 def _finish(export_id: int, month: str, developer_ids: list[int]) -> None:
@@ -123,5 +143,6 @@ def _finish(export_id: int, month: str, developer_ids: list[int]) -> None:
                          "\ufeff" + summary.getvalue())  # BOM: Excel opens the Chinese names right
     key = f"exports/{export_id}/reports-{month}.zip"
     cos().put(key, buffer.getvalue(), "application/zip")
-    run(lambda uow: uow.execute("UPDATE report_exports SET status = 'done', zip_key = :k, finished_at = :now"
+    run(lambda uow: uow.execute("UPDATE report_exports SET status = 'done', zip_key = :k, error = NULL,"
+                                " finished_at = :now"
                                 " WHERE id = :i", {"k": key, "i": export_id, "now": clock.now()}))

@@ -116,7 +116,8 @@ def export_out(v: exports.ExportView) -> s.ExportOut:
     zip_url = _download(v.zip_key, f"codelink-reports-{v.month}.zip") if v.zip_key else None
     percent = 100 if v.status == "done" else ((v.done + v.failed) * 100 // v.total if v.total else 0)
     return s.ExportOut(id=v.id, month=v.month, status=v.status, total=v.total, done=v.done, failed=v.failed,
-                       progress_percent=percent, filters=v.filters, zip_url=zip_url, created_at=v.created_at,
+                       progress_percent=percent, filters=v.filters, zip_url=zip_url, error=v.error,
+                       created_at=v.created_at,
                        finished_at=v.finished_at)
 
 

@@ -74,5 +74,7 @@ class ExportOut(BaseModel):
     progress_percent: int = Field(description="进度（%）", examples=[33])
     filters: dict = Field(description="筛选条件")
     zip_url: str | None = Field(None, description="完成后：ZIP（PDF + summary.csv）下载链接（5 分钟内有效）")
+    error: str | None = Field(None, description="失败原因（failed），或正在重试的最近一次错误（running）",
+                              examples=[None])
     created_at: datetime = Field(description="创建时间")
     finished_at: datetime | None = Field(None, description="完成时间")

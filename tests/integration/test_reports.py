@@ -242,6 +242,30 @@ def test_an_operators_cohort_export_builds_a_zip_with_a_csv_summary(world, clock
     assert call("GET", "/reports/admin/exports/999", token=admin.token).status == 404
 
 
+def test_an_export_whose_zip_keeps_failing_ends_failed_with_the_error(world, clock):
+    from shared.adapters.cos import cos
+
+    _, dev, _ = active_developer(world, name="丢失的报告")
+    admin = world.admin()
+    issued = service.generate(dev.user_id, MONTH)
+    cos().delete(issued.cos_key)  # the PDF vanished from the bucket: every ZIP attempt fails
+    r = call("POST", "/reports/admin/exports", {"month": MONTH, "user_id": dev.user_id}, admin.token)
+    export_id = r["id"]
+    jobs.work()
+    r = call("GET", f"/reports/admin/exports/{export_id}", token=admin.token)
+    # Between attempts the run is still running (it may yet succeed), and says why it is waiting.
+    assert r["status"] == "running" and r["done"] == 1 and r["zip_url"] is None
+    assert "ZIP 打包失败" in r["error"]
+    for _ in range(6):  # past each backoff (30 s, 1, 2, 4, 8 min) until the job's 6 attempts are spent
+        clock.advance(timedelta(minutes=9))
+        jobs.work()
+    assert scalar("SELECT status FROM jobs WHERE kind = 'report_export'"
+                  f" AND payload->>'export_id' = '{export_id}'") == "failed"
+    r = call("GET", f"/reports/admin/exports/{export_id}", token=admin.token)
+    assert r["status"] == "failed" and r["zip_url"] is None and r["finished_at"] is not None
+    assert r["error"].startswith("导出失败") and "CosNotFound" in r["error"]
+
+
 def test_the_same_report_issued_concurrently_is_recorded_once(world):
     import threading
 
