@@ -16,6 +16,7 @@ from shared.console.pages import (  # noqa: F401 - imported for their routes
     growth,
     login,
     money,
+    reports,
     rules,
     tasks,
     users,
