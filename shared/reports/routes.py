@@ -99,6 +99,19 @@ def share(req: Request) -> s.ShareOut:
     return s.ShareOut(url=card_url(req.user_id), wxa_code_url=cos().presigned_get(key), scene=scene)
 
 
+@router.get("/reports/cards/{user_id:int}/data", summary="开发者的公开简历卡片（数据；小程序卡片页读取）", auth=False,
+            response=s.PublicCardOut, errors=("RESUME_CARD_NOT_FOUND",))
+def card_data(req: Request) -> s.PublicCardOut:
+    user_id = req.params["user_id"]
+    card = run(lambda uow: cards.page(uow, user_id))
+    return s.PublicCardOut(
+        profile=card.profile, level=card.level, xp=card.xp,
+        categories=[s.PointsOut(name=n, points=p) for n, p in card.categories],
+        top_skills=[s.PointsOut(name=n, points=p) for n, p in card.top_skills], title=card.title,
+        badges=card.badges, rated_work=[s.RatedWorkOut(**w) for w in card.rated_work], challenges=card.challenges,
+        letters=[s.LetterOut(**m) for m in card.letters], url=card_url(user_id))
+
+
 @router.get("/reports/cards/{user_id:int}", summary="开发者的公开简历卡片页面（HTML）", auth=False, in_schema=False)
 def card_page(req: Request) -> Response:
     user_id = req.params["user_id"]

@@ -219,6 +219,26 @@ def test_the_resume_card_shows_only_public_fields_and_opting_out_takes_it_down(w
     assert call("GET", "/reports/card", token=dev.token)["url"] is None
 
 
+def test_the_public_card_data_is_what_the_page_shows_and_goes_with_it(world):
+    _, dev, _ = active_developer(world, name="王五")
+    call("PUT", "/profiles/developer", {"display_name": "王五", "headline": "小程序开发", "bio": "不公开的简介",
+                                        "skills": ["python"], "public_fields": ["display_name", "headline", "rating"]},
+         dev.token)
+    assert call("GET", f"/reports/cards/{dev.user_id}/data").status == 404  # not public yet
+    call("PUT", "/reports/card", {"enabled": True, "sections": ["growth", "rated_work"]}, dev.token)
+    card = call("GET", f"/reports/cards/{dev.user_id}/data")  # no token: public
+    assert card.status == 200, card.body
+    assert card["profile"]["display_name"] == "王五" and card["profile"]["headline"] == "小程序开发"
+    assert card["profile"]["bio"] is None  # not a public field
+    assert card["url"].endswith(f"/reports/cards/{dev.user_id}")
+    assert card["level"] is None and card["top_skills"] == []  # growth needs the skills field public
+    assert [w["comment"] for w in card["rated_work"]] == ["交付很快，代码清晰"] and card["rated_work"][0]["stars"] == 5
+    assert card["badges"] == [] and card["letters"] == []  # sections not chosen
+    call("PUT", "/reports/card", {"enabled": False}, dev.token)
+    gone = call("GET", f"/reports/cards/{dev.user_id}/data")
+    assert gone.status == 404 and gone["code"] == "RESUME_CARD_NOT_FOUND"
+
+
 def test_an_operators_cohort_export_builds_a_zip_with_a_csv_summary(world, clock):
     devs = [active_developer(world, name=f"成员{i}")[1] for i in range(2)]
     admin = world.admin()
