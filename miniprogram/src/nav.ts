@@ -18,7 +18,9 @@ export const PAGES = {
   merchantProfile: 'pages/merchant/profile/index',
   merchantTasks: 'pages/merchant/tasks/index',
   publish: 'pages/merchant/publish/index',
-  manage: 'pages/merchant/manage/index'
+  manage: 'pages/merchant/manage/index',
+  card: 'pages/card/index',
+  reports: 'pages/reports/index'
 } as const
 
 export type PageName = keyof typeof PAGES
@@ -39,6 +41,7 @@ export interface MenuEntry { page: PageName; text: string; role: Role | 'any'; i
 export const MENU: MenuEntry[] = [
   { page: 'resume', text: '简历卡片', role: 'developer', id: 'menu-resume' },
   { page: 'payouts', text: '收入与收款', role: 'developer', id: 'menu-payouts' },
+  { page: 'reports', text: '我的成长报告', role: 'developer', id: 'menu-reports' },
   { page: 'publish', text: '发布任务', role: 'merchant', id: 'menu-publish' },
   { page: 'merchantTasks', text: '我发布的任务', role: 'merchant', id: 'menu-merchant-tasks' },
   { page: 'merchantProfile', text: '商家资料', role: 'merchant', id: 'menu-merchant-profile' },
