@@ -52,14 +52,14 @@ function CardView({ card: raw }: { card: Card }) {
           <Text className='title' id='card-name'>{p.display_name || '开发者'}</Text>
           {card.level ? <Tag tone='ok'>等级 {card.level}</Tag> : null}
         </View>
-        {p.headline ? <Text className='muted' id='card-headline'>{p.headline}</Text> : null}
+        {p.headline ? <View className='muted' id='card-headline'>{p.headline}</View> : null}
         {card.title ? <View><Tag>{card.title}</Tag></View> : null}
         <View className='small muted'>
           {[p.city, p.years_experience ? `${p.years_experience} 年经验` : null,
             p.rating_count ? `评分 ${(p.rating_average ?? 0).toFixed(2)}（${p.rating_count} 次）` : null,
             p.completed_tasks ? `完成任务 ${p.completed_tasks} 个` : null].filter(Boolean).join(' · ')}
         </View>
-        {p.bio ? <Text className='small'>{p.bio}</Text> : null}
+        {p.bio ? <View className='small'>{p.bio}</View> : null}
       </Section>
       {p.skills?.length ? (
         <Section title='技能'>
@@ -72,7 +72,7 @@ function CardView({ card: raw }: { card: Card }) {
             <View key={c.name} className='between small'><Text>{c.name}</Text><Text>{c.points} 分</Text></View>
           ))}
           {card.top_skills.length ? (
-            <Text className='small muted'>擅长：{card.top_skills.map((s) => `${s.name} ${s.points}`).join('、')}</Text>
+            <View className='small muted'>擅长：{card.top_skills.map((s) => `${s.name} ${s.points}`).join('、')}</View>
           ) : null}
         </Section>
       ) : null}
@@ -84,8 +84,8 @@ function CardView({ card: raw }: { card: Card }) {
           {card.rated_work.map((w, i) => (
             <View key={i} className='card-work'>
               <View className='between small'><Text>{w.title}</Text><Text className='stars'>{starText(w.stars)}</Text></View>
-              <Text className='small muted'>{w.merchant} · {w.on}</Text>
-              {w.comment ? <Text className='small'>“{w.comment}”</Text> : null}
+              <View className='small muted'>{w.merchant} · {w.on}</View>
+              {w.comment ? <View className='small'>“{w.comment}”</View> : null}
             </View>
           ))}
         </Section>
@@ -97,8 +97,8 @@ function CardView({ card: raw }: { card: Card }) {
         <Section title='导师推荐'>
           {card.letters.map((l, i) => (
             <View key={i}>
-              <Text className='small muted'>{l.mentor}{l.challenge ? ` · ${l.challenge}` : ''}</Text>
-              <Text className='small'>{l.body}</Text>
+              <View className='small muted'>{l.mentor}{l.challenge ? ` · ${l.challenge}` : ''}</View>
+              <View className='small'>{l.body}</View>
             </View>
           ))}
         </Section>
@@ -106,7 +106,7 @@ function CardView({ card: raw }: { card: Card }) {
       {p.links?.length ? (
         <Section title='链接'>
           {p.links.map((l, i) => (
-            <Text key={i} className='small' selectable>{String((l as Record<string, unknown>).title ?? '')}：{String((l as Record<string, unknown>).url ?? '')}</Text>
+            <View key={i} className='small'><Text selectable>{String((l as Record<string, unknown>).title ?? '')}：{String((l as Record<string, unknown>).url ?? '')}</Text></View>
           ))}
         </Section>
       ) : null}

@@ -37,7 +37,7 @@ export default function Reports() {
   return (
     <View className='page' id='reports-page'>
       <Section title='本月报告'>
-        <Text className='small muted'>随时生成本月至今的报告；每月 1 日会自动生成上个月的终版。数据未变时不会重复签发。</Text>
+        <View className='small muted'>随时生成本月至今的报告；每月 1 日会自动生成上个月的终版。数据未变时不会重复签发。</View>
         <Btn id='report-current' busy={issue.busy} onTap={() => void issueCurrent()}>生成本月报告</Btn>
         <ErrorText error={issue.error} />
       </Section>
@@ -55,7 +55,8 @@ export default function Reports() {
                   <Text>验证码 <Text className='report-code' selectable>{r.code}</Text></Text>
                   <Text className='muted' onClick={() => copyCode(r)}>复制</Text>
                 </View>
-                <Text className='small muted'>{r.pages} 页 · 生成于 {dateTime(r.generated_at)} · 在 {r.verify_url.replace(/\/verify\/.*$/, '/verify')} 可验证真伪</Text>
+                <View className='small muted'>{r.pages} 页 · 生成于 {dateTime(r.generated_at)} · 凭验证码可在 {r.verify_url.replace(/\/verify\/.*$/, '/verify')} 验证真伪</View>
+                <View className='gap' />
                 <Btn size='mini' kind='default' busy={open.busy} id={`open-${r.id}`} onTap={() => void openReport(r)}>打开 PDF</Btn>
               </View>
             ))}
