@@ -32,6 +32,7 @@ class PermanentJobError(Exception):
 
 
 JobHandler = Callable[[dict[str, Any]], None]
+GiveUpHook = Callable[[dict[str, Any], str], None]
 
 
 def _handlers() -> dict[str, JobHandler]:
@@ -55,11 +56,20 @@ def _handlers() -> dict[str, JobHandler]:
 
 
 _extra_handlers: dict[str, JobHandler] = {}
+_give_up_hooks: dict[str, GiveUpHook] = {}
 
 
-def register_handler(kind: str, handler: JobHandler) -> None:
-    """Register a job kind from another area (money, growth) without this module importing it."""
+def register_handler(kind: str, handler: JobHandler, *, on_give_up: GiveUpHook | None = None) -> None:
+    """Register a job kind from another area (money, growth) without this module importing it.
+
+    `on_give_up(payload, error)` runs once the job is parked as failed (a PermanentJobError, or the last attempt
+    failed), in its own transactions: a long-running operation the job drives can then say "failed" instead of
+    staying "running" for ever. A hook that raises is logged; the job stays parked either way."""
     _extra_handlers[kind] = handler
+    if on_give_up is not None:
+        _give_up_hooks[kind] = on_give_up
+    else:
+        _give_up_hooks.pop(kind, None)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -143,12 +153,14 @@ def work(limit: int = 50, max_batches: int = 20) -> WorkReport:
                 log.error("job %s (%s) failed permanently: %s", job.id, job.kind, exc,
                           extra={**line, "outcome": "failed", "duration_ms": _ms(started)})
                 _finish(job, "failed", str(exc))
+                _give_up(job, str(exc))
                 report.failed += 1
             except Exception as exc:
                 if job.attempts >= job.max_attempts:
                     log.error("job %s (%s) failed after %d attempts", job.id, job.kind, job.attempts, exc_info=True,
                               extra={**line, "outcome": "failed", "duration_ms": _ms(started)})
                     _finish(job, "failed", repr(exc))
+                    _give_up(job, repr(exc))
                     report.failed += 1
                 else:
                     log.warning("job %s (%s) attempt %d failed: %r", job.id, job.kind, job.attempts, exc,
@@ -161,6 +173,17 @@ def work(limit: int = 50, max_batches: int = 20) -> WorkReport:
                 _finish(job, "done")
                 report.done += 1
     return report
+
+
+def _give_up(job: Claimed, error: str) -> None:
+    hook = _give_up_hooks.get(job.kind)
+    if hook is None:
+        return
+    try:
+        hook(job.payload, error)
+    except Exception:
+        log.error("job %s (%s): the give-up hook failed", job.id, job.kind, exc_info=True,
+                  extra={"event": "job", "job_id": job.id, "kind": job.kind, "outcome": "give_up_hook_failed"})
 
 
 def _ms(started: float) -> float:

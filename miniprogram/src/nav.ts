@@ -26,7 +26,9 @@ export const PAGES = {
   merchantProfile: 'pages/merchant/profile/index',
   merchantTasks: 'pages/merchant/tasks/index',
   publish: 'pages/merchant/publish/index',
-  manage: 'pages/merchant/manage/index'
+  manage: 'pages/merchant/manage/index',
+  card: 'pages/card/index',
+  reports: 'pages/reports/index'
 } as const
 
 export type PageName = keyof typeof PAGES
@@ -51,6 +53,7 @@ export const MENU: MenuEntry[] = [
   { page: 'checkin', text: '每日签到', role: 'developer', id: 'menu-checkin' },
   { page: 'challenges', text: '挑战与抽奖', role: 'developer', id: 'menu-challenges' },
   { page: 'leaderboard', text: '排行榜', role: 'developer', id: 'menu-leaderboard' },
+  { page: 'reports', text: '我的成长报告', role: 'developer', id: 'menu-reports' },
   { page: 'publish', text: '发布任务', role: 'merchant', id: 'menu-publish' },
   { page: 'merchantTasks', text: '我发布的任务', role: 'merchant', id: 'menu-merchant-tasks' },
   { page: 'merchantProfile', text: '商家资料', role: 'merchant', id: 'menu-merchant-profile' },

@@ -17,6 +17,7 @@ from shared.console.pages import (  # noqa: F401 - imported for their routes
     login,
     mentor_challenges,
     money,
+    reports,
     rules,
     tasks,
     users,

@@ -42,6 +42,9 @@ ACTIONS = {
     "badge.revoke": "收回徽章", "challenge.save": "修改挑战", "checkin.repair": "修复连续签到",
     "mentor.flag": "设为导师", "mentor.unflag": "取消导师身份", "mentor.real_name_approved": "导师实名通过",
     "mentor.real_name_rejected": "导师实名驳回",
+    "budget.top_up": "充值平台预算", "growth.reverse_task": "冲正任务成长", "mentor_challenge.create": "发布导师特训",
+    "mentor_challenge.close": "关闭导师特训报名", "payout.resend": "重新发起转账", "refund.retry": "重试退款",
+    "refund.completed_at_wechat": "确认微信侧已退款", "report.export": "导出成长报告",
 }
 
 ROLES = {"developer": "开发者", "merchant": "商家", "admin": "管理员"}

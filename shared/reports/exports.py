@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from shared import clock
+from shared.events import AdminAudited
 from shared.growth import queries as growth
 from shared.reports import errors, sources
 from shared.reports.model import from_canonical
@@ -54,6 +55,9 @@ def create(uow: UnitOfWork, admin_id: int, month: str, *, user_id: int | None = 
         {"a": admin_id, "m": month, "f": json.dumps(filters), "t": len(ids), "ids": ids,
          "now": clock.now()}).scalar_one())
     uow.enqueue(EXPORT, {"export_id": export_id}, dedupe_key=f"export:{export_id}:0")
+    uow.publish(AdminAudited(admin_id=admin_id, action="report.export", entity_name="report_export",
+                             entity_id=export_id, subject_user_id=user_id,
+                             after={"month": month, **filters, "total": len(ids)}))
     return export_id
 
 
@@ -93,7 +97,27 @@ def step(export_id: int) -> None:
         return bool(moved) and not more
 
     if run(advance):
-        _finish(export_id, row.month, [int(d) for d in row.developer_ids])
+        try:
+            _finish(export_id, row.month, [int(d) for d in row.developer_ids])
+        except Exception as exc:
+            # Shown while the job retries; if the last attempt fails too, `give_up` ends the run as failed.
+            note = _error_text(f"ZIP 打包失败，稍后重试：{exc!r}")
+            run(lambda uow: uow.execute("UPDATE report_exports SET error = :e WHERE id = :i AND status = 'running'",
+                                        {"e": note, "i": export_id}))
+            raise
+
+
+def _error_text(text: str) -> str:
+    return text if len(text) <= 500 else text[:499] + "…"
+
+
+def give_up(export_id: int, error: str) -> None:
+    """The export's job was parked as failed (its retries are spent): the run ends `failed` with the error, rather
+    than showing `running` for ever. A run already done stays done."""
+    run(lambda uow: uow.execute(
+        "UPDATE report_exports SET status = 'failed', error = :e, finished_at = :now WHERE id = :i"
+        " AND status = 'running'", {"e": _error_text(f"导出失败（已多次重试）：{error}"), "i": export_id,
+                                    "now": clock.now()}))
 
 
 def _finish(export_id: int, month: str, developer_ids: list[int]) -> None:
@@ -123,5 +147,38 @@ def _finish(export_id: int, month: str, developer_ids: list[int]) -> None:
                          "\ufeff" + summary.getvalue())  # BOM: Excel opens the Chinese names right
     key = f"exports/{export_id}/reports-{month}.zip"
     cos().put(key, buffer.getvalue(), "application/zip")
-    run(lambda uow: uow.execute("UPDATE report_exports SET status = 'done', zip_key = :k, finished_at = :now"
+    run(lambda uow: uow.execute("UPDATE report_exports SET status = 'done', zip_key = :k, error = NULL,"
+                                " finished_at = :now"
                                 " WHERE id = :i", {"k": key, "i": export_id, "now": clock.now()}))
+
+
+# --- reads for the operators' console (shared/console/pages/reports.py) ---
+
+
+@dataclass(frozen=True)
+class ExportedReport:
+    developer_id: int
+    name: str
+    version: int
+    code: str
+    pdf_bytes: int
+    cos_key: str
+
+
+def recent(uow: UnitOfWork, limit: int = 20) -> list[ExportView]:
+    """The newest runs first."""
+    rows = uow.execute("SELECT * FROM report_exports ORDER BY id DESC LIMIT :n", {"n": limit}).all()
+    return [ExportView(r.id, r.month, dict(r.filters), r.status, r.total, r.done, r.failed, r.zip_key, r.error,
+                       r.created_at, r.finished_at) for r in rows]
+
+
+def reports_of(uow: UnitOfWork, export_id: int, limit: int = 50) -> list[ExportedReport]:
+    """The current report of each developer of a run (at most `limit`, by developer id), with the name it shows."""
+    rows = uow.execute(
+        "SELECT g.developer_id, g.version, g.code, g.pdf_bytes, g.cos_key,"
+        " COALESCE(d.display_name, u.nickname, '') AS name"
+        " FROM report_exports e JOIN growth_reports g ON g.developer_id = ANY(e.developer_ids) AND g.month = e.month"
+        " AND g.superseded_at IS NULL JOIN users u ON u.id = g.developer_id"
+        " LEFT JOIN developer_profiles d ON d.user_id = g.developer_id"
+        " WHERE e.id = :i ORDER BY g.developer_id LIMIT :n", {"i": export_id, "n": limit}).all()
+    return [ExportedReport(r.developer_id, r.name, r.version, r.code, r.pdf_bytes, r.cos_key) for r in rows]

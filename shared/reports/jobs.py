@@ -28,6 +28,14 @@ def export_job(payload: dict[str, Any]) -> None:
     step(export_id)
 
 
+def export_given_up(payload: dict[str, Any], error: str) -> None:
+    from shared.reports.exports import give_up
+
+    export_id = payload.get("export_id")
+    if isinstance(export_id, int):
+        give_up(export_id, error)
+
+
 def install() -> None:
     register_handler("report_generate", generate_job)
-    register_handler("report_export", export_job)
+    register_handler("report_export", export_job, on_give_up=export_given_up)

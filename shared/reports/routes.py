@@ -99,6 +99,19 @@ def share(req: Request) -> s.ShareOut:
     return s.ShareOut(url=card_url(req.user_id), wxa_code_url=cos().presigned_get(key), scene=scene)
 
 
+@router.get("/reports/cards/{user_id:int}/data", summary="开发者的公开简历卡片（数据；小程序卡片页读取）", auth=False,
+            response=s.PublicCardOut, errors=("RESUME_CARD_NOT_FOUND",))
+def card_data(req: Request) -> s.PublicCardOut:
+    user_id = req.params["user_id"]
+    card = run(lambda uow: cards.page(uow, user_id))
+    return s.PublicCardOut(
+        profile=card.profile, level=card.level, xp=card.xp,
+        categories=[s.PointsOut(name=n, points=p) for n, p in card.categories],
+        top_skills=[s.PointsOut(name=n, points=p) for n, p in card.top_skills], title=card.title,
+        badges=card.badges, rated_work=[s.RatedWorkOut(**w) for w in card.rated_work], challenges=card.challenges,
+        letters=[s.CardLetterOut(**m) for m in card.letters], url=card_url(user_id))
+
+
 @router.get("/reports/cards/{user_id:int}", summary="开发者的公开简历卡片页面（HTML）", auth=False, in_schema=False)
 def card_page(req: Request) -> Response:
     user_id = req.params["user_id"]
@@ -116,7 +129,8 @@ def export_out(v: exports.ExportView) -> s.ExportOut:
     zip_url = _download(v.zip_key, f"codelink-reports-{v.month}.zip") if v.zip_key else None
     percent = 100 if v.status == "done" else ((v.done + v.failed) * 100 // v.total if v.total else 0)
     return s.ExportOut(id=v.id, month=v.month, status=v.status, total=v.total, done=v.done, failed=v.failed,
-                       progress_percent=percent, filters=v.filters, zip_url=zip_url, created_at=v.created_at,
+                       progress_percent=percent, filters=v.filters, zip_url=zip_url, error=v.error,
+                       created_at=v.created_at,
                        finished_at=v.finished_at)
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.profiles.schemas import ResumeCardOut
+
 Section = Literal["growth", "badges", "rated_work", "challenges", "letters"]
 ALL_SECTIONS: tuple[Section, ...] = ("growth", "badges", "rated_work", "challenges", "letters")
 
@@ -74,5 +76,41 @@ class ExportOut(BaseModel):
     progress_percent: int = Field(description="进度（%）", examples=[33])
     filters: dict = Field(description="筛选条件")
     zip_url: str | None = Field(None, description="完成后：ZIP（PDF + summary.csv）下载链接（5 分钟内有效）")
+    error: str | None = Field(None, description="失败原因（failed），或正在重试的最近一次错误（running）",
+                              examples=[None])
     created_at: datetime = Field(description="创建时间")
     finished_at: datetime | None = Field(None, description="完成时间")
+
+
+class PointsOut(BaseModel):
+    name: str = Field(description="技能或类别名称", examples=["后端开发"])
+    points: int = Field(description="技能分", examples=[320])
+
+
+class RatedWorkOut(BaseModel):
+    title: str = Field(description="任务标题", examples=["微信小程序登录页开发"])
+    merchant: str = Field(description="商家", examples=["码联商家"])
+    stars: int = Field(description="评分（1–5 星）", examples=[5])
+    comment: str = Field(description="商家评价", examples=["交付很快，代码清晰"])
+    on: date = Field(description="完成日期（北京时间）", examples=["2026-11-20"])
+
+
+class CardLetterOut(BaseModel):
+    mentor: str = Field(description="导师", examples=["王老师"])
+    challenge: str = Field(description="挑战", examples=["七天小程序挑战"])
+    body: str = Field(description="推荐信内容")
+
+
+class PublicCardOut(BaseModel):
+    """The public resume card as data (the mini-program's card page, opened from the card's mini-program code)."""
+    profile: ResumeCardOut = Field(description="开发者选择公开的资料字段")
+    level: str | None = Field(None, description="等级（公开成长时）", examples=["B"])
+    xp: int | None = Field(None, description="经验值（公开成长时）", examples=[1280])
+    categories: list[PointsOut] = Field(default_factory=list, description="各类别技能分")
+    top_skills: list[PointsOut] = Field(default_factory=list, description="技能分最高的技能")
+    title: str | None = Field(None, description="称号", examples=["小程序达人"])
+    badges: list[str] = Field(default_factory=list, description="徽章")
+    rated_work: list[RatedWorkOut] = Field(default_factory=list, description="最近获得评价的任务（最多 10 个）")
+    challenges: list[str] = Field(default_factory=list, description="完成的挑战")
+    letters: list[CardLetterOut] = Field(default_factory=list, description="导师推荐信")
+    url: str = Field(description="卡片网页地址（分享用）", examples=["https://api.codelink.example/reports/cards/7"])

@@ -219,6 +219,26 @@ def test_the_resume_card_shows_only_public_fields_and_opting_out_takes_it_down(w
     assert call("GET", "/reports/card", token=dev.token)["url"] is None
 
 
+def test_the_public_card_data_is_what_the_page_shows_and_goes_with_it(world):
+    _, dev, _ = active_developer(world, name="王五")
+    call("PUT", "/profiles/developer", {"display_name": "王五", "headline": "小程序开发", "bio": "不公开的简介",
+                                        "skills": ["python"], "public_fields": ["display_name", "headline", "rating"]},
+         dev.token)
+    assert call("GET", f"/reports/cards/{dev.user_id}/data").status == 404  # not public yet
+    call("PUT", "/reports/card", {"enabled": True, "sections": ["growth", "rated_work"]}, dev.token)
+    card = call("GET", f"/reports/cards/{dev.user_id}/data")  # no token: public
+    assert card.status == 200, card.body
+    assert card["profile"]["display_name"] == "王五" and card["profile"]["headline"] == "小程序开发"
+    assert card["profile"]["bio"] is None  # not a public field
+    assert card["url"].endswith(f"/reports/cards/{dev.user_id}")
+    assert card["level"] is None and card["top_skills"] == []  # growth needs the skills field public
+    assert [w["comment"] for w in card["rated_work"]] == ["交付很快，代码清晰"] and card["rated_work"][0]["stars"] == 5
+    assert card["badges"] == [] and card["letters"] == []  # sections not chosen
+    call("PUT", "/reports/card", {"enabled": False}, dev.token)
+    gone = call("GET", f"/reports/cards/{dev.user_id}/data")
+    assert gone.status == 404 and gone["code"] == "RESUME_CARD_NOT_FOUND"
+
+
 def test_an_operators_cohort_export_builds_a_zip_with_a_csv_summary(world, clock):
     devs = [active_developer(world, name=f"成员{i}")[1] for i in range(2)]
     admin = world.admin()
@@ -240,6 +260,30 @@ def test_an_operators_cohort_export_builds_a_zip_with_a_csv_summary(world, clock
     assert call("POST", "/reports/admin/exports", {"month": "2027-01"}, admin.token).status == 422
     assert call("POST", "/reports/admin/exports", {"month": MONTH}, devs[0].token).status == 403
     assert call("GET", "/reports/admin/exports/999", token=admin.token).status == 404
+
+
+def test_an_export_whose_zip_keeps_failing_ends_failed_with_the_error(world, clock):
+    from shared.adapters.cos import cos
+
+    _, dev, _ = active_developer(world, name="丢失的报告")
+    admin = world.admin()
+    issued = service.generate(dev.user_id, MONTH)
+    cos().delete(issued.cos_key)  # the PDF vanished from the bucket: every ZIP attempt fails
+    r = call("POST", "/reports/admin/exports", {"month": MONTH, "user_id": dev.user_id}, admin.token)
+    export_id = r["id"]
+    jobs.work()
+    r = call("GET", f"/reports/admin/exports/{export_id}", token=admin.token)
+    # Between attempts the run is still running (it may yet succeed), and says why it is waiting.
+    assert r["status"] == "running" and r["done"] == 1 and r["zip_url"] is None
+    assert "ZIP 打包失败" in r["error"]
+    for _ in range(6):  # past each backoff (30 s, 1, 2, 4, 8 min) until the job's 6 attempts are spent
+        clock.advance(timedelta(minutes=9))
+        jobs.work()
+    assert scalar("SELECT status FROM jobs WHERE kind = 'report_export'"
+                  f" AND payload->>'export_id' = '{export_id}'") == "failed"
+    r = call("GET", f"/reports/admin/exports/{export_id}", token=admin.token)
+    assert r["status"] == "failed" and r["zip_url"] is None and r["finished_at"] is not None
+    assert r["error"].startswith("导出失败") and "CosNotFound" in r["error"]
 
 
 def test_the_same_report_issued_concurrently_is_recorded_once(world):

@@ -78,7 +78,7 @@ def test_reports_section_markdown_and_its_own_markers(tmp_path, monkeypatch):
         reports=10, cpu_s=0.4, wall_s=0.5, render_ms_p50=40.0, render_ms_p99=60.0, sizes=[60_000] * 9 + [70_000],
         worst_case_bytes=85_000, worst_case_trimmed=100, pages={2: 3, 3: 7}, fallback_share=0.3, import_cpu_ms=250.0,
         import_wall_ms=260.0, import_modules=580, first_cpu_ms=450.0, first_wall_ms=500.0, repeats=3,
-        load_before="0.1", load_after="0.2")
+        load_before="0.1", load_after="0.2", functions=[])
     assert result.per_core == 25.0
     text = reports.render_markdown(result, "now")
     assert "**25.0**" in text and "under the goal, above the floor" in text and "250 ms" in text

@@ -92,5 +92,5 @@ def test_every_page_is_in_the_side_bar_once():
 
     keys = [item.key for item in web.NAV]
     assert keys == ["dashboard", "users", "tasks", "disputes", "community", "money", "growth", "challenges", "badges",
-                    "mentor-challenges", "rules", "audit"]
+                    "mentor-challenges", "reports", "rules", "audit"]
     assert len(set(keys)) == len(keys)
