@@ -19,9 +19,9 @@ from sqlalchemy import text
 from shared.auth.service import make_admin
 from shared.reports.jobs import install
 from shared.uow import run
-from tests.e2e.test_console import ADMIN_PHONE, one, shot, work_all
 from tests.e2e.test_console_growth import audited, open_console
 from tests.support.api import call
+from tests.support.console import ADMIN_PHONE, one, shot, work_off_jobs
 from tests.support.payouts import accept, delivered_task
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +47,7 @@ def test_issue_one_report_and_export_a_cohort_in_the_browser(browser, world, pla
     install()
     run(lambda uow: make_admin(uow, "+86" + ADMIN_PHONE))
     first, second = active_developer(world, "张堃喆"), active_developer(world, "李四")
-    work_all()
+    work_off_jobs()
     context, page, errors = open_console(browser, site, platform.fakes["sms"])
 
     page.click("nav.side a[data-nav='reports']")
@@ -66,7 +66,7 @@ def test_issue_one_report_and_export_a_cohort_in_the_browser(browser, world, pla
     page.wait_for_selector("#export-panel[data-status='running']")
     assert page.get_attribute("#export-panel", "hx-trigger") == "every 2s"  # polls while it runs
     shot(page, "40-report-running")
-    work_all()  # the jobs worker renders; the panel notices on its next poll
+    work_off_jobs()  # the jobs worker renders; the panel notices on its next poll
     expect(page.locator("#export-status")).to_have_text("已完成", timeout=10_000)
     assert page.get_attribute("#export-panel", "hx-get") is None  # and stops polling
     row = page.locator(f"#export-reports tr[data-developer='{first.user_id}']")
@@ -89,7 +89,7 @@ def test_issue_one_report_and_export_a_cohort_in_the_browser(browser, world, pla
     page.click("#report-cohort button[type=submit]")
     page.wait_for_selector("#export-panel[data-status='running']")
     assert "技能 python" in page.inner_text("#export-panel") and "仅当月活跃" in page.inner_text("#export-panel")
-    work_all()
+    work_off_jobs()
     expect(page.locator("#export-status")).to_have_text("已完成", timeout=10_000)
     assert page.locator("#export-reports tr").count() == 1 + 2  # header + both developers
     archive = zipfile.ZipFile(io.BytesIO(download(page.get_attribute("#export-zip", "href") or "")))

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import text
 
 from infra.local.h5 import H5_DIST, H5Server
-from tests.e2e.test_console import work_all
 from tests.e2e.test_console_reports import active_developer
 from tests.e2e.test_miniprogram import SHOTS
 from tests.support.api import call
+from tests.support.console import work_off_jobs
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def test_the_public_card_and_my_reports_in_the_h5_build(browser, world, platform
         pytest.fail("the H5 build is missing: run `make miniprogram` (make test does)")
     clock.set(datetime.now(timezone.utc))  # presigned links are checked against the wall clock
     dev = active_developer(world, "张堃喆")
-    work_all()  # growth records the rated task
+    work_off_jobs()  # growth records the rated task
     call("PUT", "/profiles/developer", {"display_name": "张堃喆", "headline": "小程序开发", "bio": "不公开的简介",
                                         "skills": ["python"], "public_fields": ["display_name", "headline",
                                                                                "skills", "rating"]}, dev.token)
