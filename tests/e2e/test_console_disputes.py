@@ -6,7 +6,9 @@ reasons, the audit record and the ledger are checked in the database. Screenshot
 
 from __future__ import annotations
 
+import itertools
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,9 +28,10 @@ FLAG_REASON = "开发者在本任务聊天中 1 次试图站外联系或交易"
 MERCHANT_REASON = "商家未要求修改即发起纠纷"
 
 
-def a_dispute_with_a_flagged_chat(world: Any) -> dict[str, Any]:
-    """Through the real API: a delivered task (escrow ¥500), a chat of three messages of which the developer's second
-    is an off-platform attempt, then the merchant opens a dispute and the developer answers it; events worked off."""
+def a_dispute_with_a_flagged_chat(world: Any, clock: Any) -> dict[str, Any]:
+    """Through the real API: a delivered task (escrow ¥500), then ten minutes apart a chat of three messages of which
+    the developer's is an off-platform attempt, the merchant opening a dispute and the developer answering it; events
+    worked off."""
     run(lambda uow: make_admin(uow, "+86" + ADMIN_PHONE))
     world.admin()
     merchant, developer = world.merchant("王老板"), world.developer("开发者小林")
@@ -38,21 +41,24 @@ def a_dispute_with_a_flagged_chat(world: Any) -> dict[str, Any]:
     base = f"/chat/conversations/{convs['items'][0]['id']}/messages"
     for actor, body in ((merchant, "交付的页面在手机上打不开，能看一下吗？"), (developer, FLAGGED),
                         (merchant, "请在平台上沟通。")):
+        clock.advance(timedelta(minutes=10))
         r = call("POST", base, {"body": body}, actor.token)
         assert r.status == 201, r.body
+    clock.advance(timedelta(minutes=10))
     r = call("POST", "/disputes", {"task_id": task["id"], "reason": "交付的页面无法在手机上打开，开发者要求私下转账。",
                                    "links": [{"title": "截图", "url": "https://img.example.com/2.png"}]},
              merchant.token)
     assert r.status == 201, r.body
     dispute_id = r["id"]
+    clock.advance(timedelta(minutes=10))
     r = call("POST", f"/disputes/{dispute_id}/evidence", {"text": "页面已按需求完成。", "links": []}, developer.token)
     assert r.status == 201, r.body
     work_off_jobs()
     return {"dispute": dispute_id, "task": task["id"], "merchant": merchant, "developer": developer}
 
 
-def test_the_mediator_sees_the_evidence_and_rules_on_two_reasons(browser, world, platform, db, site):
-    data = a_dispute_with_a_flagged_chat(world)
+def test_the_mediator_sees_the_evidence_and_rules_on_two_reasons(browser, world, platform, db, site, clock):
+    data = a_dispute_with_a_flagged_chat(world, clock)
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = context.new_page()
     errors: list[str] = []
@@ -67,7 +73,8 @@ def test_the_mediator_sees_the_evidence_and_rules_on_two_reasons(browser, world,
     # The timeline: every source, in time order, the chat in its original text with the flagged message marked.
     items = page.eval_on_selector_all(
         "#evidence li[data-source]",
-        "els => els.map(e => ({source: e.dataset.source, flags: e.dataset.flags || '', text: e.innerText}))")
+        "els => els.map(e => ({source: e.dataset.source, at: e.dataset.at, flags: e.dataset.flags || '',"
+        " text: e.innerText}))")
     sources = [i["source"] for i in items]
     assert {"chat", "delivery", "event", "entry"} <= set(sources)
     chat = [i for i in items if i["source"] == "chat"]
@@ -76,9 +83,16 @@ def test_the_mediator_sees_the_evidence_and_rules_on_two_reasons(browser, world,
     flagged = chat[1]
     assert "wechat" in flagged["flags"].split(",") and "微信号" in flagged["text"] and "疑似站外联系" in flagged["text"]
     assert page.locator("#evidence li.flagged").count() == 1
-    # in time order: the delivery before the chat that followed it, the chat before the dispute's statements
-    assert sources.index("delivery") < sources.index("chat") < sources.index("entry")
-    assert "发起纠纷陈述" in items[sources.index("entry")]["text"]
+    # in time order: the delivery, the three messages ten minutes apart, then the dispute opened and answered
+    times = [datetime.fromisoformat(i["at"]) for i in items]
+    assert times == sorted(times) and times[-1] - times[0] >= timedelta(minutes=50)
+    chat_at = [datetime.fromisoformat(c["at"]) for c in chat]
+    assert [b - a for a, b in itertools.pairwise(chat_at)] == [timedelta(minutes=10)] * 2
+    assert sources.index("delivery") < sources.index("chat")
+    last_chat = len(sources) - 1 - sources[::-1].index("chat")
+    after = items[last_chat + 1:]
+    assert any("发起纠纷陈述" in i["text"] for i in after) and any("补充证据" in i["text"] for i in after)
+    assert any("发起纠纷" in i["text"] for i in after if i["source"] == "event")
     assert "补充证据" in page.inner_text("#evidence") and "提交交付" in page.inner_text("#evidence")
 
     # Both parties' credit profiles with their reasons, and the risk score with its reasons.
