@@ -1,9 +1,9 @@
 """The console's 纠纷调解 page in a real browser (Debian's Chromium under Playwright, like test_console.py): a dispute
 whose task chat holds an off-platform attempt. The mediator sees the whole evidence in time order — the chat with the
-flagged message and its flag, the deliveries and the revision request, the event log, the
-statements — both parties' credit profiles with their
-reasons and the risk score with its reasons; ticks two reasons, previews the split, confirms; the ruling's stored
-reasons, the audit record and the ledger are checked in the database. Screenshots in build/console/."""
+flagged message and its flag, the deliveries and the revision request, the event log, the statements — both
+parties' credit profiles with their reasons and the risk score with its reasons; ticks two reasons, previews the
+split, confirms; the ruling's stored reasons, the audit record and the ledger are checked in the database.
+Screenshots in build/console/."""
 
 from __future__ import annotations
 
