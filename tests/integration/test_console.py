@@ -232,6 +232,32 @@ def test_a_ruling_runs_only_after_its_confirmation_and_on_the_previewed_escrow(a
     assert again.status == 409
 
 
+def test_a_ruling_records_the_ticked_reasons_of_the_current_assessment(admin, world, db):
+    from tests.support.payouts import delivered_task
+
+    merchant, developer = world.merchant(), world.developer()
+    task = delivered_task(world, merchant, developer)
+    dispute = call("POST", "/disputes", {"task_id": task["id"], "reason": "交付与需求不符，无法使用。"}, merchant.token)
+    page = admin.get(f"{BASE}/disputes/{dispute['id']}")
+    reason = "商家未要求修改即发起纠纷"
+    assert page.status == 200 and f'value="{reason}"' in page.text and 'id="evidence"' in page.text
+    assert 'value="开发者尚无完成的任务"' in page.text
+    path = f"{BASE}/disputes/{dispute['id']}/ruling"
+    form = {"outcome": "refund", "note": "未交付可用的成果", "relied_on.0": reason, "relied_on.3": "编造的理由"}
+    made_up = admin.post(path + "/preview", form, htmx=True)
+    assert made_up.status == 422 and "编造的理由" in made_up.text
+    form = {"outcome": "refund", "note": "未交付可用的成果", "relied_on.2": "开发者尚无完成的任务",
+            "relied_on.0": reason, "relied_on.1": " "}
+    preview = admin.post(path + "/preview", form, htmx=True)
+    assert preview.status == 200 and 'name="relied_on.1" value="开发者尚无完成的任务"' in preview.text
+    sneaked = admin.post(path, {**form, "relied_on.4": "编造的理由", "confirmed": "1", "held_fen": "50000"}, htmx=True)
+    assert sneaked.status == 422 and one(db, "SELECT status FROM disputes WHERE id = :d", d=dispute["id"]) == "open"
+    done = admin.post(path, {**form, "confirmed": "1", "held_fen": "50000"}, htmx=True)
+    assert done.status == 200 and "开发者尚无完成的任务" in done.text
+    assert one(db, "SELECT ruling_reasons FROM disputes WHERE id = :d", d=dispute["id"]) == [
+        reason, "开发者尚无完成的任务"]
+
+
 def test_money_actions_refuse_what_cannot_be_done(admin, db):
     missing = admin.post(f"{BASE}/money/jobs/12345/retry", htmx=True)  # a job that does not exist: 404
     assert missing.status == 404 and "JOB_NOT_FOUND" in missing.text

@@ -1,7 +1,10 @@
-"""Disputes: the queue, one dispute's evidence timeline with the deliveries it is about, the risk score of each party
-with its reasons, and the ruling — refund / payout / split with amounts — in two steps: a preview that shows where
-every fen goes (the developer's gross part, the commission on it, the developer's share, the merchant's refund),
-then the confirmation, which runs the disputes area's use case (the ledger moves the money in its transaction)."""
+"""Disputes: the queue; one dispute's full evidence timeline in time order (the task chat with its off-platform
+flags, deliveries, revision requests, the event log, the parties' statements — the disputes area's `evidence`), both
+parties' credit profiles with their reasons and the risk score with its reasons; and the ruling — refund / payout /
+split with amounts, and the reasons of the current assessment the mediator relied on (ticked) — in two steps: a
+preview that shows where every fen goes (the developer's gross part, the commission on it, the developer's share, the
+merchant's refund) and the reasons, then the confirmation, which runs the disputes area's use case (the ledger moves
+the money in its transaction; the ruling and its reasons are audited as `dispute.rule`)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shared.billing.queries import is_enterprise
+from shared.chat.detection import KIND_NAMES
 from shared.console import web
 from shared.disputes import schemas as s
 from shared.disputes import service as disputes
@@ -47,14 +51,33 @@ def _detail(uow: UnitOfWork, admin_id: int, dispute_id: int) -> dict[str, Any]:
         "SELECT u.id, coalesce(nullif(m.name, ''), nullif(p.display_name, ''), u.nickname) AS name FROM users u"
         " LEFT JOIN merchant_profiles m ON m.user_id = u.id LEFT JOIN developer_profiles p ON p.user_id = u.id"
         " WHERE u.id IN (:m, :d)", {"m": d.merchant_id, "d": d.developer_id}).all()}
-    return {"d": d, "deliveries": deliveries, "parties": parties, "held_fen": escrow_held(uow, d.task_id)}
+    return {"d": d, "deliveries": deliveries, "parties": parties, "held_fen": escrow_held(uow, d.task_id),
+            "reasons": offered_reasons(d)}
+
+
+SOURCE_NAMES = {"chat": "聊天", "delivery": "交付", "revision": "修改要求", "event": "事件", "entry": "陈述"}
+
+
+def offered_reasons(d: s.DisputeOut) -> list[tuple[str, str]]:
+    """The reasons a ruling may rely on, as the disputes area accepts them: every reason of the current assessment
+    (both parties' risk reasons and credit reasons), once each, with whose and which kind it is."""
+    if d.risk is None:
+        return []
+    seen: dict[str, str] = {}
+    for who, party in (("商家", d.risk.merchant), ("开发者", d.risk.developer)):
+        for r in party.reasons:
+            seen.setdefault(r.reason, f"{who} · 风险")
+        for c in party.credit_reasons:
+            seen.setdefault(c.reason, f"{who} · 信用")
+    return [(text, where) for text, where in seen.items()]
 
 
 @web.get("/disputes/{dispute_id:int}", nav="disputes")
 def dispute(page: web.Page) -> web.Answer:
     """纠纷详情、证据时间线、风险评估与裁决"""
     info = run(lambda uow: _detail(uow, page.admin_id, page.params["dispute_id"]))
-    return web.html(page, "dispute.html", outcomes=s.OUTCOME_NAMES, **info)
+    return web.html(page, "dispute.html", outcomes=s.OUTCOME_NAMES, sources=SOURCE_NAMES, flag_names=KIND_NAMES,
+                    **info)
 
 
 def fen_from_yuan(text: str, field: str) -> int:
@@ -74,12 +97,25 @@ def _ruling_in(form: dict[str, str]) -> s.RulingIn:
     if outcome == "split":
         payout = int(form["payout_fen"]) if form.get("payout_fen", "").isdigit() else \
             fen_from_yuan(form.get("payout_yuan", ""), "payout_yuan")
-    return web.validated(s.RulingIn, {"outcome": outcome, "payout_fen": payout, "note": form.get("note", "")})
+    return web.validated(s.RulingIn, {"outcome": outcome, "payout_fen": payout, "note": form.get("note", ""),
+                                      "relied_on": relied_on(form)})
 
 
-def _plan(uow: UnitOfWork, dispute_id: int, ruling: s.RulingIn) -> dict[str, Any]:
+def relied_on(form: dict[str, str]) -> list[str]:
+    """The ticked reasons: checkboxes `relied_on.<n>` whose value is the reason's text (a form keeps one value per
+    name), in the order shown, blanks and repeats dropped."""
+    keyed = []
+    for key, value in form.items():
+        prefix, _, n = key.partition(".")
+        if prefix == "relied_on" and n.isdigit() and value.strip():
+            keyed.append((int(n), value.strip()))
+    return list(dict.fromkeys(value for _, value in sorted(keyed)))
+
+
+def _plan(uow: UnitOfWork, admin_id: int, dispute_id: int, ruling: s.RulingIn) -> dict[str, Any]:
     """Where the money would go, computed like the payouts area will compute it (the same commission function, the
-    merchant's membership and the rules in force)."""
+    merchant's membership and the rules in force); the reasons ticked checked against the current assessment (the
+    use case checks them again when it rules)."""
     d = uow.execute("SELECT d.id, d.status, d.task_id, d.merchant_id, t.is_platform FROM disputes d"
                     " JOIN tasks t ON t.id = d.task_id WHERE d.id = :id", {"id": dispute_id}).first()
     if d is None:
@@ -93,6 +129,11 @@ def _plan(uow: UnitOfWork, dispute_id: int, ruling: s.RulingIn) -> dict[str, Any
     if ruling.outcome == "split" and not 0 < gross < held:
         raise ValidationFailed.field("payout_yuan", f"按比例分配时，支付给开发者的金额须在 0.01 元到"
                                                     f" {(held - 1) / 100:.2f} 元之间（托管 {held / 100:.2f} 元）")
+    if ruling.relied_on:
+        offered = {text for text, _ in offered_reasons(disputes.get_dispute(uow, admin_id, dispute_id))}
+        unknown = [r for r in ruling.relied_on if r not in offered]
+        if unknown:
+            raise ValidationFailed.field("relied_on", f"该理由已不在当前风险评估中：{unknown[0]}，请刷新页面")
     parts = split(gross, is_enterprise(uow, d.merchant_id, uow.now), load_rules(uow), platform_task=d.is_platform)
     return {"held_fen": held, "gross_fen": gross, "commission_fen": parts.commission_fen,
             "share_fen": parts.share_fen, "refund_fen": held - gross}
@@ -103,7 +144,7 @@ def preview(page: web.Page) -> web.Answer:
     """裁决预览（确认前）"""
     dispute_id = page.params["dispute_id"]
     ruling = _ruling_in(page.form)
-    plan = run(lambda uow: _plan(uow, dispute_id, ruling))
+    plan = run(lambda uow: _plan(uow, page.admin_id, dispute_id, ruling))
     return web.partial(page, "partials/ruling_confirm.html", back=f"{web.BASE}/disputes/{dispute_id}",
                        dispute_id=dispute_id, ruling=ruling, plan=plan, outcomes=s.OUTCOME_NAMES)
 
@@ -118,7 +159,7 @@ def rule(page: web.Page) -> web.Answer:
     expected = page.form.get("held_fen", "")
 
     def execute(uow: UnitOfWork) -> Any:
-        plan = _plan(uow, dispute_id, ruling)
+        plan = _plan(uow, page.admin_id, dispute_id, ruling)
         if str(plan["held_fen"]) != expected:  # the escrow changed since the preview: look again before ruling
             raise Conflict("ESCROW_CHANGED", "托管金额已变化，请重新预览后再确认")
         return disputes.rule(uow, page.admin_id, dispute_id, ruling)
