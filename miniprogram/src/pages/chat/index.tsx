@@ -196,7 +196,7 @@ export default function Chat() {
           <View key={m.id} id={`msg-${m.id}`} className={`chat-msg ${m.mine ? 'chat-mine' : 'chat-theirs'}`}>
             <View className='small muted'>{m.mine ? '我' : other} · {dateTime(m.created_at)}</View>
             {m.kind === 'file' ? (
-              <View className='chat-bubble chat-file' id={`file-${m.id}`} onClick={() => void openFile(m)}>📎 {m.body}</View>
+              <View className='chat-bubble chat-file' id={`file-${m.id}`} onClick={() => void openFile(m)}><Text className='tag'>文件</Text> {m.body}</View>
             ) : (
               <View className='chat-bubble'><Text selectable className='msg-body'>{m.body}</Text></View>
             )}
