@@ -30,6 +30,8 @@ for (const name of ['base', 'gateway', 'sms']) {
   if (!opt[name]) throw new Error(`--${name} is required`)
 }
 const TIMEOUT = Number(opt.timeout)
+const CHAT_FILE = '登录页需求：微信一键登录、手机号绑定。'
+const CHAT_ANSWER = '你好，我们在平台里沟通就好，需求细节见任务说明。'
 const PLATFORM_TASKS = 24 // open tasks besides the merchant's: more than one hall page (20)
 const run = String(Date.now() % 1e8).padStart(8, '0')
 fs.mkdirSync(opt.out, { recursive: true })
@@ -218,6 +220,47 @@ try {
   const countdown = await see(d, '[id^=countdown-]', '48 小时答复保障')
   result.countdown = (await countdown.textContent()).trim()
   await shot(d, 'my-applications')
+
+  say('7b. 任务沟通：开发者问好并留微信号（被提醒），商家看到隐去后的内容并回复，开发者看到回复与已读回执')
+  await tap(d, `chat-${taskId}`)
+  await see(d, '#chat-title')
+  await fill(d, 'chat-input', '你好')
+  await tap(d, 'chat-send')
+  await see(d, '.msg-body', '你好')
+  await fill(d, 'chat-input', '加我微信 wx_12345678')
+  await tap(d, 'chat-send')
+  result.chat_warning = (await (await see(d, '#chat-warning')).textContent()).trim()
+  await see(d, '.msg-body', 'wx_12345678') // the sender sees what they wrote, and the flag under it
+  await see(d, '.error-text', '对方看到的内容已隐去')
+  await shot(d, 'chat-warned')
+  // A file: picked, uploaded straight to COS through the API's upload policy, sent as a file message.
+  const [chooser] = await Promise.all([d.waitForEvent('filechooser'), tap(d, 'chat-file')])
+  await chooser.setFiles({ name: '需求说明.txt', mimeType: 'text/plain', buffer: Buffer.from(CHAT_FILE) })
+  await see(d, '.chat-file', '需求说明.txt')
+  const manageUrl = m.url()
+  await m.reload()
+  result.chat_unread_button = (await (await see(m, '[id^=chat-applicant-]', '条未读')).textContent()).trim()
+  await tap(m, `${await (await see(m, '[id^=chat-applicant-]')).getAttribute('id')}`)
+  const masked = await see(m, '.msg-body', '加我微信')
+  result.chat_masked = (await masked.textContent()).trim()
+  if (await m.getByText('wx_12345678').count()) throw new Error('the merchant sees the WeChat id the developer sent')
+  await see(m, '#chat-page', '部分内容已隐去')
+  const [popup] = await Promise.all([m.context().waitForEvent('page'), tap(m, (await (await see(m, '.chat-file', '需求说明.txt')).getAttribute('id')))])
+  result.chat_file_opened = (await (await popup.request.get(popup.url())).text())
+  await popup.close()
+  await fill(m, 'chat-input', CHAT_ANSWER)
+  await tap(m, 'chat-send')
+  await see(m, '.msg-body', CHAT_ANSWER)
+  await shot(m, 'chat-merchant')
+  await see(d, '.msg-body', CHAT_ANSWER) // polled in
+  // Both of the developer's messages read by the merchant (the receipts come with the next poll).
+  await d.waitForFunction(() => {
+    const receipts = [...document.querySelectorAll('[id^=receipt-]')].map((e) => e.textContent.trim())
+    return receipts.length === 3 && receipts.every((r) => r === '已读')
+  }, null, { timeout: TIMEOUT })
+  result.chat_receipts = await d.locator('[id^=receipt-]').allTextContents()
+  await shot(d, 'chat-answered')
+  await m.goto(manageUrl)
 
   say('8. 开发者开启消息提醒（订阅消息授权）')
   await open(d, 'pages/notifications/index')

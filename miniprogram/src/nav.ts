@@ -28,7 +28,9 @@ export const PAGES = {
   publish: 'pages/merchant/publish/index',
   manage: 'pages/merchant/manage/index',
   card: 'pages/card/index',
-  reports: 'pages/reports/index'
+  reports: 'pages/reports/index',
+  chat: 'pages/chat/index',
+  chats: 'pages/chats/index'
 } as const
 
 export type PageName = keyof typeof PAGES
@@ -58,6 +60,7 @@ export const MENU: MenuEntry[] = [
   { page: 'merchantTasks', text: '我发布的任务', role: 'merchant', id: 'menu-merchant-tasks' },
   { page: 'merchantProfile', text: '商家资料', role: 'merchant', id: 'menu-merchant-profile' },
   { page: 'mentors', text: '导师特训', role: 'developer', id: 'menu-mentors' },
+  { page: 'chats', text: '任务会话', role: 'any', id: 'menu-chats' },
   { page: 'community', text: '社区', role: 'any', id: 'menu-community' },
   { page: 'invite', text: '邀请好友', role: 'any', id: 'menu-invite' },
   { page: 'disputes', text: '我的纠纷', role: 'any', id: 'menu-disputes' },

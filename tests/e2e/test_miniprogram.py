@@ -69,6 +69,13 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
     assert result["steps"][-1].startswith("22.")
     assert "剩 47 小时" in result["countdown"]  # the 48-hour guarantee, counted down in the browser
     assert re.search(r"[\u4e00-\u9fff]", result["error_shown"]), result["error_shown"]  # the API's Chinese message
+    # The task chat: the sender warned, the receiver shown the masked text, the answer read (receipts in the browser).
+    assert "微信" in result["chat_warning"] and "平台内" in result["chat_warning"], result["chat_warning"]
+    assert result["chat_masked"] == "加我微信 ***********", result["chat_masked"]
+    assert "3 条未读" in result["chat_unread_button"], result["chat_unread_button"]
+    assert result["chat_receipts"] == ["已读", "已读", "已读"], result["chat_receipts"]
+    # The file went to COS through the upload policy and the merchant opened it from its link.
+    assert result["chat_file_opened"] == "登录页需求：微信一键登录、手机号绑定。"
     assert result["hall_scrolled"] == 25  # 20 on the first page, the other 5 by scrolling (the keyset cursor)
     # Growth in the browser: the finished task's skill points and level, a check-in, the onboarding challenge done,
     # first on the weekly board.
@@ -102,6 +109,24 @@ def test_the_whole_story_in_the_browser(client, platform, db, clock):
         rejected = conn.execute(text("SELECT status, reject_reason FROM applications WHERE id = :a"),
                                 {"a": result["rejected_application_id"]}).one()
         assert tuple(rejected) == ("rejected", "技能方向不太匹配，感谢投递")
+        conversation = conn.execute(text(
+            "SELECT id, merchant_read_id, developer_read_id, merchant_unread, developer_unread, message_count,"
+            " flagged_count FROM conversations WHERE task_id = :t AND developer_id = :u"),
+            {"t": task_id, "u": developer}).one()
+        chat = conn.execute(text("SELECT id, sender_id, kind, body, masked_body, flag_kinds, file_key"
+                                 " FROM chat_messages WHERE conversation_id = :c ORDER BY id"),
+                            {"c": conversation.id}).all()
+        merchant_id = one("SELECT merchant_id FROM tasks WHERE id = :t", t=task_id)
+        answer = "你好，我们在平台里沟通就好，需求细节见任务说明。"
+        assert [(c.sender_id, c.kind, c.body, c.masked_body) for c in chat] == [
+            (developer, "text", "你好", "你好"),
+            (developer, "text", "加我微信 wx_12345678", "加我微信 ***********"),  # the receiver never got the WeChat id
+            (developer, "file", "需求说明.txt", "需求说明.txt"),
+            (merchant_id, "text", answer, answer)]
+        assert [sorted(c.flag_kinds) for c in chat] == [[], ["intent", "wechat"], [], []]
+        assert chat[2].file_key.startswith(f"chat/{conversation.id}/{developer}/")  # under the sender's own prefix
+        # Read receipts: each side has read up to the answer, nothing unread, one flagged message.
+        assert tuple(conversation[1:]) == (chat[3].id, chat[3].id, 0, 0, 4, 1)
         assert one("SELECT count(*) FROM deliveries WHERE task_id = :t", t=task_id) == 2  # a revision, then accepted
         assert one("SELECT count(*) FROM ratings WHERE task_id = :t AND stars = 5", t=task_id) == 2
         assert one("SELECT count(*) FROM promotions WHERE task_id = :t AND days = 1", t=task_id) == 1

@@ -2,17 +2,20 @@
 import { Text, View } from '@tarojs/components'
 import { api, type Schemas } from '@/api'
 import { Btn, Empty, ErrorText, Loaded, Tag } from '@/components/ui'
-import { useAction, useNow } from '@/lib/hooks'
+import { useAction, useLoad, useNow } from '@/lib/hooks'
 import { usePaged } from '@/lib/paged'
 import { countdown, dateTime } from '@/lib/format'
 import { useSignedIn } from '@/lib/auth'
 import { hasRole, isSignedIn } from '@/lib/session'
 import { go } from '@/lib/navigate'
+import { unreadBadge } from '@/lib/chat'
 
 const WAITING = ['submitted']
 const OPEN = ['submitted', 'shortlisted']
 
-function Application({ app, now, onChanged }: { app: Schemas['ApplicationOut']; now: Date; onChanged: () => void }) {
+function Application({ app, now, unread, onChanged }: {
+  app: Schemas['ApplicationOut']; now: Date; unread: number; onChanged: () => void
+}) {
   const withdraw = useAction()
   const left = countdown(app.due_at, now)
   return (
@@ -29,6 +32,9 @@ function Application({ app, now, onChanged }: { app: Schemas['ApplicationOut']; 
       ) : null}
       {app.reject_reason ? <View className='muted'>商家答复：{app.reject_reason}</View> : null}
       <View className='actions'>
+        <Btn id={`chat-${app.task_id}`} size='mini' kind='default' onTap={() => go('chat', { task_id: app.task_id })}>
+          {unread ? `沟通（${unreadBadge(unread)} 条未读）` : '联系商家'}
+        </Btn>
         {app.status === 'accepted' ? (
           <Btn id={`deliver-${app.task_id}`} size='mini' onTap={() => go('work', { task_id: app.task_id })}>去交付</Btn>
         ) : null}
@@ -50,6 +56,9 @@ export default function Applications() {
   const now = useNow()
   const list = usePaged((cursor) => (isSignedIn() && hasRole('developer') ? api.get('/applications/mine', { query: { cursor } })
     : Promise.resolve({ items: [], next_cursor: null })))
+  // The unread count of each task's conversation (one per application), shown on its 联系商家 button.
+  const chats = useLoad(() => (isSignedIn() ? api.get('/chat/conversations') : Promise.resolve({ items: [], unread_total: 0 })))
+  const unread = (taskId: number) => chats.data?.items.find((c) => c.task_id === taskId)?.unread ?? 0
 
   if (signedIn && !developer) {
     return (
@@ -63,7 +72,7 @@ export default function Applications() {
   return (
     <View className='page'>
       <Loaded state={list} empty={(items) => (items.length ? null : '还没有投递，去任务大厅看看')}>
-        {(items) => items.map((a) => <Application key={a.id} app={a} now={now} onChanged={() => void list.reload()} />)}
+        {(items) => items.map((a) => <Application key={a.id} app={a} now={now} unread={unread(a.task_id)} onChanged={() => void list.reload()} />)}
       </Loaded>
     </View>
   )

@@ -61,7 +61,10 @@ export default function TaskDetail() {
                       onInput={(e) => setNote(e.detail.value)} />
                   </Field>
                   {applied ? (
-                    <View className='notice' id='applied'>已投递！商家将在 48 小时内答复，超时未答复会补偿你 10 成长积分。</View>
+                    <View>
+                      <View className='notice' id='applied'>已投递！商家将在 48 小时内答复，超时未答复会补偿你 10 成长积分。</View>
+                      <Btn id='chat-merchant' size='mini' kind='default' onTap={() => go('chat', { task_id: id })}>联系商家</Btn>
+                    </View>
                   ) : (
                     <Btn id='apply' busy={apply.busy} onTap={() => apply.run(async () => {
                       await api.post('/applications', { body: { task_id: t.id, note: note.trim() } })

@@ -13,6 +13,7 @@ import { isSignedIn } from '@/lib/session'
 import { useSkills } from '@/lib/skills'
 import { requestPayment } from '@/platform/wechat'
 import { go } from '@/lib/navigate'
+import { unreadBadge } from '@/lib/chat'
 import { APPLICANT_SORTS, fitText, type ApplicantSort } from '@/lib/community'
 
 type Task = Schemas['TaskOut']
@@ -105,7 +106,9 @@ function Promotion({ task }: { task: Task }) {
   )
 }
 
-function Applicant({ app, now, onChanged }: { app: Schemas['ApplicationOut']; now: Date; onChanged: () => void }) {
+function Applicant({ app, now, unread, onChanged }: {
+  app: Schemas['ApplicationOut']; now: Date; unread: number; onChanged: () => void
+}) {
   const { name } = useSkills()
   const [rejecting, setRejecting] = useState(false)
   const [reason, setReason] = useState('')
@@ -133,6 +136,12 @@ function Applicant({ app, now, onChanged }: { app: Schemas['ApplicationOut']; no
         {resume.years_experience ? `${resume.years_experience} 年经验 · ` : ''}完成 {resume.completed_tasks ?? 0} 个任务 · 评分 {resume.rating_average ?? '暂无'}
       </View>
       {app.note ? <View className='body-text small'>「{app.note}」</View> : null}
+      <View className='actions'>
+        <Btn id={`chat-applicant-${app.id}`} size='mini' kind='default'
+          onTap={() => go('chat', { task_id: app.task_id, developer_id: app.developer_id })}>
+          {unread ? `沟通（${unreadBadge(unread)} 条未读）` : '沟通'}
+        </Btn>
+      </View>
       {app.status === 'submitted' ? (
         <View className={left.urgent ? 'error-text' : 'muted'}>请在 48 小时内答复：{left.text}</View>
       ) : null}
@@ -170,6 +179,9 @@ function Applicants({ task, onChanged }: { task: Task; onChanged: () => void }) 
   const now = useNow()
   const [sort, setSort] = useState<ApplicantSort>('applied')
   const list = useLoad(() => api.get('/applications', { query: { task_id: task.id, sort, limit: 50 } }), [task.id, sort])
+  // Each applicant's conversation's unread count (one conversation per task and applicant).
+  const chats = useLoad(() => api.get('/chat/conversations', { query: { task_id: task.id } }), [task.id])
+  const unread = (developerId: number) => chats.data?.items.find((c) => c.developer_id === developerId)?.unread ?? 0
   return (
     <Section title={`投递者（${task.applications_count}）`}>
       <View className='chips'>
@@ -179,7 +191,7 @@ function Applicants({ task, onChanged }: { task: Task; onChanged: () => void }) 
       </View>
       {sort === 'fit' ? <View className='muted'>按技能、评分与可靠性综合排序，附匹配理由。</View> : null}
       <Loaded state={list} empty={(l) => (l.items.length ? null : '还没有人投递')}>
-        {(l) => l.items.map((a) => <Applicant key={a.id} app={a} now={now} onChanged={() => { void list.reload(); onChanged() }} />)}
+        {(l) => l.items.map((a) => <Applicant key={a.id} app={a} now={now} unread={unread(a.developer_id)} onChanged={() => { void list.reload(); onChanged() }} />)}
       </Loaded>
     </Section>
   )
