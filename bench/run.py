@@ -1,8 +1,9 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply, every function's import
 time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs, the leaderboards
 (1,000,000 developers, 10,000,000 XP entries, on their own database), growth (the match sort at 1,000,000 tasks, the
-nightly level re-evaluation, the growth event lag; `bench/growth.py`), the money paths and the check-in handler (on
-its own small database: `--only checkin`) (the detector, the lottery and the reports need no seed and no database:
+nightly level re-evaluation, the growth event lag; `bench/growth.py`), the money paths, the check-in handler (on
+its own small database: `--only checkin`) and the task chat (send and incremental fetch over 10,000,000 messages, on
+its own database: `--only chat`) (the detector, the lottery and the reports need no seed and no database:
 `--only detector` / `--only lottery` / `--only reports` run them alone); print a table and write it into
 docs/BENCHMARKS.md.
 
@@ -32,7 +33,7 @@ LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verifica
 # money last: its 32 processes leave the machine busy
 # reports, detector and lottery need no database or seed (reports only `make fonts`)
 PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "leaderboards", "growth",
-         "money", "checkin")
+         "money", "checkin", "chat")
 
 
 def progress(msg: str) -> None:
@@ -114,6 +115,8 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=300, help="growth reports rendered for throughput and sizes")
     parser.add_argument("--lb-developers", type=int, default=1_000_000, help="developers on the leaderboards")
     parser.add_argument("--lb-entries", type=int, default=10_000_000, help="XP entries behind the leaderboards")
+    parser.add_argument("--chat-messages", type=int, default=10_000_000, help="chat messages stored (issue 12)")
+    parser.add_argument("--chat-conversations", type=int, default=200_000, help="conversations they are spread over")
     parser.add_argument("--growth-developers", type=int, default=None,
                         help="developers in the growth part's nightly run (default 1,000,000 or"
                              " GROWTH_BENCH_DEVELOPERS; a smaller N is extrapolated)")
@@ -227,6 +230,23 @@ def main() -> None:
         print("\n" + checkin_section, flush=True)
         if not args.no_docs:
             print(f"checkin block written to {report.write_block('checkin', checkin.HEADING, checkin_section)}")
+    if "chat" in parts:  # its own database, seeded once per size; its own block of docs/BENCHMARKS.md
+        from bench import chat
+
+        print(f"[chat] send and incremental fetch: {args.chat_messages:,} messages in {args.chat_conversations:,}"
+              " conversations", flush=True)
+        load_before = report.load()
+        chat_result = chat.run(args.chat_messages, args.chat_conversations, reseed=args.reseed, progress=progress)
+        # measured after the seed (which alone takes minutes): the load while measuring is what the figures saw
+        chat_section = (f"Run **{when}** — {report.nproc()} CPU ({report.cpu_model()}), {report.python()};"
+                        f" load average (1/5/15 min) before the part {load_before}, after it {report.load()}"
+                        " (no waiting for a quiet machine: a test suite ran alongside).\n\n"
+                        + chat.render(chat_result) + "\n")
+        print("\n" + chat_section, flush=True)
+        if args.no_docs:
+            print("(docs/BENCHMARKS.md chat block not updated: --no-docs)")
+        else:
+            print(f"chat block written to {report.write_block('chat', chat.HEADING, chat_section)}")
     detector_section = ""
     if "detector" in parts:
         from bench import detector
