@@ -32,6 +32,7 @@ from bench.stats import Summary, timed_ms
 
 DATABASE = "codelink_bench_leaderboards"
 EPOCH = datetime(2026, 6, 10, 4, 0, tzinfo=timezone.utc)  # a Wednesday, 12:00 Beijing
+HEADING = "## Leaderboards — top 100 and my rank at 1,000,000 developers (`bench/leaderboards.py`)"
 SEED_VERSION = 2  # 2: the keys and indexes built after the bulk load
 
 

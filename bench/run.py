@@ -280,16 +280,21 @@ def main() -> None:
         print("[console] the dashboard and the other pages at the seed's size, metrics.record per event", flush=True)
         console.run_part(when=when, quiet=wait_for_quiet(max_load, args.max_wait), warmup=20, iterations=300,
                          write=not args.no_docs, progress=progress)
-    leaderboards_section = ""
-    if "leaderboards" in parts:  # its own database, seeded once per size
+    if "leaderboards" in parts:  # its own database, seeded once per size; its own block of docs/BENCHMARKS.md
         from bench import leaderboards
 
         print(f"[leaderboards] top 100 and my rank: {args.lb_developers:,} developers, {args.lb_entries:,} XP entries",
               flush=True)
-        notes.append(f"Leaderboards: {wait_for_quiet(max_load, args.max_wait)}")
-        leaderboards_section = leaderboards.render(leaderboards.run(
-            args.lb_developers, args.lb_entries, reseed=args.reseed, progress=progress))
-        notes.append(f"Load average after leaderboards: {report.load()}")
+        quiet = wait_for_quiet(max_load, args.max_wait)
+        lb_result = leaderboards.run(args.lb_developers, args.lb_entries, reseed=args.reseed, progress=progress)
+        lb_section = (f"Run **{when}** — {report.nproc()} CPU ({report.cpu_model()}), {report.python()}; {quiet};"
+                      f" load average (1/5/15 min) after: {report.load()}.\n\n" + leaderboards.render(lb_result) + "\n")
+        print("\n" + lb_section, flush=True)
+        if args.no_docs or (args.lb_developers, args.lb_entries) != (1_000_000, 10_000_000):
+            print("(docs/BENCHMARKS.md leaderboards block not updated: --no-docs or not the full size)")
+        else:
+            print(f"leaderboards block written to"
+                  f" {report.write_block('leaderboards', leaderboards.HEADING, lb_section)}")
     if "growth" in parts:  # the seed for the match sort, its own databases for the rest; its own block of the doc
         from bench import growth
 
@@ -324,9 +329,6 @@ def main() -> None:
         section += ("\n\n### Events — handler time of the rewired writes, and commit → after-commit subscriber lag"
                     " (`bench/events.py`)\n\nOn its own small database, rebuilt each run; milliseconds.\n\n"
                     + events_section)
-    if leaderboards_section:
-        section += ("\n\n### Leaderboards — top 100 and my rank (`bench/leaderboards.py`)\n\n"
-                    + leaderboards_section)
     if money_section:
         section += ("\n\n### Money — WeChat Pay notifications and escrow releases (`bench/money.py`)\n\n"
                     "On its own small database, rebuilt each run; milliseconds.\n\n" + money_section)
