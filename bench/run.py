@@ -1,8 +1,9 @@
 """`make bench`: seed `codelink_bench` if needed, then measure the task hall, one-tap apply, every function's import
 time, the off-platform detector, the lottery draw over 1,000,000 tickets, the growth report PDFs, the leaderboards
 (1,000,000 developers, 10,000,000 XP entries, on their own database), growth (the match sort at 1,000,000 tasks, the
-nightly level re-evaluation, the growth event lag; `bench/growth.py`), the money paths and the check-in handler (on
-its own small database: `--only checkin`) (the detector, the lottery and the reports need no seed and no database:
+nightly level re-evaluation, the growth event lag; `bench/growth.py`), the money paths, the check-in handler (on
+its own small database: `--only checkin`) and the task chat (send and incremental fetch over 10,000,000 messages, on
+its own database: `--only chat`) (the detector, the lottery and the reports need no seed and no database:
 `--only detector` / `--only lottery` / `--only reports` run them alone); print a table and write it into
 docs/BENCHMARKS.md.
 
@@ -32,7 +33,7 @@ LOTTERY_HEADING = "## Lottery — a draw over 1,000,000 tickets and its verifica
 # money last: its 32 processes leave the machine busy
 # reports, detector and lottery need no database or seed (reports only `make fonts`)
 PARTS = ("hall", "apply", "imports", "events", "detector", "lottery", "reports", "console", "leaderboards", "growth",
-         "money", "checkin")
+         "money", "checkin", "chat")
 
 
 def progress(msg: str) -> None:
@@ -114,6 +115,8 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=300, help="growth reports rendered for throughput and sizes")
     parser.add_argument("--lb-developers", type=int, default=1_000_000, help="developers on the leaderboards")
     parser.add_argument("--lb-entries", type=int, default=10_000_000, help="XP entries behind the leaderboards")
+    parser.add_argument("--chat-messages", type=int, default=10_000_000, help="chat messages stored (issue 12)")
+    parser.add_argument("--chat-conversations", type=int, default=200_000, help="conversations they are spread over")
     parser.add_argument("--growth-developers", type=int, default=None,
                         help="developers in the growth part's nightly run (default 1,000,000 or"
                              " GROWTH_BENCH_DEVELOPERS; a smaller N is extrapolated)")
@@ -227,6 +230,23 @@ def main() -> None:
         print("\n" + checkin_section, flush=True)
         if not args.no_docs:
             print(f"checkin block written to {report.write_block('checkin', checkin.HEADING, checkin_section)}")
+    if "chat" in parts:  # its own database, seeded once per size; its own block of docs/BENCHMARKS.md
+        from bench import chat
+
+        print(f"[chat] send and incremental fetch: {args.chat_messages:,} messages in {args.chat_conversations:,}"
+              " conversations", flush=True)
+        load_before = report.load()
+        chat_result = chat.run(args.chat_messages, args.chat_conversations, reseed=args.reseed, progress=progress)
+        # measured after the seed (which alone takes minutes): the load while measuring is what the figures saw
+        chat_section = (f"Run **{when}** — {report.nproc()} CPU ({report.cpu_model()}), {report.python()};"
+                        f" load average (1/5/15 min) before the part {load_before}, after it {report.load()}"
+                        " (no waiting for a quiet machine: a test suite ran alongside).\n\n"
+                        + chat.render(chat_result) + "\n")
+        print("\n" + chat_section, flush=True)
+        if args.no_docs:
+            print("(docs/BENCHMARKS.md chat block not updated: --no-docs)")
+        else:
+            print(f"chat block written to {report.write_block('chat', chat.HEADING, chat_section)}")
     detector_section = ""
     if "detector" in parts:
         from bench import detector
@@ -260,16 +280,21 @@ def main() -> None:
         print("[console] the dashboard and the other pages at the seed's size, metrics.record per event", flush=True)
         console.run_part(when=when, quiet=wait_for_quiet(max_load, args.max_wait), warmup=20, iterations=300,
                          write=not args.no_docs, progress=progress)
-    leaderboards_section = ""
-    if "leaderboards" in parts:  # its own database, seeded once per size
+    if "leaderboards" in parts:  # its own database, seeded once per size; its own block of docs/BENCHMARKS.md
         from bench import leaderboards
 
         print(f"[leaderboards] top 100 and my rank: {args.lb_developers:,} developers, {args.lb_entries:,} XP entries",
               flush=True)
-        notes.append(f"Leaderboards: {wait_for_quiet(max_load, args.max_wait)}")
-        leaderboards_section = leaderboards.render(leaderboards.run(
-            args.lb_developers, args.lb_entries, reseed=args.reseed, progress=progress))
-        notes.append(f"Load average after leaderboards: {report.load()}")
+        quiet = wait_for_quiet(max_load, args.max_wait)
+        lb_result = leaderboards.run(args.lb_developers, args.lb_entries, reseed=args.reseed, progress=progress)
+        lb_section = (f"Run **{when}** — {report.nproc()} CPU ({report.cpu_model()}), {report.python()}; {quiet};"
+                      f" load average (1/5/15 min) after: {report.load()}.\n\n" + leaderboards.render(lb_result) + "\n")
+        print("\n" + lb_section, flush=True)
+        if args.no_docs or (args.lb_developers, args.lb_entries) != (1_000_000, 10_000_000):
+            print("(docs/BENCHMARKS.md leaderboards block not updated: --no-docs or not the full size)")
+        else:
+            print(f"leaderboards block written to"
+                  f" {report.write_block('leaderboards', leaderboards.HEADING, lb_section)}")
     if "growth" in parts:  # the seed for the match sort, its own databases for the rest; its own block of the doc
         from bench import growth
 
@@ -304,9 +329,6 @@ def main() -> None:
         section += ("\n\n### Events — handler time of the rewired writes, and commit → after-commit subscriber lag"
                     " (`bench/events.py`)\n\nOn its own small database, rebuilt each run; milliseconds.\n\n"
                     + events_section)
-    if leaderboards_section:
-        section += ("\n\n### Leaderboards — top 100 and my rank (`bench/leaderboards.py`)\n\n"
-                    + leaderboards_section)
     if money_section:
         section += ("\n\n### Money — WeChat Pay notifications and escrow releases (`bench/money.py`)\n\n"
                     "On its own small database, rebuilt each run; milliseconds.\n\n" + money_section)
