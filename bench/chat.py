@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.stats import Summary, timed_ms
+from bench.stats import Summary, measure
 
 DATABASE = "codelink_bench_chat"
 EPOCH = datetime(2026, 6, 10, 4, 0, tzinfo=timezone.utc)
@@ -127,12 +127,6 @@ def seed(engine: Any, messages: int, conversations: int, *, force: bool, progres
     return seconds
 
 
-def _measure(fn: Callable[[], object], warmup: int, iterations: int) -> Summary:
-    for _ in range(warmup):
-        fn()
-    return Summary.of([timed_ms(fn) for _ in range(iterations)])
-
-
 def run(messages: int = 10_000_000, conversations: int = 200_000, *, iterations: int = 400, warmup: int = 40,
         reseed: bool = False, progress: Callable[[str], None] = print) -> Result:
     platform = start_platform()
@@ -189,7 +183,7 @@ def run(messages: int = 10_000_000, conversations: int = 200_000, *, iterations:
                  poll_nothing_new, None),
                 ("fetch — 50 messages after a cursor in a long conversation", fetch_page, FETCH_GOAL_MS)):
             progress(label)
-            measures.append((label, _measure(fn, warmup, iterations), goal))
+            measures.append((label, measure(fn, warmup, iterations), goal))
         return Result(messages, conversations, seed_seconds, measures)
     finally:
         platform.stop()

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench.stats import Summary, timed_ms
+from bench.stats import Summary, measure
 
 DATABASE = "codelink_bench_leaderboards"
 EPOCH = datetime(2026, 6, 10, 4, 0, tzinfo=timezone.utc)  # a Wednesday, 12:00 Beijing
@@ -125,12 +125,6 @@ def seed(engine: Any, developers: int, entries: int, *, force: bool, progress: C
     return seconds
 
 
-def _measure(fn: Callable[[], object], warmup: int, iterations: int) -> Summary:
-    for _ in range(warmup):
-        fn()
-    return Summary.of([timed_ms(fn) for _ in range(iterations)])
-
-
 def run(developers: int = 1_000_000, entries: int = 10_000_000, *, iterations: int = 400, warmup: int = 40,
         reseed: bool = False, progress: Callable[[str], None] = print) -> Result:
     platform = start_platform()
@@ -154,12 +148,12 @@ def run(developers: int = 1_000_000, entries: int = 10_000_000, *, iterations: i
         measures: list[tuple[str, Summary]] = []
         for label, period in (("weekly", week), ("monthly", month), ("all_time", "all")):
             progress(f"top 100, {label}")
-            measures.append((f"top 100 — {label} ({period})", _measure(
+            measures.append((f"top 100 — {label} ({period})", measure(
                 lambda p=period: run_uow(lambda uow: service.top(uow, "xp", p, 100)), warmup, iterations)))
         progress("top 100 through the handler")
         event = function_url_event("GET", "/leaderboards/all_time", query={"limit": 100})
         measures.append(("top 100 — GET /leaderboards/all_time?limit=100 (handler, names, titles, portraits)",
-                         _measure(lambda: main_handler(event, None), warmup, iterations)))
+                         measure(lambda: main_handler(event, None), warmup, iterations)))
 
         with engine.connect() as conn:
             top_users = [int(r[0]) for r in conn.execute(text(
@@ -170,7 +164,7 @@ def run(developers: int = 1_000_000, entries: int = 10_000_000, *, iterations: i
         for label, pool in (("my rank — in the top 1,000 (exact, bounded count)", top_users),
                             ("my rank — any user (mostly beyond 1,000: snapshot)", anyone)):
             progress(label)
-            measures.append((label, _measure(
+            measures.append((label, measure(
                 lambda pool=pool: run_uow(lambda uow: service.my_rank(uow, "xp", "all", rnd.choice(pool))),
                 warmup, iterations)))
         return Result(developers, entries, seed_seconds, snapshot_seconds, rows, measures)

@@ -44,3 +44,10 @@ def timed_ms(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()
     return (time.perf_counter() - started) * 1000
+
+
+def measure(fn: Callable[[], object], warmup: int, iterations: int) -> Summary:
+    """`warmup` untimed calls, then the summary of `iterations` timed ones."""
+    for _ in range(warmup):
+        fn()
+    return Summary.of([timed_ms(fn) for _ in range(iterations)])
