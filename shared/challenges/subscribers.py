@@ -14,7 +14,7 @@ from typing import Any
 from shared.challenges import service, texts
 from shared.events import ChallengeCompleted, Stored
 from shared.ledger import accounts as acc
-from shared.ledger.service import balance, post
+from shared.ledger.service import budget_covers, pay_from_budget
 from shared.uow import UnitOfWork
 
 
@@ -42,12 +42,10 @@ def pay_cash(uow: UnitOfWork, window_id: int, *, notify: bool = True) -> bool:
                       " ON w.id = c.window_id WHERE c.window_id = :w FOR UPDATE OF c", {"w": window_id}).first()
     if row is None or row.state == "paid":
         return False
-    uow.execute("SELECT 1 FROM ledger_accounts WHERE code = :c FOR UPDATE", {"c": acc.BUDGET})
-    if balance(uow, acc.BUDGET) < row.amount_fen:
+    if not budget_covers(uow, int(row.amount_fen)):
         return False
-    post(uow, "challenge_bonus", f"challenge:{window_id}",
-         [(acc.BUDGET, int(row.amount_fen)), (acc.payable(int(row.user_id)), -int(row.amount_fen))],
-         memo="challenge cash bonus from the platform budget")
+    pay_from_budget(uow, "challenge_bonus", f"challenge:{window_id}", int(row.user_id), int(row.amount_fen),
+                    memo="challenge cash bonus from the platform budget")
     uow.execute("UPDATE challenge_cash SET state = 'paid', updated_at = :now WHERE window_id = :w",
                 {"now": uow.now, "w": window_id})
     if notify:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from shared.ledger.accounts import describe
+from shared.ledger.accounts import BUDGET, describe, payable
 from shared.uow import UnitOfWork
 
 
@@ -74,6 +74,19 @@ def post(uow: UnitOfWork, kind: str, ref: str, entries: list[tuple[str, int]], m
 def balance(uow: UnitOfWork, code: str) -> int:
     row = uow.execute("SELECT balance FROM ledger_accounts WHERE code = :c", {"c": code}).first()
     return int(row.balance) if row else 0
+
+
+def budget_covers(uow: UnitOfWork, amount_fen: int) -> bool:
+    """Lock the platform budget's row and tell whether it covers `amount_fen`: concurrent payers see one balance, and
+    an empty budget is the caller's decision (stay owed, or refuse) rather than a failed CHECK at commit."""
+    uow.execute("SELECT 1 FROM ledger_accounts WHERE code = :c FOR UPDATE", {"c": BUDGET})
+    return balance(uow, BUDGET) >= amount_fen
+
+
+def pay_from_budget(uow: UnitOfWork, kind: str, ref: str, user_id: int, amount_fen: int, memo: str) -> Posted | None:
+    """platform:budget → payable:user:<id> (withdrawable through the payout path), once per (kind, ref): the bonuses
+    and prizes the platform pays (challenge cash, mentor bonus, lottery prize). Call `budget_covers` first."""
+    return post(uow, kind, ref, [(BUDGET, amount_fen), (payable(user_id), -amount_fen)], memo=memo)
 
 
 def already_posted(uow: UnitOfWork, kind: str, ref: str) -> bool:

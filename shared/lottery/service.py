@@ -26,7 +26,7 @@ from shared.clock import SHANGHAI, start_of_shanghai_month
 from shared.events import ChallengeCompleted, Stored
 from shared.growth.points import grant_points
 from shared.ledger import accounts as acc
-from shared.ledger.service import balance, post
+from shared.ledger.service import budget_covers, pay_from_budget
 from shared.lottery import texts
 from shared.lottery.draw import canonical_entries, new_seed
 from shared.lottery.errors import DrawNotFound
@@ -157,12 +157,10 @@ def pay_prizes(uow: UnitOfWork, draw_id: int | None = None) -> int:
             grant_points(uow, int(p.user_id), int(p.amount), source_class="lottery", kind="lottery_prize", ref=ref,
                          reason="月度抽奖奖品")
         else:
-            uow.execute("SELECT 1 FROM ledger_accounts WHERE code = :c FOR UPDATE", {"c": acc.BUDGET})
-            if balance(uow, acc.BUDGET) < p.amount:
+            if not budget_covers(uow, int(p.amount)):
                 continue
-            post(uow, "lottery_prize", ref, [(acc.BUDGET, int(p.amount)), (acc.payable(int(p.user_id)),
-                                                                            -int(p.amount))],
-                 memo="monthly lottery prize from the platform budget")
+            pay_from_budget(uow, "lottery_prize", ref, int(p.user_id), int(p.amount),
+                            memo="monthly lottery prize from the platform budget")
         uow.execute("UPDATE lottery_prizes SET state = 'paid', updated_at = :now WHERE draw_id = :d AND rank = :r",
                     {"now": uow.now, "d": p.draw_id, "r": p.rank})
         paid += 1

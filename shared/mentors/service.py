@@ -28,9 +28,8 @@ from shared.events import (
     MentorEnrolled,
     MentorReviewGiven,
 )
-from shared.ledger import accounts as acc
 from shared.ledger.accounts import yuan
-from shared.ledger.service import post
+from shared.ledger.service import budget_covers, pay_from_budget
 from shared.mentors import rules, texts
 from shared.mentors import schemas as s
 from shared.mentors.errors import (
@@ -304,12 +303,10 @@ def _review(uow: UnitOfWork, mentor_id: int, enrolment_id: int, data: s.ReviewIn
 def _credit_bonus(uow: UnitOfWork, enrolment_id: int, developer_id: int, amount_fen: int) -> None:
     """platform:budget → payable:user:<developer>, once per enrolment (ledger (kind, ref)); the budget is locked
     and checked first so an empty budget is a clear 409, not a failed CHECK at commit."""
-    budget = uow.execute("SELECT balance FROM ledger_accounts WHERE code = :c FOR UPDATE", {"c": acc.BUDGET}).scalar()
-    if int(budget or 0) < amount_fen:
+    if not budget_covers(uow, amount_fen):
         raise BudgetInsufficient()
-    posted = post(uow, "mentor_bonus", f"mentor_enrolment:{enrolment_id}",
-                  [(acc.BUDGET, amount_fen), (acc.payable(developer_id), -amount_fen)],
-                  memo=f"mentor challenge bonus, enrolment {enrolment_id}")
+    posted = pay_from_budget(uow, "mentor_bonus", f"mentor_enrolment:{enrolment_id}", developer_id, amount_fen,
+                             memo=f"mentor challenge bonus, enrolment {enrolment_id}")
     if posted is not None:
         uow.publish(MentorBonusCredited(enrolment_id=enrolment_id, developer_id=developer_id, amount_fen=amount_fen))
 
