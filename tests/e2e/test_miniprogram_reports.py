@@ -60,8 +60,11 @@ def test_the_public_card_and_my_reports_in_the_h5_build(browser, world, platform
         # 我的成长报告, signed in as the developer (the session the login page would have stored).
         session = {"access_token": dev.token, "refresh_token": dev.refresh_token, "user": me.body}
         page.evaluate("s => localStorage.setItem('codelink.session', JSON.stringify({data: s}))", json.dumps(session))
+        # A fresh start of the app first, so it reads the stored session; only then the page. (Going to the page
+        # first raced: the still-running app, which had cached "no session", could send it to the login page
+        # before the reload, and the reload then restarted on the login page.)
+        page.reload()
         page.goto(f"{h5.base_url}/#/pages/reports/index")
-        page.reload()  # a fresh start of the app, which reads the stored session
         try:
             page.wait_for_selector("#reports-page >> text=还没有成长报告", timeout=15_000)
         finally:
