@@ -96,7 +96,7 @@ def facts_of(uow: UnitOfWork, user_id: int, names: Sequence[str]) -> list[Fact]:
     if not names:
         return []
     rows = uow.execute("SELECT name, occurred_at, data FROM event_log WHERE user_ids @> ARRAY[CAST(:u AS bigint)]"
-                       " AND name = ANY(:n)", {"u": user_id, "n": list(names)}).all()
+                       " AND name = ANY(:n) ORDER BY id", {"u": user_id, "n": list(names)}).all()
     return [_fact(r) for r in rows]
 
 
@@ -106,7 +106,7 @@ def facts_of_users(uow: UnitOfWork, user_ids: Sequence[int], names: Sequence[str
         return out
     rows = uow.execute("SELECT u, name, occurred_at, data FROM event_log, unnest(user_ids) AS u"
                        " WHERE user_ids && CAST(:us AS bigint[]) AND u = ANY(CAST(:us AS bigint[]))"
-                       " AND name = ANY(:n)", {"us": list(user_ids), "n": list(names)}).all()
+                       " AND name = ANY(:n) ORDER BY id", {"us": list(user_ids), "n": list(names)}).all()
     for r in rows:
         out[int(r.u)].append(_fact(r))
     return out
