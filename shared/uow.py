@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -27,6 +27,9 @@ from sqlmodel import Session
 from shared import clock, subscriptions, txguard
 from shared.db import get_engine
 from shared.events import Event, Stored
+
+if TYPE_CHECKING:  # shared.notifications.service imports UnitOfWork for its types
+    from shared.notifications.service import InboxItem
 
 log = logging.getLogger("codelink.uow")
 
@@ -115,6 +118,19 @@ class UnitOfWork:
         )
         self._enqueued += 1
 
+    def enqueue_many(self, kind: str, jobs: Sequence[tuple[dict[str, Any], str]], *, max_attempts: int = 6) -> None:
+        """`enqueue` for many jobs of one kind, each (payload, dedupe_key), in one INSERT over arrays."""
+        if not jobs:
+            return
+        self.execute("INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at, updated_at)"
+                     " SELECT :kind, CAST(v.payload AS jsonb), v.key, :now, :max, :now, :now"
+                     " FROM unnest(CAST(:payloads AS text[]), CAST(:keys AS text[])) AS v(payload, key)"
+                     " ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
+                     {"kind": kind, "max": max_attempts, "now": self.now,
+                      "payloads": [json.dumps(payload, ensure_ascii=False) for payload, _ in jobs],
+                      "keys": [key for _, key in jobs]})
+        self._enqueued += len(jobs)
+
     def publish(self, event: Event, *, dedupe_key: str | None = None) -> Stored[Any] | None:
         """Record `event` in the event log in this transaction and run its subscribers (see the module doc).
 
@@ -124,28 +140,55 @@ class UnitOfWork:
         self._events.append((event, dedupe_key))
         if self._publishing:
             return None
+        return self._drain(None)
+
+    def publish_many(self, events: Sequence[Event]) -> list[Stored[Any]]:
+        """Publish several events (no dedupe keys) with one INSERT for their log rows, then run each one's
+        subscribers — and what they publish — in order, exactly as `publish` one by one would. For batch use cases
+        (the nightly level re-evaluation) where a statement per event is the cost. From a subscriber: queued."""
+        if self._publishing:
+            self._events.extend((event, None) for event in events)
+            return []
+        if len(events) == 1:  # one statement fewer than drawing its id first
+            one = self.publish(events[0])
+            return [one] if one is not None else []
+        stored = self._store_many(events)
+        for one in stored:
+            self._drain(one)
+        return stored
+
+    def _drain(self, stored_first: Stored[Any] | None) -> Stored[Any] | None:
+        """Run the subscribers of `stored_first` (already in the log) and then of every queued event, breadth
+        first, storing each; the cascade bound counts from here."""
         self._publishing = True
         self._cascade = 0
-        first: Stored[Any] | None = None
+        first: Stored[Any] | None = stored_first
         try:
+            if stored_first is not None:
+                self._cascade += 1
+                self._run_subscribers(stored_first)
             while self._events:
                 self._cascade += 1
                 if self._cascade > MAX_CASCADE:
-                    raise EventLoop(f"more than {MAX_CASCADE} events in one unit of work (last: {event.name})")
+                    raise EventLoop(f"more than {MAX_CASCADE} events in one unit of work"
+                                    f" (last: {self._events[0][0].name})")
                 stored = self._store(*self._events.popleft())
                 if stored is None:
                     continue
                 if first is None:
                     first = stored
-                for sub in subscriptions.subscribers(stored.event.name):
-                    if sub.mode == subscriptions.IN_TRANSACTION:
-                        sub.resolve()(self, stored)
-                    else:
-                        self._deliveries.append((stored.id, sub.name))
+                self._run_subscribers(stored)
         finally:
             self._events.clear()
             self._publishing = False
         return first
+
+    def _run_subscribers(self, stored: Stored[Any]) -> None:
+        for sub in subscriptions.subscribers(stored.event.name):
+            if sub.mode == subscriptions.IN_TRANSACTION:
+                sub.resolve()(self, stored)
+            else:
+                self._deliveries.append((stored.id, sub.name))
 
     def _store(self, event: Event, dedupe_key: str | None) -> Stored[Any] | None:
         entity, entity_id = event.entity_ref()
@@ -160,20 +203,37 @@ class UnitOfWork:
         ).first()
         return None if row is None else Stored(int(row.id), self.now, event)
 
+    def _store_many(self, events: Sequence[Event]) -> list[Stored[Any]]:
+        """The log rows of `events` in one statement over arrays (a named parameter per value made SQLAlchemy's
+        statement compilation the whole cost of a large batch); the ids are drawn from the sequence first, so each
+        event keeps the id of its position (a multi-row RETURNING promises no order)."""
+        if not events:
+            return []
+        ids = [int(i) for i in self.execute(
+            "SELECT nextval(pg_get_serial_sequence('event_log', 'id')) FROM generate_series(1, :n)",
+            {"n": len(events)}).scalars()]
+        refs = [event.entity_ref() for event in events]
+        self.execute(
+            "INSERT INTO event_log (id, name, version, entity, entity_id, actor_id, user_ids, data, occurred_at)"
+            " SELECT v.id, v.name, v.version, v.entity, v.entity_id, v.actor_id,"
+            " ARRAY(SELECT CAST(u AS bigint) FROM jsonb_array_elements_text(CAST(v.users AS jsonb))"
+            " WITH ORDINALITY AS j(u, n) ORDER BY n), CAST(v.data AS jsonb), :now"
+            " FROM unnest(CAST(:ids AS bigint[]), CAST(:names AS text[]), CAST(:versions AS int[]),"
+            " CAST(:entities AS text[]), CAST(:entity_ids AS bigint[]), CAST(:actors AS bigint[]),"
+            " CAST(:users AS text[]), CAST(:data AS text[]))"
+            " AS v(id, name, version, entity, entity_id, actor_id, users, data)",
+            {"ids": ids, "names": [e.name for e in events], "versions": [e.version for e in events],
+             "entities": [r[0] for r in refs], "entity_ids": [r[1] for r in refs],
+             "actors": [e.actor() for e in events], "users": [json.dumps(e.users()) for e in events],
+             "data": [json.dumps(e.data(), ensure_ascii=False, default=str) for e in events], "now": self.now})
+        return [Stored(event_id, self.now, event) for event_id, event in zip(ids, events, strict=True)]
+
     def _write_deliveries(self) -> None:
         """One job per (event, after-commit subscriber), all in one statement; deduped on that pair."""
         if not self._deliveries:
             return
-        values: list[str] = []
-        params: dict[str, Any] = {"now": self.now}
-        for i, (event_id, subscriber) in enumerate(self._deliveries):
-            values.append(f"('{DELIVERY_JOB}', CAST(:p{i} AS jsonb), :k{i}, :now, 6, :now, :now)")
-            params[f"p{i}"] = json.dumps({"event_id": event_id, "subscriber": subscriber})
-            params[f"k{i}"] = f"{event_id}:{subscriber}"
-        self.execute("INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at, updated_at)"
-                     f" VALUES {', '.join(values)}"
-                     " ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING", params)
-        self._enqueued += len(self._deliveries)
+        self.enqueue_many(DELIVERY_JOB, [({"event_id": event_id, "subscriber": subscriber}, f"{event_id}:{subscriber}")
+                                         for event_id, subscriber in self._deliveries])
         self._deliveries = []
 
     def notify(self, user_id: int, kind: str, title: str, body: str, *, data: dict[str, Any] | None = None,
@@ -185,6 +245,13 @@ class UnitOfWork:
         from shared.notifications.service import add_notification
 
         add_notification(self, user_id, kind, title, body, data=data or {}, dedupe_key=dedupe_key, push=push)
+
+    def notify_many(self, items: Sequence[InboxItem]) -> int:
+        """`notify` for a batch (one INSERT for the notifications, one for their pushes); each item has a
+        dedupe key. Returns how many were new."""
+        from shared.notifications.service import add_notifications
+
+        return add_notifications(self, items, push=True)
 
 
 def run(use_case: Callable[[UnitOfWork], T], *, attempts: int = 3) -> T:

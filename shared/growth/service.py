@@ -6,6 +6,8 @@ are compensating entries. The rules are shared/growth/rules.py, the numbers `Rul
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,7 @@ from shared.growth import points as ledger
 from shared.growth import rules, texts
 from shared.growth.errors import UserNotFound
 from shared.growth.queries import stats, stats_many, thresholds
+from shared.notifications.service import InboxItem
 from shared.profiles.skills import taxonomy
 from shared.rules_config import Rules, load_rules
 
@@ -208,32 +211,55 @@ def _decide(r: Rules, profile: Any, st: rules.Stats, now: datetime,
 
 def _apply(uow: UnitOfWork, profile: Any, decision: rules.Decision, *, trigger: str, backfill: bool) -> None:
     """Write a decision: the level (and since when), the grace clock; a change is logged, published and notified."""
-    user_id = profile.user_id
-    changed = decision.level != profile.level
-    uow.execute("UPDATE growth_profiles SET level = :l, level_since = CASE WHEN :changed THEN :now ELSE level_since"
-                " END, below_since = :below, evaluated_at = :now, updated_at = :now WHERE user_id = :u",
-                {"l": decision.level, "changed": changed, "now": uow.now, "below": decision.below_since,
-                 "u": user_id})
-    if changed and decision.direction:
-        change_id = uow.execute(
-            "INSERT INTO level_changes (user_id, old_level, new_level, direction, reasons, trigger, created_at)"
-            " VALUES (:u, :o, :n, :d, :r, :t, :now) RETURNING id",
-            {"u": user_id, "o": profile.level, "n": decision.level, "d": decision.direction,
-             "r": list(decision.reasons), "t": trigger, "now": uow.now}).scalar_one()
-        uow.publish(LevelChanged(user_id=user_id, old_level=profile.level, new_level=decision.level,
-                                 direction=decision.direction, reasons=decision.reasons))
-        if not backfill:
-            notice = texts.LEVEL_PROMOTED if decision.direction == "promoted" else texts.LEVEL_DEMOTED
-            uow.notify(user_id, *notice.render(level=texts.LEVEL_NAMES[decision.level],
-                                               reasons=texts.REASON_SEPARATOR.join(decision.reasons)),
-                       data={"old_level": profile.level, "new_level": decision.level},
-                       dedupe_key=f"level:{change_id}")
+    _apply_many(uow, [(profile, decision)], trigger=trigger, backfill=backfill)
+
+
+def _apply_many(uow: UnitOfWork, decided: Sequence[tuple[Any, rules.Decision]], *, trigger: str,
+                backfill: bool) -> None:
+    """`_apply` for a batch with a statement per kind of row, not per developer (the nightly run changing many
+    levels at once — a backfill, a lowered threshold — wrote ~5 statements per change): the profiles in one UPDATE,
+    the level_changes in one INSERT, their LevelChanged events in one, the notices and their pushes in one each."""
+    if not decided:
+        return
+    uow.execute("UPDATE growth_profiles g SET level = v.level, level_since = CASE WHEN v.level <> g.level THEN :now"
+                " ELSE g.level_since END, below_since = v.below, evaluated_at = :now, updated_at = :now"
+                " FROM unnest(CAST(:ids AS bigint[]), CAST(:levels AS text[]), CAST(:below AS timestamptz[]))"
+                " AS v(user_id, level, below) WHERE g.user_id = v.user_id",
+                {"ids": [p.user_id for p, _ in decided], "levels": [d.level for _, d in decided],
+                 "below": [d.below_since for _, d in decided], "now": uow.now})
+    changes = [(p, d, d.direction) for p, d in decided if d.level != p.level and d.direction]
+    if not changes:
+        return
+    change_ids = {int(r.user_id): int(r.id) for r in uow.execute(
+        "INSERT INTO level_changes (user_id, old_level, new_level, direction, reasons, trigger, created_at)"
+        " SELECT v.user_id, v.old, v.new, v.direction,"
+        " ARRAY(SELECT r FROM jsonb_array_elements_text(CAST(v.reasons AS jsonb)) WITH ORDINALITY AS j(r, n)"
+        " ORDER BY n), :t, :now"
+        " FROM unnest(CAST(:users AS bigint[]), CAST(:olds AS text[]), CAST(:news AS text[]),"
+        " CAST(:directions AS text[]), CAST(:reasons AS text[])) AS v(user_id, old, new, direction, reasons)"
+        " RETURNING id, user_id",
+        {"users": [p.user_id for p, _, _ in changes], "olds": [p.level for p, _, _ in changes],
+         "news": [d.level for _, d, _ in changes], "directions": [direction for _, _, direction in changes],
+         "reasons": [json.dumps(list(d.reasons), ensure_ascii=False) for _, d, _ in changes],
+         "t": trigger, "now": uow.now})}
+    uow.publish_many([LevelChanged(user_id=p.user_id, old_level=p.level, new_level=d.level, direction=direction,
+                                   reasons=d.reasons) for p, d, direction in changes])
+    if backfill:
+        return
+    notices = []
+    for p, d, direction in changes:
+        notice = texts.LEVEL_PROMOTED if direction == "promoted" else texts.LEVEL_DEMOTED
+        kind, title, body = notice.render(level=texts.LEVEL_NAMES[d.level],
+                                          reasons=texts.REASON_SEPARATOR.join(d.reasons))
+        notices.append(InboxItem(p.user_id, kind, title, body, {"old_level": p.level, "new_level": d.level},
+                                 f"level:{change_ids[p.user_id]}"))
+    uow.notify_many(notices)
 
 
 def reevaluate_batch(uow: UnitOfWork, *, after: int, batch: int) -> tuple[int | None, dict[str, int]]:
     """One batch of the nightly re-evaluation: the next `batch` developers after user id `after`, their rows locked,
-    their stats read in two set-based queries; only a changed decision is written (evaluated_at for all in one
-    UPDATE). Returns the last user id (None: done) and the counts."""
+    their stats read in two set-based queries; the changed decisions written together (`_apply_many`), evaluated_at
+    for the rest in one UPDATE. Returns the last user id (None: done) and the counts."""
     profiles = uow.execute("SELECT user_id, level, below_since FROM growth_profiles WHERE user_id > :a"
                            " ORDER BY user_id LIMIT :n FOR UPDATE", {"a": after, "n": batch}).all()
     counts = {"evaluated": len(profiles), "promoted": 0, "demoted": 0}
@@ -243,14 +269,16 @@ def reevaluate_batch(uow: UnitOfWork, *, after: int, batch: int) -> tuple[int | 
     ids = [p.user_id for p in profiles]
     found = stats_many(uow, ids, r.growth_good_rating)
     levels = thresholds(r)  # once per batch, not per developer
+    decided = []
     for p in profiles:
         decision = _decide(r, p, found.get(p.user_id, rules.Stats()), uow.now, levels)
         if decision.level != p.level or decision.below_since != p.below_since:
-            _apply(uow, p, decision, trigger="nightly", backfill=False)
+            decided.append((p, decision))
             if decision.direction:
                 counts[decision.direction] += 1
     uow.execute("UPDATE growth_profiles SET evaluated_at = :now WHERE user_id = ANY(:ids)",
                 {"now": uow.now, "ids": ids})
+    _apply_many(uow, decided, trigger="nightly", backfill=False)
     return (ids[-1] if len(ids) == batch else None), counts
 
 

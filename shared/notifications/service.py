@@ -8,6 +8,8 @@ stays in the inbox only — no flood, no refused sends.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.errors import NotFound
@@ -31,6 +33,40 @@ def add_notification(uow: UnitOfWork, user_id: int, kind: str, title: str, body:
     ).first()
     if row is not None and push and template_for(kind):
         uow.enqueue("wechat_subscribe", {"notification_id": row.id}, dedupe_key=f"notification:{row.id}")
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One notification of a batch (`add_notifications`): the arguments of `uow.notify`."""
+    user_id: int
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    dedupe_key: str
+
+
+def add_notifications(uow: UnitOfWork, items: Sequence[InboxItem], *, push: bool) -> int:
+    """`add_notification` for many at once (a batch use case): one INSERT for the rows, one for their push jobs.
+    Every item needs a dedupe key (how its new id is matched back). Returns how many were new."""
+    if not items:
+        return 0
+    for item in items:
+        registered_kind(item.kind)
+    rows = uow.execute(
+        "INSERT INTO notifications (user_id, kind, title, body, data, dedupe_key, created_at)"
+        " SELECT v.user_id, v.kind, v.title, v.body, CAST(v.data AS jsonb), v.key, :now"
+        " FROM unnest(CAST(:users AS bigint[]), CAST(:kinds AS text[]), CAST(:titles AS text[]),"
+        " CAST(:bodies AS text[]), CAST(:data AS text[]), CAST(:keys AS text[]))"
+        " AS v(user_id, kind, title, body, data, key)"
+        " ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id, kind",
+        {"users": [i.user_id for i in items], "kinds": [i.kind for i in items], "titles": [i.title for i in items],
+         "bodies": [i.body for i in items], "data": [json.dumps(i.data, ensure_ascii=False) for i in items],
+         "keys": [i.dedupe_key for i in items], "now": uow.now}).all()
+    if push:
+        uow.enqueue_many("wechat_subscribe", [({"notification_id": r.id}, f"notification:{r.id}")
+                                              for r in rows if template_for(r.kind)])
+    return len(rows)
 
 
 def inbox(uow: UnitOfWork, user_id: int, cursor: str | None, limit: int, unread_only: bool

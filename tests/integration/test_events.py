@@ -105,6 +105,26 @@ def test_subscribers_publishing_in_a_loop_are_stopped(plug):
     assert scalar("SELECT count(*) FROM event_log") == 0
 
 
+@pytest.mark.parametrize("users", [[3, 1, 2], [5]])
+def test_publish_many_logs_in_order_and_runs_every_subscriber_as_publish_does(plug, users):
+    plug(("steady", "steady", AFTER_COMMIT), ("now", "recorder", IN_TRANSACTION))
+    stored = run(lambda uow: uow.publish_many([events.HallBrowsed(user_id=u) for u in users]))
+    assert [s.event for s in stored] == [events.HallBrowsed(user_id=u) for u in users]
+    logged = rows("SELECT id, entity_id, user_ids FROM event_log ORDER BY id")
+    assert [(r.id, r.entity_id, r.user_ids) for r in logged] == [(s.id, u, [u]) for s, u in zip(stored, users,
+                                                                                               strict=True)]
+    assert test_subs.calls == {"recorder": len(users)}
+    delivered = sorted(r.payload["event_id"] for r in rows("SELECT payload FROM jobs WHERE kind = 'event_delivery'"))
+    assert delivered == sorted(s.id for s in stored)
+
+
+def test_publish_many_still_stops_a_loop(plug):
+    plug(("echo", "echo", IN_TRANSACTION))
+    with pytest.raises(EventLoop):
+        run(lambda uow: uow.publish_many([events.HallBrowsed(user_id=1), events.HallBrowsed(user_id=2)]))
+    assert scalar("SELECT count(*) FROM event_log") == 0
+
+
 def test_a_dedupe_key_publishes_once(db):
     def twice(uow: UnitOfWork) -> list[object]:
         return [uow.publish(events.HallBrowsed(user_id=1), dedupe_key="k") for _ in range(2)]

@@ -403,10 +403,26 @@ def test_nightly_promotes_when_operators_lower_a_threshold_in_batches(world):
     assert call("PUT", "/admin/rules/growth_level_thresholds", {"value": lowered}, admin.token).status == 200
     from shared.growth.service import reevaluate_all
 
+    # batches of 2 and 1: the batch's changes are written together (one statement per kind of row), the last alone
     assert reevaluate_all(batch=2) == {"evaluated": 3, "promoted": 3, "demoted": 0}
     assert reevaluate_all(batch=2) == {"evaluated": 3, "promoted": 0, "demoted": 0}  # nothing twice
-    assert scalar("SELECT count(*) FROM level_changes WHERE trigger = 'nightly'") == 3
+    changes = rows("SELECT id, user_id, old_level, new_level, direction, reasons FROM level_changes"
+                   " WHERE trigger = 'nightly' ORDER BY user_id")
+    assert [(c.user_id, c.old_level, c.new_level, c.direction) for c in changes] == [
+        (d.user_id, "C", "B", "promoted") for d in sorted(devs, key=lambda d: d.user_id)]
+    assert all(c.reasons for c in changes)
     assert scalar("SELECT count(*) FROM growth_profiles WHERE evaluated_at IS NULL") == 0
+    assert scalar("SELECT count(*) FROM growth_profiles WHERE level = 'B' AND level_since IS NOT NULL") == 3
+    for c in changes:  # each change: its event and its notice (deduped on the change), as a rating-time change has
+        [event] = rows("SELECT data FROM event_log WHERE name = 'LevelChanged' AND entity_id = :u", u=c.user_id)
+        assert event.data == {"user_id": c.user_id, "old_level": "C", "new_level": "B", "direction": "promoted",
+                              "reasons": c.reasons}
+        [notice] = rows("SELECT title, body, data FROM notifications WHERE user_id = :u AND dedupe_key = :k",
+                        u=c.user_id, k=f"level:{c.id}")
+        assert notice.title == "等级提升为 B 级" and notice.body.startswith("恭喜！")
+        assert notice.data == {"old_level": "C", "new_level": "B"}
+    assert scalar("SELECT count(*) FROM jobs WHERE kind = 'event_delivery'"
+                  " AND (payload->>'event_id')::bigint IN (SELECT id FROM event_log WHERE name = 'LevelChanged')") == 3
 
 
 @pytest.mark.parametrize("viewer", ["developer", "anonymous"])
