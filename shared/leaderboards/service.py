@@ -5,10 +5,14 @@ the user's opt-out and portrait settings, bans.
   grant's instant falls in (Beijing week, month, all time), then RankReached for each threshold (top 10 / 100) the
   user is inside of now, once per board, period and threshold (lb_rank_reached).
 - Visible: a positive score, not opted out, not banned. Only users with a score in a period are on its board (active
-  in the period).
+  in the period). lb_users holds the settings and bans; each score row carries a copy (`hidden`), so the rank index
+  (partial, visible rows only) answers counts without a join. The copy is kept in step under a per-user advisory
+  lock: a credit takes it shared (and reads lb_users for the rows it creates), opt-out and bans exclusive (and rewrite
+  every row of the user) — whichever commits first, the other sees it.
 - Top N (`top`): live, an index range scan of (board, period, score DESC, user_id) skipping hidden users.
 - My rank (`my_rank`): live and exact while fewer than 1,000 visible users are above (a bounded count on the same
-  index); beyond that from the snapshot (`refresh_snapshots`, a timer every 4 minutes), shown as "截至 HH:MM".
+  index); beyond that from the snapshot (`refresh_snapshots`, a timer every 4 minutes), shown as "截至 HH:MM". One
+  statement reads the score, the bounded count and the snapshot's answer (`_standing`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,21 @@ from shared.events import RankReached
 from shared.leaderboards import rules
 from shared.uow import UnitOfWork
 
-VISIBLE = ("NOT EXISTS (SELECT 1 FROM lb_users x WHERE x.user_id = s.user_id AND (x.opted_out OR x.banned))")
+VISIBLE = "NOT s.hidden"  # the predicate of the partial index lb_scores_rank (infra/migrations/0028)
+
+
+def _lock_user(uow: UnitOfWork, user_id: int, *, exclusive: bool) -> None:
+    """The per-user lock that keeps lb_scores.hidden in step with lb_users (see the module doc)."""
+    fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    uow.execute(f"SELECT {fn}(hashtext('leaderboards:user:' || CAST(:u AS text)))", {"u": user_id})
+
+
+def _hide_scores(uow: UnitOfWork, user_id: int) -> None:
+    """Copy the user's visibility (lb_users) onto every score row of theirs that disagrees."""
+    uow.execute("UPDATE lb_scores s SET hidden = v.hidden FROM (SELECT coalesce((SELECT x.opted_out OR x.banned"
+                " FROM lb_users x WHERE x.user_id = :u), false) AS hidden) v WHERE s.user_id = :u"
+                " AND s.hidden <> v.hidden",
+                {"u": user_id})
 
 
 @dataclass(frozen=True)
@@ -54,16 +72,18 @@ def credit(uow: UnitOfWork, user_id: int, source: str, ref: str, at: datetime, a
                       {"u": user_id, "s": source, "r": ref, "now": uow.now}).first()
     if new is None:
         return False
+    _lock_user(uow, user_id, exclusive=False)
+    hidden = _hidden(uow, user_id)
     changed: list[tuple[str, str]] = []
     for board in sorted(amounts):
         amount = int(amounts[board])
         if amount == 0:
             continue
         for period in ("all",) if all_time_only else rules.periods_of(at):
-            uow.execute("INSERT INTO lb_scores (board, period, user_id, score, updated_at)"
-                        " VALUES (:b, :p, :u, :a, :now) ON CONFLICT (board, period, user_id)"
+            uow.execute("INSERT INTO lb_scores (board, period, user_id, score, hidden, updated_at)"
+                        " VALUES (:b, :p, :u, :a, :h, :now) ON CONFLICT (board, period, user_id)"
                         " DO UPDATE SET score = lb_scores.score + EXCLUDED.score, updated_at = EXCLUDED.updated_at",
-                        {"b": board, "p": period, "u": user_id, "a": amount, "now": uow.now})
+                        {"b": board, "p": period, "u": user_id, "a": amount, "h": hidden, "now": uow.now})
             uow.execute("INSERT INTO lb_boards (board, period) VALUES (:b, :p) ON CONFLICT DO NOTHING",
                         {"b": board, "p": period})
             if amount > 0:
@@ -74,11 +94,10 @@ def credit(uow: UnitOfWork, user_id: int, source: str, ref: str, at: datetime, a
 
 
 def _rank_reached(uow: UnitOfWork, user_id: int, board: str, period: str) -> None:
-    score = _score(uow, board, period, user_id)
-    if score is None or score <= 0 or _hidden(uow, user_id):
+    st = _standing(uow, board, period, user_id, limit=max(rules.THRESHOLDS))
+    if st is None or st.above is None:
         return
-    above = _above(uow, board, period, score, limit=max(rules.THRESHOLDS))
-    rank = above + 1 if above < max(rules.THRESHOLDS) else None
+    rank = st.above + 1 if st.above < max(rules.THRESHOLDS) else None
     for threshold in rules.thresholds_within(rank):
         new = uow.execute("INSERT INTO lb_rank_reached (board, period, user_id, threshold, reached_at)"
                           " VALUES (:b, :p, :u, :t, :now) ON CONFLICT DO NOTHING RETURNING 1",
@@ -90,10 +109,12 @@ def _rank_reached(uow: UnitOfWork, user_id: int, board: str, period: str) -> Non
 
 def set_banned(uow: UnitOfWork, user_id: int, banned: bool, event_id: int) -> None:
     """UserBanned / UserUnbanned, applied in event order whatever order they are delivered in."""
+    _lock_user(uow, user_id, exclusive=True)
     uow.execute("INSERT INTO lb_users (user_id, banned, ban_event_id, updated_at) VALUES (:u, :b, :e, :now)"
                 " ON CONFLICT (user_id) DO UPDATE SET banned = EXCLUDED.banned, ban_event_id = EXCLUDED.ban_event_id,"
                 " updated_at = EXCLUDED.updated_at WHERE lb_users.ban_event_id < EXCLUDED.ban_event_id",
                 {"u": user_id, "b": banned, "e": event_id, "now": uow.now})
+    _hide_scores(uow, user_id)
 
 
 # --------------------------------------------------------------------------------------------------- settings
@@ -111,20 +132,16 @@ def get_settings(uow: UnitOfWork, user_id: int) -> Settings:
 
 
 def set_settings(uow: UnitOfWork, user_id: int, opted_out: bool, portrait_public: bool) -> Settings:
+    _lock_user(uow, user_id, exclusive=True)
     uow.execute("INSERT INTO lb_users (user_id, opted_out, portrait_public, updated_at) VALUES (:u, :o, :p, :now)"
                 " ON CONFLICT (user_id) DO UPDATE SET opted_out = EXCLUDED.opted_out,"
                 " portrait_public = EXCLUDED.portrait_public, updated_at = EXCLUDED.updated_at",
                 {"u": user_id, "o": opted_out, "p": portrait_public, "now": uow.now})
+    _hide_scores(uow, user_id)
     return Settings(opted_out, portrait_public)
 
 
 # --------------------------------------------------------------------------------------------------- reading
-
-
-def _score(uow: UnitOfWork, board: str, period: str, user_id: int) -> int | None:
-    value = uow.execute("SELECT score FROM lb_scores WHERE board = :b AND period = :p AND user_id = :u",
-                        {"b": board, "p": period, "u": user_id}).scalar()
-    return None if value is None else int(value)
 
 
 def _hidden(uow: UnitOfWork, user_id: int) -> bool:
@@ -140,6 +157,31 @@ def _above(uow: UnitOfWork, board: str, period: str, score: int, *, limit: int |
                            {"b": board, "p": period, "m": score, "n": limit}).scalar_one())
 
 
+@dataclass(frozen=True)
+class _Standing:
+    score: int
+    above: int | None  # visible users above, counted up to the limit; None: not ranked (hidden, or score ≤ 0)
+    taken_at: datetime | None  # the board's last snapshot
+    higher: int | None  # the snapshot's count of users above the score (None: none above, or no snapshot)
+
+
+def _standing(uow: UnitOfWork, board: str, period: str, user_id: int, *, limit: int) -> _Standing | None:
+    """The user's score on a board, the visible users above it (counted up to `limit`) and the snapshot's answer, in
+    one statement (a request's round trips were most of "my rank"). None: no score in the period."""
+    row = uow.execute(
+        "SELECT s.score, CASE WHEN s.score > 0 AND NOT s.hidden THEN (SELECT count(*) FROM (SELECT 1 FROM lb_scores a"
+        " WHERE a.board = :b AND a.period = :p AND a.score > s.score AND NOT a.hidden LIMIT :n) t) END AS above,"
+        " r.taken_at, (SELECT z.at_or_above FROM lb_snapshots z WHERE z.board = :b AND z.period = :p"
+        " AND z.score > s.score ORDER BY z.score LIMIT 1) AS higher"
+        " FROM lb_scores s LEFT JOIN lb_snapshot_runs r ON r.board = :b AND r.period = :p"
+        " WHERE s.board = :b AND s.period = :p AND s.user_id = :u",
+        {"b": board, "p": period, "u": user_id, "n": limit}).first()
+    if row is None:
+        return None
+    return _Standing(int(row.score), None if row.above is None else int(row.above), row.taken_at,
+                     None if row.higher is None else int(row.higher))
+
+
 def top(uow: UnitOfWork, board: str, period: str, n: int) -> list[Entry]:
     rows = uow.execute(f"SELECT s.user_id, s.score FROM lb_scores s WHERE s.board = :b AND s.period = :p"
                        f" AND s.score > 0 AND {VISIBLE} ORDER BY s.score DESC, s.user_id LIMIT :n",
@@ -152,21 +194,16 @@ def top(uow: UnitOfWork, board: str, period: str, n: int) -> list[Entry]:
 
 
 def my_rank(uow: UnitOfWork, board: str, period: str, user_id: int) -> MyRank | None:
-    score = _score(uow, board, period, user_id)
-    if score is None:
+    st = _standing(uow, board, period, user_id, limit=rules.EXACT_RANKS)
+    if st is None:
         return None
-    if score <= 0 or _hidden(uow, user_id):
-        return MyRank(score, None, True, None)
-    above = _above(uow, board, period, score, limit=rules.EXACT_RANKS)
-    if above < rules.EXACT_RANKS:
-        return MyRank(score, above + 1, True, None)
-    run = uow.execute("SELECT taken_at FROM lb_snapshot_runs WHERE board = :b AND period = :p",
-                      {"b": board, "p": period}).first()
-    if run is None:  # no snapshot yet (a board minutes old): count it all once
-        return MyRank(score, _above(uow, board, period, score, limit=None) + 1, True, None)
-    higher = uow.execute("SELECT at_or_above FROM lb_snapshots WHERE board = :b AND period = :p AND score > :m"
-                         " ORDER BY score LIMIT 1", {"b": board, "p": period, "m": score}).scalar()
-    return MyRank(score, 1 + int(higher or 0), False, run.taken_at)
+    if st.above is None:
+        return MyRank(st.score, None, True, None)
+    if st.above < rules.EXACT_RANKS:
+        return MyRank(st.score, st.above + 1, True, None)
+    if st.taken_at is None:  # no snapshot yet (a board minutes old): count it all once
+        return MyRank(st.score, _above(uow, board, period, st.score, limit=None) + 1, True, None)
+    return MyRank(st.score, 1 + (st.higher or 0), False, st.taken_at)
 
 
 @dataclass(frozen=True)

@@ -189,15 +189,19 @@ _ids = itertools.count(0)
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.integers(0, 30), st.integers(-3, 12), min_size=1, max_size=25),
-       st.sets(st.integers(0, 30), max_size=5))
-def test_sql_ranks_equal_a_competition_ranking(db, data, hidden):
+       st.sets(st.integers(0, 30), max_size=5), st.booleans())
+def test_sql_ranks_equal_a_competition_ranking(db, data, hidden, hidden_first):
+    """Whether users opt out before their scores exist (the credit writes hidden rows) or after (the opt-out rewrites
+    them), the SQL ranks are the reference's."""
     base = 2_000_000 + next(_ids) * 100  # fresh users and board for each example
     name = f"skill:h{base}"
 
     def use_case(uow: UnitOfWork) -> None:
+        for u in hidden if hidden_first else ():
+            service.set_settings(uow, base + u, True, True)
         for u, s in data.items():
             service.credit(uow, base + u, "skill", f"h:{base}:{u}", uow.now, {name: s})
-        for u in hidden:
+        for u in () if hidden_first else hidden:
             service.set_settings(uow, base + u, True, True)
 
     run(use_case)
@@ -236,3 +240,40 @@ def test_concurrent_credits_of_one_user_add_up(db):
         "SELECT board, period, score FROM lb_scores WHERE user_id = :u", {"u": user})})
     assert set(got.values()) == {60, 30} and len(got) == 9
     assert got[("xp", "all")] == 60 and got[("skill:python", "all")] == 30
+
+
+def test_an_opt_out_racing_new_credits_leaves_every_score_row_as_the_setting_says(db):
+    """The hidden copy on lb_scores against lb_users: one worker credits new boards of a user while another flips the
+    user's opt-out; whoever commits first, no row is left visible for an opted-out user (or hidden for one back)."""
+    import threading
+
+    user, errors = 3_100_000, []
+
+    def credits() -> None:
+        try:
+            for i in range(20):
+                run(lambda uow, i=i: service.credit(uow, user, "skill", f"r:{i}", uow.now, {f"skill:race{i}": 3}))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    def flips() -> None:
+        try:
+            for i in range(21):
+                run(lambda uow, i=i: service.set_settings(uow, user, i % 2 == 0, True))  # ends opted out
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=credits), threading.Thread(target=flips)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    hidden = run(lambda uow: [bool(r.hidden) for r in uow.execute(
+        "SELECT hidden FROM lb_scores WHERE user_id = :u", {"u": user})])
+    assert len(hidden) == 20 * 3 and all(hidden)  # 20 boards × (week, month, all time)
+    assert all(run(lambda uow: service.my_rank(uow, f"skill:race{i}", "all", user)).rank is None for i in range(20))
+    run(lambda uow: service.set_settings(uow, user, False, True))
+    assert run(lambda uow: [bool(r.hidden) for r in uow.execute(
+        "SELECT DISTINCT hidden FROM lb_scores WHERE user_id = :u", {"u": user})]) == [False]
+    assert run(lambda uow: service.my_rank(uow, "skill:race0", "all", user)).rank == 1
