@@ -8,7 +8,9 @@ kicked (async SCF invoke); if the kick is lost, the sweep timer finds the jobs a
 `publish(event)` writes the event to the event log, runs the event's in-transaction subscribers at once (they may
 publish more: handled breadth-first until none are left, with a bound against loops) and owes one delivery job per
 after-commit subscriber; those jobs are written with one multi-row INSERT just before COMMIT (shared/subscriptions.py
-is the table of who listens, shared/events/delivery.py runs the deliveries).
+is the table of who listens, shared/events/delivery.py runs the deliveries). A batch use case writes many rows of a
+kind with one statement each: `publish_many`, `notify_many`, `enqueue_many` (over arrays: SQLAlchemy compiles a
+statement with thousands of named parameters slower than the database runs it).
 """
 
 from __future__ import annotations
