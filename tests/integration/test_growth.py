@@ -551,3 +551,117 @@ def test_a_task_gets_the_shape_of_its_sorted_distinct_tags_and_follows_an_edit(w
     with get_engine().begin() as conn:
         conn.execute(text("UPDATE tasks SET skill_tags = '{go}' WHERE id = :t"), {"t": first})
     assert scalar("SELECT shape_id FROM tasks WHERE id = :t", t=first) == shape[other]
+
+
+# --- the match sort's scored bands, kept between pages (shared/tasks/hall.py ScoredBands) ---------------------------
+
+
+def _match_walk(profile, limit, fresh=False, between=None):
+    """Every page of the match sort for `profile`, [(id, score)] per page; `fresh`: forget the scored bands before
+    each page (the uncached walk); `between(n)` runs after page n."""
+    from shared import clock
+    from shared.db import get_engine
+    from shared.tasks import hall
+    from shared.tasks.schemas import HallQuery
+
+    pages, cursor = [], None
+    for n in range(100):
+        if fresh:
+            hall._scored_bands.clear()
+        with get_engine().connect() as conn:
+            found = hall.match_rows(conn, HallQuery(sort="match", limit=limit, cursor=cursor), clock.now(), profile)
+        pages.append([(r.id, int(r.score)) for r in found[:limit]])
+        if len(found) <= limit:
+            return pages
+        cursor = hall.encode_cursor(int(found[limit - 1].score), found[limit - 1].id)
+        if between:
+            between(n + 1)
+    raise AssertionError("the walk did not end")
+
+
+def _band_reads(engine):
+    """The statements that score shapes (`_skill_parts`) and that read the shapes' version, as they are sent."""
+    from sqlalchemy import event
+
+    seen = {"bands": 0, "version": 0}
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "FROM task_shapes s WHERE" in statement:
+            seen["bands"] += 1
+        elif "FROM task_shapes" in statement:
+            seen["version"] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", count)
+
+
+def _viewer(**skills):
+    from shared.growth.queries import match_profile
+
+    return replace(run(lambda uow: match_profile(uow, None)), skills=skills, level="B")
+
+
+def test_kept_bands_give_the_pages_of_an_uncached_walk_and_are_not_scored_again(world):
+    from shared import clock
+    from shared.db import get_engine
+    from shared.tasks import hall
+
+    rnd = __import__("random").Random(5)
+    pool = ["python", "sql", "vue", "go", "figma", "docker"]
+    _insert_open_tasks(world.merchant().user_id, [(rnd.sample(pool, rnd.randint(1, 5)), rnd.randint(1, 5))
+                                                  for _ in range(60)], clock.now())
+    profile = _viewer(python=90, vue=40, docker=10)
+    uncached = _match_walk(profile, 3, fresh=True)
+    assert len(uncached) > 10 and sum(map(len, uncached)) == 60
+    hall._scored_bands.clear()
+    seen, stop = _band_reads(get_engine())
+    try:
+        assert _match_walk(profile, 3) == uncached  # the first walk fills the cache page by page
+        first = dict(seen)
+        assert first["bands"] == len(hall._MATCH_BANDS)  # each band scored once over the whole walk
+        assert _match_walk(profile, 3) == uncached  # again: every band from the cache, one version read per page
+        assert seen["bands"] == first["bands"] and seen["version"] == first["version"] + len(uncached)
+        # Another viewer's skills, or the same band under another tag filter, are not taken from the cache.
+        _match_walk(_viewer(python=90, vue=40), 3)
+        assert seen["bands"] > first["bands"]
+    finally:
+        stop()
+    assert len(hall._scored_bands) > 0
+
+
+def test_a_shape_committed_between_two_pages_shows_on_the_next_page_even_out_of_id_order(world):
+    """Two tasks with new tag sets are created concurrently: the first takes the lower shape id but commits after
+    the second and after page 1 was read (and its band kept). max(id) of task_shapes did not change; the task
+    must still show on page 2."""
+    from sqlalchemy import text
+
+    from shared import clock
+    from shared.db import get_engine
+
+    merchant = world.merchant().user_id
+    _insert_open_tasks(merchant, [(["python"], 3)] * 4, clock.now())
+    profile = _viewer(python=90, go=60, vue=30)
+    engine = get_engine()
+    insert = text("INSERT INTO tasks (merchant_id, title, description, skill_tags, difficulty, reward_fen, deadline,"
+                  " status, published_at, created_at, updated_at) VALUES (:m, '匹配测试', '匹配排序的测试任务。',"
+                  " :tags, 3, 10000, :deadline, 'open', :now, :now, :now) RETURNING id, shape_id")
+    late = engine.connect()
+    try:
+        late_tx = late.begin()
+        late_task = late.execute(insert, {"m": merchant, "tags": ["go"], "deadline": clock.now() + timedelta(days=5),
+                                          "now": clock.now()}).one()
+        [early_task] = _insert_open_tasks(merchant, [(["vue"], 3)], clock.now())
+        assert scalar("SELECT max(id) FROM task_shapes") > late_task.shape_id  # ids taken out of commit order
+
+        def commit_late(page):
+            if page == 1:
+                late_tx.commit()
+                assert scalar("SELECT max(id) FROM task_shapes") > late_task.shape_id  # max(id) is unchanged
+
+        pages = _match_walk(profile, 2, between=commit_late)
+    finally:
+        late.close()
+    walked = [i for page in pages for i, _ in page]
+    # go (60) outranks vue (30): the late task belongs on page 3 of 2-row pages, after the four python tasks
+    assert late_task.id in walked and early_task in walked and len(walked) == 6
+    assert pages == _match_walk(profile, 2, fresh=True)
