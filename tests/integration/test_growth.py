@@ -629,10 +629,11 @@ def test_kept_bands_give_the_pages_of_an_uncached_walk_and_are_not_scored_again(
     assert len(hall._scored_bands) > 0
 
 
-def test_a_shape_committed_between_two_pages_shows_on_the_next_page_even_out_of_id_order(world):
-    """Two tasks with new tag sets are created concurrently: the first takes the lower shape id but commits after
-    the second and after page 1 was read (and its band kept). max(id) of task_shapes did not change; the task
-    must still show on page 2."""
+def test_a_shape_created_while_another_is_uncommitted_shows_on_the_next_page(world):
+    """Two tasks create new tag sets at once; the first commits after page 1 was read (and its band kept). The second
+    waits for it (0053), so the shapes' ids are committed in order and max(id) moves when the first commits: both
+    tasks show on the next pages. Had the second taken the next id and committed first, max(id) would not have
+    moved at the first's commit and the kept band would have hidden its task."""
     from sqlalchemy import text
 
     from shared import clock
@@ -641,27 +642,32 @@ def test_a_shape_committed_between_two_pages_shows_on_the_next_page_even_out_of_
     merchant = world.merchant().user_id
     _insert_open_tasks(merchant, [(["python"], 3)] * 4, clock.now())
     profile = _viewer(python=90, go=60, vue=30)
-    engine = get_engine()
     insert = text("INSERT INTO tasks (merchant_id, title, description, skill_tags, difficulty, reward_fen, deadline,"
                   " status, published_at, created_at, updated_at) VALUES (:m, '匹配测试', '匹配排序的测试任务。',"
                   " :tags, 3, 10000, :deadline, 'open', :now, :now, :now) RETURNING id, shape_id")
-    late = engine.connect()
+    other: list[int] = []
+    second = threading.Thread(target=lambda: other.extend(_insert_open_tasks(merchant, [(["vue"], 3)], clock.now())))
+    first = get_engine().connect()
     try:
-        late_tx = late.begin()
-        late_task = late.execute(insert, {"m": merchant, "tags": ["go"], "deadline": clock.now() + timedelta(days=5),
-                                          "now": clock.now()}).one()
-        [early_task] = _insert_open_tasks(merchant, [(["vue"], 3)], clock.now())
-        assert scalar("SELECT max(id) FROM task_shapes") > late_task.shape_id  # ids taken out of commit order
+        first_tx = first.begin()
+        go = first.execute(insert, {"m": merchant, "tags": ["go"], "deadline": clock.now() + timedelta(days=5),
+                                    "now": clock.now()}).one()
+        second.start()
+        second.join(0.5)
+        assert second.is_alive()  # waiting for the first creator of a tag set to finish
 
-        def commit_late(page):
+        def commit_first(page):
             if page == 1:
-                late_tx.commit()
-                assert scalar("SELECT max(id) FROM task_shapes") > late_task.shape_id  # max(id) is unchanged
+                first_tx.commit()
+                second.join(10)
 
-        pages = _match_walk(profile, 2, between=commit_late)
+        pages = _match_walk(profile, 2, between=commit_first)
     finally:
-        late.close()
+        first.close()
+        second.join(10)
+    [vue] = other
+    assert scalar("SELECT shape_id FROM tasks WHERE id = :t", t=vue) > go.shape_id
     walked = [i for page in pages for i, _ in page]
-    # go (60) outranks vue (30): the late task belongs on page 3 of 2-row pages, after the four python tasks
-    assert late_task.id in walked and early_task in walked and len(walked) == 6
+    # go (60) outranks vue (30): both after the four python tasks, on page 3 of 2-row pages
+    assert walked[4:] == [go.id, vue] and len(walked) == 6
     assert pages == _match_walk(profile, 2, fresh=True)
