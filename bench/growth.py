@@ -5,7 +5,10 @@ developer, and how far growth's subscribers lag behind accept + rating.
    benchmark seed (`codelink_bench`, bench/seed.py: 1,000,000 tasks, ~700,000 open), for viewers with 0, 1, 3 and 6
    skills (popular and niche), page 1 and page 2, against the `newest` sort without filters. Goal: p99 ≤ 15 ms and
    ≤ 2× newest. The viewer's profile is built in memory (skills, level): the seed has no growth rows, and the
-   profile's own read (two indexed lookups) is not what is measured.
+   profile's own read (two indexed lookups) is not what is measured. The scored bands of shapes are kept between
+   pages (shared/tasks/hall.py ScoredBands), as in a warm instance. Deep pages: pages 300–400 of the six-skill
+   viewer, each timed on its first visit (the kept bands emptied before it: every band it needs scored, what every
+   page cost before the bands were kept) and again with the bands kept.
 2. Nightly re-evaluation: `shared.growth.service.reevaluate_all` (batches of 1,000, one transaction each) over N
    developers with growth on a database of its own (`codelink_bench_growth`, rebuilt each run): ~5 rated tasks and
    1–4 skills each. The first night promotes most of them (writes, events, notices); the second finds nothing to
@@ -29,17 +32,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
 
-from bench.stats import Summary, ratio
+from bench.stats import Summary, ratio, timed_ms
 
 HEADING = "## Growth — the match sort, the nightly re-evaluation, the growth event lag (`bench/growth.py`)"
 NIGHTLY_DATABASE = "codelink_bench_growth"
 NOW = datetime(2026, 6, 10, 2, 0, tzinfo=timezone.utc)
 GOAL_DEVELOPERS = 1_000_000
 WALK_PAGES, WALKS = 100, 3
+DEEP_PAGES, DEEP_ROUNDS = (300, 400), 2
 
 # name, skills (points), level; None: the `newest` sort, no filter (the baseline)
 VIEWERS: list[tuple[str, dict[str, int] | None, str]] = [
@@ -60,6 +65,19 @@ class MatchResult:
     page: int
     rows: int
     summary: Summary
+
+
+@dataclass(frozen=True)
+class DeepPages:
+    """Pages first..last of one viewer: each on its first visit (no band kept) and again (bands kept)."""
+    name: str
+    first: int
+    last: int
+    first_visit: Summary
+    kept: Summary
+
+
+MatchRun = tuple[list[MatchResult], str, DeepPages | None]  # results, seed, deep pages
 
 
 @dataclass(frozen=True)
@@ -90,8 +108,7 @@ class LagResult:
 # --- 1. the match sort ------------------------------------------------------------------------------------------
 
 
-def run_match(*, warmup: int = 20, iterations: int = 200, progress: Callable[[str], None] = print
-              ) -> tuple[list[MatchResult], str]:
+def run_match(*, warmup: int = 20, iterations: int = 200, progress: Callable[[str], None] = print) -> MatchRun:
     from bench.env import start_platform
     from bench.seed import ensure_seeded
 
@@ -154,9 +171,47 @@ def run_match(*, warmup: int = 20, iterations: int = 200, progress: Callable[[st
             results.append(MatchResult(name, 0, 20, Summary.of(walk)))
         for r in results:
             progress(f"{r.name} p{r.page}: p50 {r.summary.p50:.2f} ms, p99 {r.summary.p99:.2f} ms")
-        return results, seed
+        name, six, level = VIEWERS[4]
+        assert six is not None
+        deep = _deep_pages(engine, name, replace(base, skills=six, level=level), info.epoch)
+        if deep:
+            progress(f"{deep.name} p{deep.first}–{deep.last}: first visit p50 {deep.first_visit.p50:.2f} ms,"
+                     f" p99 {deep.first_visit.p99:.2f} ms; bands kept p50 {deep.kept.p50:.2f} ms,"
+                     f" p99 {deep.kept.p99:.2f} ms")
+        return results, seed, deep
     finally:
         platform.stop()
+
+
+def _deep_pages(engine: Any, name: str, profile: Any, now: datetime) -> DeepPages | None:
+    """Walk to page DEEP_PAGES[0], then time each page to DEEP_PAGES[1] twice in a row, DEEP_ROUNDS times: first
+    with the kept bands emptied (the page scores every band it needs), then again (the bands come from memory).
+    Interleaved page by page, so both see the same load. None if the viewer has fewer pages."""
+    from shared.tasks import hall
+    from shared.tasks.schemas import HallQuery
+
+    first, last = DEEP_PAGES
+
+    def page(cursor: str | None) -> str | None:
+        with engine.connect() as conn:
+            return hall.browse(conn, HallQuery(sort="match", cursor=cursor), now, profile).next_cursor
+
+    cursors: list[str] = []
+    cursor: str | None = None
+    for n in range(1, last):
+        cursor = page(cursor)
+        if cursor is None:
+            return None
+        if n + 1 >= first:
+            cursors.append(cursor)  # the cursor of page n + 1
+    first_visit: list[float] = []
+    kept: list[float] = []
+    for _ in range(DEEP_ROUNDS):
+        for c in cursors:
+            hall._scored_bands.clear()
+            first_visit.append(timed_ms(partial(page, c)))
+            kept.append(timed_ms(partial(page, c)))
+    return DeepPages(name, first, last, Summary.of(first_visit), Summary.of(kept))
 
 
 # --- 2. the nightly re-evaluation -------------------------------------------------------------------------------
@@ -327,10 +382,10 @@ def run_lag(*, tasks: int = 100, progress: Callable[[str], None] = print) -> Lag
 # --- report -------------------------------------------------------------------------------------------------------
 
 
-def render(match: tuple[list[MatchResult], str] | None, nightly: NightlyResult | None, lag: LagResult | None) -> str:
+def render(match: MatchRun | None, nightly: NightlyResult | None, lag: LagResult | None) -> str:
     lines: list[str] = []
     if match:
-        results, seed = match
+        results, seed, deep = match
         newest = {r.page: r.summary for r in results if r.name.startswith("newest")}
         lines += [f"**Match sort** (`hall.browse`, limit 20, in process) on {seed}; goal p99 ≤ 15 ms and ≤ 2× newest."
                   f" Pages 1–{WALK_PAGES}: every page of a walk through them, timed, {WALKS} walks:",
@@ -343,6 +398,13 @@ def render(match: tuple[list[MatchResult], str] | None, nightly: NightlyResult |
             page = r.page or f"1–{WALK_PAGES}"
             lines.append(f"| {r.name} | {page} | {r.rows} | {r.summary.p50:.2f} | {r.summary.p90:.2f} |"
                          f" {r.summary.p99:.2f} | {times:.2f}× | {ok} |")
+        lines += ["", "The scored bands of shapes are kept between pages (a warm instance)." + (
+            "" if deep is None else
+            f" Deep pages {deep.first}–{deep.last} of {deep.name.removeprefix('match: ')}, {deep.first_visit.n}"
+            f" page visits each: first visit (every band the page needs scored, as every page before the bands were"
+            f" kept) p50 {deep.first_visit.p50:.2f}, p90 {deep.first_visit.p90:.2f}, p99 {deep.first_visit.p99:.2f};"
+            f" bands kept p50 {deep.kept.p50:.2f}, p90 {deep.kept.p90:.2f}, p99 {deep.kept.p99:.2f}"
+            f" ({'✅' if deep.kept.p99 <= 15 else '❌'} p99 ≤ 15 ms).")]
     if nightly:
         n = nightly
         ex_first, ex_steady = n.extrapolated(n.first), n.extrapolated(n.steady)

@@ -44,10 +44,14 @@ def db(platform, clock):
     """A clean database for one test."""
     from infra.local.platform import truncate_all
     from shared.db import get_engine
+    from shared.tasks import hall
     from shared.tasks import service as tasks_service
 
     truncate_all(get_engine())
     # The container's memo of hall visits already published: ids restart after the truncation, so a later test's
     # user 1 would otherwise be taken for an earlier test's user 1 and publish no HallBrowsed.
     tasks_service._browsed.clear()
+    # The hall's scored bands are keyed by the shapes' max id: it restarts after the truncation, so another
+    # test's shapes would be taken for this one's.
+    hall._scored_bands.clear()
     return get_engine()

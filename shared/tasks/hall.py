@@ -15,6 +15,9 @@ The personal `match` sort is read differently (`match_rows`): by classes of equa
 
 from __future__ import annotations
 
+import threading
+from array import array
+from collections import OrderedDict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -122,7 +125,7 @@ def _skill_parts(conn: Any, q: HallQuery, profile: MatchProfile, above: int, upt
                  ) -> list[tuple[int, list[int]]]:
     """The skill part of every shape with above < tags ≤ upto sharing a tag with the viewer, grouped: [(bp, ids)].
     The same integer arithmetic as shared/growth/rules.py `match` (each skill capped, over the shape's tag count)."""
-    mine = {k: min(v, profile.full_skill_points) for k, v in profile.skills.items() if v > 0}
+    mine = _capped_skills(profile)
     if not mine:
         return []
     params: dict[str, Any] = {"mine": list(mine), "full": profile.full_skill_points, "above": above, "upto": upto}
@@ -140,6 +143,87 @@ def _skill_parts(conn: Any, q: HallQuery, profile: MatchProfile, above: int, upt
     return [(int(r.bp), list(r.ids)) for r in conn.execute(text(
         f"SELECT ({' + '.join(cases)}) * 10000 / (:full * s.ntags) AS bp, array_agg(s.id) AS ids"
         f" FROM task_shapes s WHERE {' AND '.join(where)} GROUP BY 1"), params)]
+
+
+def _capped_skills(profile: MatchProfile) -> dict[str, int]:
+    return {k: min(v, profile.full_skill_points) for k, v in profile.skills.items() if v > 0}
+
+
+# --- scored bands, kept between pages ---------------------------------------------------------------------------
+# A deep page of the match sort needs the bands of many-tag shapes (the 3-tag band is ~5,000 shapes at 1,000,000
+# tasks), and scoring a band again on every page cost 5–25 ms (docs/BENCHMARKS.md). A band's scores depend only on
+# the viewer's capped skills, full_skill_points, the band, the tag filter and the set of shapes; so a warm instance
+# (SCF keeps module state between invocations; the local gateway serves on threads, hence the lock) keeps them.
+
+def _shapes_version(conn: Any) -> int:
+    """max(id) of task_shapes: which shapes exist, exactly. Shapes are never deleted, ids never reused, and new shapes
+    are created one at a time (infra/migrations/0053_task_shapes_in_commit_order.sql), so ids become visible in id
+    order and max(id) changes whenever a shape appears. One index-only read (~0.1 ms at 10,000 shapes; count(*) was
+    ~0.45 ms, a fifth of a first page)."""
+    return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM task_shapes")).scalar_one())
+
+
+class ScoredBands:
+    """A bounded LRU of `_skill_parts` results, keyed by everything they depend on and the shapes' version. The
+    version makes an entry exact, so there is no time-to-live: an entry of an older version is never hit again and
+    ages out of the LRU. Bounded in entries and in shape ids held (an id is 8 bytes in an array; ~2 MB at most);
+    a band larger than the whole budget is not kept."""
+
+    def __init__(self, max_entries: int = 512, max_ids: int = 250_000) -> None:
+        self.max_entries, self.max_ids = max_entries, max_ids
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[Any, ...], list[tuple[int, array[int]]]] = OrderedDict()
+        self._ids = 0
+
+    def get(self, key: tuple[Any, ...]) -> list[tuple[int, list[int]]] | None:
+        with self._lock:
+            parts = self._entries.get(key)
+            if parts is None:
+                return None
+            self._entries.move_to_end(key)
+        # Fresh lists: the caller's score classes never share (or change) what is kept.
+        return [(bp, ids.tolist()) for bp, ids in parts]
+
+    def put(self, key: tuple[Any, ...], parts: list[tuple[int, list[int]]]) -> None:
+        size = sum(len(ids) for _, ids in parts)
+        if size > self.max_ids:
+            return
+        packed = [(bp, array("q", ids)) for bp, ids in parts]
+        with self._lock:
+            if key in self._entries:  # two requests scored the same band at once: keep one
+                return
+            self._entries[key] = packed
+            self._ids += size
+            while len(self._entries) > self.max_entries or self._ids > self.max_ids:
+                _, dropped = self._entries.popitem(last=False)
+                self._ids -= sum(len(ids) for _, ids in dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._ids = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_scored_bands = ScoredBands()
+
+
+def _cached_skill_parts(conn: Any, q: HallQuery, profile: MatchProfile, above: int, upto: int | None,
+                        version: int) -> list[tuple[int, list[int]]]:
+    """`_skill_parts`, from the cache when this band was scored for the same skills, filter and shapes. `version`
+    must be read before the band is scored (as match_rows does): a shape committed in between is then in the band
+    but not in the version, so an entry holds at least the shapes of its version — an extra shape has no task
+    visible to a reader that does not see the shape, and is scored right anyway."""
+    tag_filter = (tuple(sorted(set(q.tags))), q.tag_mode) if q.tags else None  # @> and && are set operations
+    key = (tuple(sorted(_capped_skills(profile).items())), profile.full_skill_points, above, upto, tag_filter,
+           version)
+    parts = _scored_bands.get(key)
+    if parts is None:
+        parts = _skill_parts(conn, q, profile, above, upto)
+        _scored_bands.put(key, parts)
+    return parts
 
 
 def _best_skill_part(profile: MatchProfile, tags: int) -> int:
@@ -160,13 +244,15 @@ def match_rows(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile, *,
     one score; tasks sharing no tag with the viewer score by their distance alone. Shapes are scored band by band of
     tag count; a class is read only once no unscored shape can reach its score (`_best_skill_part`), so equal scores
     are never split. Classes are read best first, the first alone, then 2, 4, … per statement, until the page is
-    full (a statement's rows all outrank the next's)."""
+    full (a statement's rows all outrank the next's). A band once scored is kept for the next pages
+    (`_cached_skill_parts`): a page then costs one read of the shapes' version instead of re-scoring the bands."""
     cursor = decode_cursor(q.cursor, INT, ID) if q.cursor else None
     tw = max(profile.skill_weight_bp + profile.level_weight_bp, 1)
     gaps = {g: ds for g in (0, 1, 2) if (ds := [d for d in range(q.difficulty_min, q.difficulty_max + 1)
                                                  if min(abs(d - profile.suits), 2) == g])}
     top_level = max((_level_bp(g) for g in gaps), default=0)
     has_skills = any(v > 0 for v in profile.skills.values())
+    version = _shapes_version(conn) if has_skills else 0
     known: dict[int, Members] = {}
     for g, ds in gaps.items():
         known.setdefault(_level_bp(g) * profile.level_weight_bp // tw, []).append((None, ds))
@@ -174,7 +260,7 @@ def match_rows(conn: Any, q: HallQuery, now: datetime, profile: MatchProfile, *,
     rows: list[Any] = []
     above = 0
     for upto in bands if has_skills else (None,):
-        for bp, ids in _skill_parts(conn, q, profile, above, upto) if has_skills else []:
+        for bp, ids in _cached_skill_parts(conn, q, profile, above, upto, version) if has_skills else []:
             for g, ds in gaps.items():
                 known.setdefault((bp * profile.skill_weight_bp + _level_bp(g) * profile.level_weight_bp) // tw,
                                  []).append((ids, ds))

@@ -551,3 +551,123 @@ def test_a_task_gets_the_shape_of_its_sorted_distinct_tags_and_follows_an_edit(w
     with get_engine().begin() as conn:
         conn.execute(text("UPDATE tasks SET skill_tags = '{go}' WHERE id = :t"), {"t": first})
     assert scalar("SELECT shape_id FROM tasks WHERE id = :t", t=first) == shape[other]
+
+
+# --- the match sort's scored bands, kept between pages (shared/tasks/hall.py ScoredBands) ---------------------------
+
+
+def _match_walk(profile, limit, fresh=False, between=None):
+    """Every page of the match sort for `profile`, [(id, score)] per page; `fresh`: forget the scored bands before
+    each page (the uncached walk); `between(n)` runs after page n."""
+    from shared import clock
+    from shared.db import get_engine
+    from shared.tasks import hall
+    from shared.tasks.schemas import HallQuery
+
+    pages, cursor = [], None
+    for n in range(100):
+        if fresh:
+            hall._scored_bands.clear()
+        with get_engine().connect() as conn:
+            found = hall.match_rows(conn, HallQuery(sort="match", limit=limit, cursor=cursor), clock.now(), profile)
+        pages.append([(r.id, int(r.score)) for r in found[:limit]])
+        if len(found) <= limit:
+            return pages
+        cursor = hall.encode_cursor(int(found[limit - 1].score), found[limit - 1].id)
+        if between:
+            between(n + 1)
+    raise AssertionError("the walk did not end")
+
+
+def _band_reads(engine):
+    """The statements that score shapes (`_skill_parts`) and that read the shapes' version, as they are sent."""
+    from sqlalchemy import event
+
+    seen = {"bands": 0, "version": 0}
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "FROM task_shapes s WHERE" in statement:
+            seen["bands"] += 1
+        elif "FROM task_shapes" in statement:
+            seen["version"] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", count)
+
+
+def _viewer(**skills):
+    from shared.growth.queries import match_profile
+
+    return replace(run(lambda uow: match_profile(uow, None)), skills=skills, level="B")
+
+
+def test_kept_bands_give_the_pages_of_an_uncached_walk_and_are_not_scored_again(world):
+    from shared import clock
+    from shared.db import get_engine
+    from shared.tasks import hall
+
+    rnd = __import__("random").Random(5)
+    pool = ["python", "sql", "vue", "go", "figma", "docker"]
+    _insert_open_tasks(world.merchant().user_id, [(rnd.sample(pool, rnd.randint(1, 5)), rnd.randint(1, 5))
+                                                  for _ in range(60)], clock.now())
+    profile = _viewer(python=90, vue=40, docker=10)
+    uncached = _match_walk(profile, 3, fresh=True)
+    assert len(uncached) > 10 and sum(map(len, uncached)) == 60
+    hall._scored_bands.clear()
+    seen, stop = _band_reads(get_engine())
+    try:
+        assert _match_walk(profile, 3) == uncached  # the first walk fills the cache page by page
+        first = dict(seen)
+        assert first["bands"] == len(hall._MATCH_BANDS)  # each band scored once over the whole walk
+        assert _match_walk(profile, 3) == uncached  # again: every band from the cache, one version read per page
+        assert seen["bands"] == first["bands"] and seen["version"] == first["version"] + len(uncached)
+        # Another viewer's skills, or the same band under another tag filter, are not taken from the cache.
+        _match_walk(_viewer(python=90, vue=40), 3)
+        assert seen["bands"] > first["bands"]
+    finally:
+        stop()
+    assert len(hall._scored_bands) > 0
+
+
+def test_a_shape_created_while_another_is_uncommitted_shows_on_the_next_page(world):
+    """Two tasks create new tag sets at once; the first commits after page 1 was read (and its band kept). The second
+    waits for it (0053), so the shapes' ids are committed in order and max(id) moves when the first commits: both
+    tasks show on the next pages. Had the second taken the next id and committed first, max(id) would not have
+    moved at the first's commit and the kept band would have hidden its task."""
+    from sqlalchemy import text
+
+    from shared import clock
+    from shared.db import get_engine
+
+    merchant = world.merchant().user_id
+    _insert_open_tasks(merchant, [(["python"], 3)] * 4, clock.now())
+    profile = _viewer(python=90, go=60, vue=30)
+    insert = text("INSERT INTO tasks (merchant_id, title, description, skill_tags, difficulty, reward_fen, deadline,"
+                  " status, published_at, created_at, updated_at) VALUES (:m, '匹配测试', '匹配排序的测试任务。',"
+                  " :tags, 3, 10000, :deadline, 'open', :now, :now, :now) RETURNING id, shape_id")
+    other: list[int] = []
+    second = threading.Thread(target=lambda: other.extend(_insert_open_tasks(merchant, [(["vue"], 3)], clock.now())))
+    first = get_engine().connect()
+    try:
+        first_tx = first.begin()
+        go = first.execute(insert, {"m": merchant, "tags": ["go"], "deadline": clock.now() + timedelta(days=5),
+                                    "now": clock.now()}).one()
+        second.start()
+        second.join(0.5)
+        assert second.is_alive()  # waiting for the first creator of a tag set to finish
+
+        def commit_first(page):
+            if page == 1:
+                first_tx.commit()
+                second.join(10)
+
+        pages = _match_walk(profile, 2, between=commit_first)
+    finally:
+        first.close()
+        second.join(10)
+    [vue] = other
+    assert scalar("SELECT shape_id FROM tasks WHERE id = :t", t=vue) > go.shape_id
+    walked = [i for page in pages for i, _ in page]
+    # go (60) outranks vue (30): both after the four python tasks, on page 3 of 2-row pages
+    assert walked[4:] == [go.id, vue] and len(walked) == 6
+    assert pages == _match_walk(profile, 2, fresh=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.growth import LagResult, MatchResult, NightlyResult, render
+from bench.growth import DeepPages, LagResult, MatchResult, NightlyResult, render
 from bench.stats import Summary
 
 
@@ -16,11 +16,21 @@ def test_match_rows_are_judged_against_newest_of_the_same_page_and_15_ms():
                MatchResult("match: within", 1, 20, s(7.9)),
                MatchResult("match: twice newest", 1, 20, s(8.1)),
                MatchResult("match: walk", 0, 20, s(9.0))]
-    lines = render((results, "seed"), None, None).splitlines()
+    lines = render((results, "seed", None), None, None).splitlines()
     row = {line.split(" | ")[0].lstrip("| "): line for line in lines if line.startswith("| ")}
     assert row["match: within"].endswith("| 1.98× | ✅ |")
     assert row["match: twice newest"].endswith("| 2.02× | ❌ |")
     assert "| 1–100 |" in row["match: walk"] and row["match: walk"].endswith("| 1.80× | ✅ |")
+
+
+def test_deep_pages_show_the_first_visit_and_the_kept_bands():
+    deep = DeepPages("match: 6 skills", 300, 400, s(24.0, p50=9.0), s(6.0, p50=2.5))
+    text = render(([], "seed", deep), None, None)
+    assert "Deep pages 300–400 of 6 skills, 100 page visits each" in text
+    assert "first visit (every band" in text and "p50 9.00, p90 24.00, p99 24.00;" in text
+    assert "bands kept p50 2.50, p90 6.00, p99 6.00 (✅ p99 ≤ 15 ms)" in text
+    slow = DeepPages("match: 6 skills", 300, 400, s(24.0), s(16.0))
+    assert "(❌ p99 ≤ 15 ms)" in render(([], "seed", slow), None, None)
 
 
 def test_the_nightly_is_extrapolated_linearly_to_a_million_only_when_smaller():
