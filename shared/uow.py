@@ -30,8 +30,8 @@ from shared import clock, subscriptions, txguard
 from shared.db import get_engine
 from shared.events import Event, Stored
 
-if TYPE_CHECKING:  # shared.notifications.service imports UnitOfWork for its types
-    from shared.notifications.service import InboxItem
+if TYPE_CHECKING:
+    from shared.notifications.kinds import InboxItem
 
 log = logging.getLogger("codelink.uow")
 

@@ -17,7 +17,7 @@ from shared.growth import points as ledger
 from shared.growth import rules, texts
 from shared.growth.errors import UserNotFound
 from shared.growth.queries import stats, stats_many, thresholds
-from shared.notifications.service import InboxItem
+from shared.notifications.kinds import InboxItem
 from shared.profiles.skills import taxonomy
 from shared.rules_config import Rules, load_rules
 

@@ -155,3 +155,14 @@ class Notice:
     def render(self, **values: Any) -> tuple[str, str, str]:
         """(kind, title, body), ready for `uow.notify(user_id, *notice.render(...), data=…)`."""
         return self.kind, self.title.format(**values), self.body.format(**values)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One notification of a batch (`uow.notify_many`): the arguments of `uow.notify`, e.g. from `Notice.render`."""
+    user_id: int
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    dedupe_key: str

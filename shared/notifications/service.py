@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.errors import NotFound
+from shared.notifications.kinds import InboxItem, template_for
 from shared.notifications.kinds import kind as registered_kind
-from shared.notifications.kinds import template_for
 from shared.pagination import ID, decode_cursor, encode_cursor
 
 if TYPE_CHECKING:  # shared.uow calls add_notification: a runtime import back would be a cycle
@@ -33,17 +32,6 @@ def add_notification(uow: UnitOfWork, user_id: int, kind: str, title: str, body:
     ).first()
     if row is not None and push and template_for(kind):
         uow.enqueue("wechat_subscribe", {"notification_id": row.id}, dedupe_key=f"notification:{row.id}")
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    """One notification of a batch (`add_notifications`): the arguments of `uow.notify`."""
-    user_id: int
-    kind: str
-    title: str
-    body: str
-    data: dict[str, Any]
-    dedupe_key: str
 
 
 def add_notifications(uow: UnitOfWork, items: Sequence[InboxItem], *, push: bool) -> int:

@@ -272,7 +272,8 @@ def test_an_opt_out_racing_new_credits_leaves_every_score_row_as_the_setting_say
     hidden = run(lambda uow: [bool(r.hidden) for r in uow.execute(
         "SELECT hidden FROM lb_scores WHERE user_id = :u", {"u": user})])
     assert len(hidden) == 20 * 3 and all(hidden)  # 20 boards × (week, month, all time)
-    assert all(run(lambda uow: service.my_rank(uow, f"skill:race{i}", "all", user)).rank is None for i in range(20))
+    assert all(run(lambda uow, i=i: service.my_rank(uow, f"skill:race{i}", "all", user)).rank is None
+               for i in range(20))
     run(lambda uow: service.set_settings(uow, user, False, True))
     assert run(lambda uow: [bool(r.hidden) for r in uow.execute(
         "SELECT DISTINCT hidden FROM lb_scores WHERE user_id = :u", {"u": user})]) == [False]
