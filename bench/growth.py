@@ -1,5 +1,5 @@
-"""Growth benchmarks (issue 8): the hall's `match` sort at 1,000,000 tasks, the nightly level re-evaluation of every
-developer, and how far growth's subscribers lag behind accept + rating.
+"""Growth benchmarks (issue 8): the hall's `match` sort at 1,000,000 tasks, the nightly level and badge re-evaluation
+of every developer, and how far growth's subscribers lag behind accept + rating.
 
 1. Match sort: `shared.tasks.hall.browse` (the handler's query path, in process, on the same engine) on the
    benchmark seed (`codelink_bench`, bench/seed.py: 1,000,000 tasks, ~700,000 open), for viewers with 0, 1, 3 and 6
@@ -11,6 +11,10 @@ developer, and how far growth's subscribers lag behind accept + rating.
    1–4 skills each. The first night promotes most of them (writes, events, notices); the second finds nothing to
    change (the steady state). Goal: ≤ 60 s at 1,000,000 developers; a smaller N (`--developers`, or
    GROWTH_BENCH_DEVELOPERS) is extrapolated linearly (each batch costs the same: index lookups on its 1,000 ids).
+   Then the nightly BADGE re-check, `shared.badges.service.run_nightly`, on the same developers: their badge facts
+   seeded into event_log (rated tasks in high_scorer's 90-day window, so nearly every developer is a candidate — the
+   worst case), earlier grants of revocable badges; a first night (grants and revocations) and a steady night.
+   Goal: ≤ 60 s steady, never over 5 min, at 1,000,000 developers (extrapolated the same way).
 3. Event lag: POST /work/{id}/accept then POST /work/{id}/ratings for a burst of delivered, funded tasks through the
    functions' handlers (jobs kicked through the SCF fake, run in process); lag = when the jobs worker finished a
    growth subscriber's delivery (its unit of work committed) minus when the publishing handler returned (its commit

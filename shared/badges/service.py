@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 from shared.badges import texts
@@ -46,7 +47,7 @@ class Badge:
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
-    @property
+    @cached_property  # read for every user of a batch
     def rule(self) -> Rule:
         return Rule(self.rule_kind, self.params, self.triggers, self.repeatable, self.key)
 
