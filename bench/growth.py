@@ -1,5 +1,5 @@
-"""Growth benchmarks (issue 8): the hall's `match` sort at 1,000,000 tasks, the nightly level re-evaluation of every
-developer, and how far growth's subscribers lag behind accept + rating.
+"""Growth benchmarks (issue 8): the hall's `match` sort at 1,000,000 tasks, the nightly level and badge re-evaluation
+of every developer, and how far growth's subscribers lag behind accept + rating.
 
 1. Match sort: `shared.tasks.hall.browse` (the handler's query path, in process, on the same engine) on the
    benchmark seed (`codelink_bench`, bench/seed.py: 1,000,000 tasks, ~700,000 open), for viewers with 0, 1, 3 and 6
@@ -14,6 +14,10 @@ developer, and how far growth's subscribers lag behind accept + rating.
    1–4 skills each. The first night promotes most of them (writes, events, notices); the second finds nothing to
    change (the steady state). Goal: ≤ 60 s at 1,000,000 developers; a smaller N (`--developers`, or
    GROWTH_BENCH_DEVELOPERS) is extrapolated linearly (each batch costs the same: index lookups on its 1,000 ids).
+   Then the nightly BADGE re-check, `shared.badges.service.run_nightly`, on the same developers: their badge facts
+   seeded into event_log (rated tasks in high_scorer's 90-day window, so nearly every developer is a candidate — the
+   worst case), earlier grants of revocable badges; a first night (grants and revocations) and a steady night.
+   Goal: ≤ 60 s steady, never over 5 min, at 1,000,000 developers (extrapolated the same way).
 3. Event lag: POST /work/{id}/accept then POST /work/{id}/ratings for a burst of delivered, funded tasks through the
    functions' handlers (jobs kicked through the SCF fake, run in process); lag = when the jobs worker finished a
    growth subscriber's delivery (its unit of work committed) minus when the publishing handler returned (its commit
@@ -81,6 +85,19 @@ MatchRun = tuple[list[MatchResult], str, DeepPages | None]  # results, seed, dee
 
 
 @dataclass(frozen=True)
+class BadgeNightly:
+    """The badge re-check (`shared.badges.service.run_nightly`) on the same developers, after the level nights."""
+
+    events: int  # badge facts seeded into event_log
+    grants: int  # badge grants seeded (earlier nights' holders)
+    seed_seconds: float
+    first: float
+    first_counts: dict[str, int]
+    steady: float
+    steady_counts: dict[str, int]
+
+
+@dataclass(frozen=True)
 class NightlyResult:
     developers: int
     growth_tasks: int
@@ -89,6 +106,7 @@ class NightlyResult:
     first_counts: dict[str, int]
     steady: float
     steady_counts: dict[str, int]
+    badges: BadgeNightly | None = None
 
     def extrapolated(self, seconds: float) -> float:
         return seconds * GOAL_DEVELOPERS / self.developers
@@ -260,6 +278,70 @@ def _seed_nightly(engine: Any, developers: int, progress: Callable[[str], None])
     return int(tasks)
 
 
+def _seed_badge_facts(engine: Any, developers: int, progress: Callable[[str], None]) -> tuple[int, int]:
+    """What the seeded badges read, straight into event_log for the same developers (set-based, fixed seed): 0–6
+    completed tasks each (d % 7), each rated by its merchant (5 stars, sometimes 4) in the last ~80 days — inside
+    high_scorer's 90-day window, so nearly every developer is a nightly candidate, the worst case —, one XpGranted
+    per developer with tasks, a CheckedIn (a streak of 1–10 days) for every third. And earlier nights' grants:
+    high_scorer for every 5th developer and level_a for every 10th (revocable: their holders are re-checked, many
+    lose them), first_win for the even ones with a task (held one-offs, skipped without reading their rule)."""
+    merchants = max(developers // 50, 20)
+    params = {"m": merchants, "n": developers, "now": NOW}
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+        conn.execute(text("SELECT setseed(0.29)"))
+        events = conn.execute(text(
+            "WITH t AS MATERIALIZED (SELECT d, d * 10 + k AS task_id, 1 + floor(random() * :m)::bigint AS merchant,"
+            " CAST(:now AS timestamptz) - make_interval(days => k * 12) - random() * interval '10 days' AS at,"
+            " CASE WHEN random() < 0.85 THEN 5 ELSE 4 END AS stars"
+            " FROM generate_series(:m + 1, :m + :n) d, generate_series(1, d % 7) k)"
+            " INSERT INTO event_log (name, version, entity, entity_id, actor_id, user_ids, data, occurred_at)"
+            " SELECT 'TaskCompleted', 1, 'task', task_id, merchant, ARRAY[merchant, d],"
+            " jsonb_build_object('task_id', task_id, 'merchant_id', merchant, 'developer_id', d, 'skill_tags',"
+            " jsonb_build_array('python'), 'difficulty', 3, 'reward_fen', 50000, 'via', 'accept',"
+            " 'actor_id', merchant),"
+            " at FROM t"
+            " UNION ALL SELECT 'RatingGiven', 1, 'rating', task_id, merchant, ARRAY[merchant, d],"
+            " jsonb_build_object('rating_id', task_id, 'task_id', task_id, 'rater_id', merchant, 'ratee_id', d,"
+            " 'direction', 'merchant_to_developer', 'stars', stars), at + interval '1 hour' FROM t"
+            " UNION ALL SELECT 'XpGranted', 1, 'user', d, NULL, ARRAY[d],"
+            " jsonb_build_object('user_id', d, 'amount', (d % 7) * (100 + floor(random() * 150)::int), 'source',"
+            " 'task', 'ref', 'task:' || d, 'reason', '任务', 'backfill', false),"
+            " CAST(:now AS timestamptz) - interval '1 day' FROM generate_series(:m + 1, :m + :n) d WHERE d % 7 > 0"
+            " UNION ALL SELECT 'CheckedIn', 1, 'user', d, d, ARRAY[d],"
+            " jsonb_build_object('user_id', d, 'day', '2026-06-09', 'streak', 1 + d % 10, 'total', 1 + d % 10,"
+            " 'freezes_used', 0), CAST(:now AS timestamptz) - interval '12 hours'"
+            " FROM generate_series(:m + 1, :m + :n) d WHERE d % 3 = 0"), params).rowcount
+        grants = conn.execute(text(
+            "INSERT INTO badge_grants (user_id, badge_key, ref, reason, backfill, granted_at, notified_at)"
+            " SELECT d, b.key, 'once', '往日的夜间复核', false, CAST(:now AS timestamptz) - interval '5 days',"
+            " CAST(:now AS timestamptz) - interval '5 days'"
+            " FROM generate_series(:m + 1, :m + :n) d, (VALUES ('high_scorer', 5, 0), ('level_a', 10, 0),"
+            " ('first_win', 2, 1)) AS b(key, every, with_task)"
+            " WHERE d % b.every = 0 AND (b.with_task = 0 OR d % 7 > 0)"), params).rowcount
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM (ANALYZE) event_log, badge_grants"))
+    progress(f"badges: seeded {events:,} events and {grants:,} grants")
+    return int(events), int(grants)
+
+
+def _time_badge_nights(engine: Any, developers: int, progress: Callable[[str], None]) -> BadgeNightly:
+    from shared.badges.service import run_nightly as badges_nightly
+
+    started = time.perf_counter()
+    events, grants = _seed_badge_facts(engine, developers, progress)
+    seed_seconds = time.perf_counter() - started
+    t0 = time.perf_counter()
+    first_counts = badges_nightly()
+    first = time.perf_counter() - t0
+    progress(f"badges: first night {first:.1f} s {first_counts}")
+    t0 = time.perf_counter()
+    steady_counts = badges_nightly()
+    steady = time.perf_counter() - t0
+    progress(f"badges: steady night {steady:.1f} s {steady_counts}")
+    return BadgeNightly(events, grants, seed_seconds, first, first_counts, steady, steady_counts)
+
+
 def run_nightly(*, developers: int, progress: Callable[[str], None] = print) -> NightlyResult:
     platform = _fresh_platform(NIGHTLY_DATABASE)
     try:
@@ -278,7 +360,8 @@ def run_nightly(*, developers: int, progress: Callable[[str], None] = print) -> 
         steady_counts = reevaluate_all()
         steady = time.perf_counter() - t0
         progress(f"nightly: steady night {steady:.1f} s {steady_counts}")
-        return NightlyResult(developers, tasks, seed_seconds, first, first_counts, steady, steady_counts)
+        badges = _time_badge_nights(engine, developers, progress)
+        return NightlyResult(developers, tasks, seed_seconds, first, first_counts, steady, steady_counts, badges)
     finally:
         platform.stop()
 
@@ -417,6 +500,22 @@ def render(match: MatchRun | None, nightly: NightlyResult | None, lag: LagResult
                   f" {n.first_counts['demoted']:,} demoted), steady night {n.steady:.1f} s"
                   f" ({n.steady_counts['promoted'] + n.steady_counts['demoted']:,} changes);"
                   f" {n.developers / n.steady:,.0f} developers/s steady.{scaled}"]
+        if n.badges:
+            b = n.badges
+            ex_first, ex_steady = n.extrapolated(b.first), n.extrapolated(b.steady)
+            scaled = "" if n.developers == GOAL_DEVELOPERS else (
+                f" Extrapolated linearly to {GOAL_DEVELOPERS:,} developers: first night ≈ {ex_first:.0f} s, steady"
+                f" night ≈ {ex_steady:.0f} s (an estimate: measured at {n.developers:,}).")
+            ok = "✅" if ex_steady <= 60 and ex_first <= 300 else "❌"
+            lines += ["", f"**Nightly badge re-check** (`badges.service.run_nightly`, batches of {_badge_batch()}) on"
+                      f" the same developers after the level nights: {b.events:,} badge facts in event_log (0–6 rated"
+                      f" tasks, XP, check-ins; nearly every developer a candidate) and {b.grants:,} earlier grants"
+                      f" (seeded in {b.seed_seconds:.0f} s); goal ≤ 60 s steady, never over 5 min, at"
+                      f" {GOAL_DEVELOPERS:,}: first night {b.first:.1f} s ({b.first_counts['users']:,} users"
+                      f" re-checked, {b.first_counts['granted']:,} granted, {b.first_counts['revoked']:,} revoked),"
+                      f" steady night {b.steady:.1f} s ({b.steady_counts['granted'] + b.steady_counts['revoked']:,}"
+                      f" changes); {n.developers / b.first:,.0f} developers/s first,"
+                      f" {n.developers / b.steady:,.0f} developers/s steady.{scaled} {ok}"]
     if lag:
         g, a = lag.growth, lag.all_subscribers
         lines += ["", f"**Accept + rating → growth subscribers**: {lag.tasks} tasks accepted then rated back to back"
@@ -425,6 +524,12 @@ def render(match: MatchRun | None, nightly: NightlyResult | None, lag: LagResult
                   f" p90 {g.p90:.0f} ms, p99 {g.p99:.0f} ms, max {g.max:.0f} ms"
                   f" {'✅' if g.p99 <= 1000 else '❌'}; all after-commit deliveries ({a.n}): p99 {a.p99:.0f} ms."]
     return "\n".join(lines)
+
+
+def _badge_batch() -> int:
+    from shared.badges.service import BATCH
+
+    return BATCH
 
 
 def developers_default() -> int:

@@ -248,12 +248,12 @@ class UnitOfWork:
 
         add_notification(self, user_id, kind, title, body, data=data or {}, dedupe_key=dedupe_key, push=push)
 
-    def notify_many(self, items: Sequence[InboxItem]) -> int:
-        """`notify` for a batch (one INSERT for the notifications, one for their pushes); each item has a
-        dedupe key. Returns how many were new."""
+    def notify_many(self, items: Sequence[InboxItem], *, push: bool = True) -> int:
+        """`notify` for a batch (one INSERT for the notifications, with `push` one for their pushes); each item has
+        a dedupe key. Returns how many were new."""
         from shared.notifications.service import add_notifications
 
-        return add_notifications(self, items, push=True)
+        return add_notifications(self, items, push=push)
 
 
 def run(use_case: Callable[[UnitOfWork], T], *, attempts: int = 3) -> T:

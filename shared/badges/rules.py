@@ -278,6 +278,19 @@ def evaluate(rule: Rule, user_id: int, facts: Iterable[Fact], now: datetime) -> 
     raise RuleError([("rule_kind", f"未知的规则类型 {kind}")])
 
 
+def subjects(rule: Rule) -> set[tuple[str, str]]:
+    """(event, field) pairs of the only events `evaluate` can count for a user: those naming the user in that field
+    (it checks exactly these). Lets the database leave out the events that merely mention the user — a merchant's
+    ratings of others, say — which the rules would skip anyway."""
+    fixed = {"avg_rating": ("RatingGiven", "ratee_id"), "streak": ("CheckedIn", "user_id"),
+             "rank": ("RankReached", "user_id"), "level": ("LevelChanged", "user_id"),
+             "challenge": ("ChallengeCompleted", "user_id")}
+    if rule.kind in fixed:
+        return {fixed[rule.kind]}
+    event = str(rule.params["event"])  # count / first / sum
+    return {(event, subject_field(rule, event))}
+
+
 def candidates_window(rule: Rule) -> timedelta | None:
     """How far back the nightly re-check looks for users whose verdict may have changed without a new event (time
     passing changes only windowed rules); None: only users with new events, and holders of revocable badges."""

@@ -15,12 +15,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any
 
 from shared.badges import texts
-from shared.badges.rules import Fact, Rule, RuleError, Verdict, candidates_window, evaluate, subject_field, validate
+from shared.badges.rules import Fact, Rule, RuleError, candidates_window, evaluate, subject_field, subjects, validate
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.events import AdminAudited, BadgeGranted, BadgeRevoked
+from shared.events import AdminAudited, BadgeGranted, BadgeRevoked, Event
+from shared.notifications.kinds import InboxItem
 from shared.uow import UnitOfWork
 
 SUBSCRIBER = "badges.evaluate"  # the after-commit subscriber replays re-deliver to (shared/subscriptions.py)
@@ -45,7 +47,7 @@ class Badge:
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
-    @property
+    @cached_property  # read for every user of a batch
     def rule(self) -> Rule:
         return Rule(self.rule_kind, self.params, self.triggers, self.repeatable, self.key)
 
@@ -91,22 +93,22 @@ def _fact(r: Any) -> Fact:
     return Fact(r.name, r.occurred_at, r.data)
 
 
-def facts_of(uow: UnitOfWork, user_id: int, names: Sequence[str]) -> list[Fact]:
-    """The user's events of these types (the GIN index on user_ids, then the name)."""
-    if not names:
-        return []
-    rows = uow.execute("SELECT name, occurred_at, data FROM event_log WHERE user_ids @> ARRAY[CAST(:u AS bigint)]"
-                       " AND name = ANY(:n) ORDER BY id", {"u": user_id, "n": list(names)}).all()
-    return [_fact(r) for r in rows]
-
-
-def facts_of_users(uow: UnitOfWork, user_ids: Sequence[int], names: Sequence[str]) -> dict[int, list[Fact]]:
+def facts_of_users(uow: UnitOfWork, user_ids: Sequence[int], rules: Sequence[Rule]) -> dict[int, list[Fact]]:
+    """Each user's events that `rules` can count for them (`rules.subjects`: of those types, naming the user in the
+    rule's subject field), in log order."""
     out: dict[int, list[Fact]] = defaultdict(list)
-    if not user_ids or not names:
+    pairs = sorted({pair for rule in rules for pair in subjects(rule)})
+    if not user_ids or not pairs:
         return out
-    rows = uow.execute("SELECT u, name, occurred_at, data FROM event_log, unnest(user_ids) AS u"
-                       " WHERE user_ids && CAST(:us AS bigint[]) AND u = ANY(CAST(:us AS bigint[]))"
-                       " AND name = ANY(:n) ORDER BY id", {"us": list(user_ids), "n": list(names)}).all()
+    # One index lookup per user (user_ids @> {u}): a single GIN search with all of them (user_ids && {…}) checks every
+    # entry it finds against every key, twice as slow for a batch of 200. The subject test is a text comparison, so
+    # it keeps every event the rules' own (exact) test would.
+    rows = uow.execute("SELECT s.u, e.name, e.occurred_at, e.data FROM unnest(CAST(:us AS bigint[])) AS s(u)"
+                       " CROSS JOIN LATERAL (SELECT id, name, occurred_at, data FROM event_log"
+                       " WHERE user_ids @> ARRAY[s.u] AND name = ANY(:n)) AS e"
+                       " WHERE EXISTS (SELECT 1 FROM unnest(CAST(:n AS text[]), CAST(:f AS text[])) AS k(n, f)"
+                       " WHERE k.n = e.name AND e.data ->> k.f = CAST(s.u AS text)) ORDER BY e.id",
+                       {"us": list(user_ids), "n": [n for n, _ in pairs], "f": [f for _, f in pairs]}).all()
     for r in rows:
         out[int(r.u)].append(_fact(r))
     return out
@@ -125,18 +127,27 @@ def candidates(uow: UnitOfWork, rule: Rule, *, since: datetime | None = None) ->
 # --------------------------------------------------------------------------------------------------- reconcile
 
 
-def _held(uow: UnitOfWork, user_id: int, keys: Sequence[str]) -> dict[str, dict[str, int]]:
-    """badge key -> {ref: grant id} of the grants the user holds (not revoked); and all refs ever granted under
-    the key `"*all"`."""
-    rows = uow.execute("SELECT g.id, g.badge_key, g.ref, r.grant_id IS NOT NULL AS revoked FROM badge_grants g"
-                       " LEFT JOIN badge_revocations r ON r.grant_id = g.id"
-                       " WHERE g.user_id = :u AND g.badge_key = ANY(:k)", {"u": user_id, "k": list(keys)}).all()
-    held: dict[str, dict[str, int]] = defaultdict(dict)
+def _lock_users(uow: UnitOfWork, user_ids: Sequence[int]) -> None:
+    """Each user's advisory lock (held to COMMIT), a whole batch in one statement. Always taken in ascending id
+    order — two batches, or a batch and a live event, then never wait on each other in a circle."""
+    uow.execute("SELECT count(pg_advisory_xact_lock(hashtext('badges:user:' || CAST(s.u AS text))))"
+                " FROM (SELECT u FROM unnest(CAST(:us AS bigint[])) AS u ORDER BY u) AS s",
+                {"us": sorted(set(user_ids))})
+
+
+def _held(uow: UnitOfWork, user_ids: Sequence[int], keys: Sequence[str]) -> dict[int, dict[str, dict[str, int]]]:
+    """user -> badge key -> {ref: grant id} of the grants each user holds (not revoked); and the number of refs ever
+    granted under the key `"*all"`. One query for a batch of users."""
+    rows = uow.execute("SELECT g.id, g.user_id, g.badge_key, g.ref, r.grant_id IS NOT NULL AS revoked"
+                       " FROM badge_grants g LEFT JOIN badge_revocations r ON r.grant_id = g.id"
+                       " WHERE g.user_id = ANY(CAST(:us AS bigint[])) AND g.badge_key = ANY(:k)",
+                       {"us": list(user_ids), "k": list(keys)}).all()
+    held: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for r in rows:
-        held[r.badge_key].setdefault("*all", 0)
-        held[r.badge_key]["*all"] += 1
+        mine = held[int(r.user_id)][r.badge_key]
+        mine["*all"] = mine.get("*all", 0) + 1
         if not r.revoked:
-            held[r.badge_key][r.ref] = int(r.id)
+            mine[r.ref] = int(r.id)
     return held
 
 
@@ -147,73 +158,118 @@ def _ref_for(owed: str, held: dict[str, int]) -> str:
     return f"once:{held['*all'] + 1}"
 
 
-def reconcile(uow: UnitOfWork, user_id: int, badges: Sequence[Badge], *, backfill: bool,
-              facts: list[Fact] | None = None, notify_key: str | None = None) -> Outcome:
-    """Bring what `user_id` holds of `badges` in line with the rules; publish what changed. New grants wait for the
-    digest (unless backfill: never told); a revocation is told at once, with its reason."""
-    out = Outcome()
-    if not badges:
-        return out
-    uow.execute("SELECT pg_advisory_xact_lock(hashtext('badges:user:' || CAST(:u AS text)))", {"u": user_id})
-    held = _held(uow, user_id, [b.key for b in badges])
-    # A one-off badge that cannot be taken back and is held already can change no more: neither its rule nor the
-    # user's (possibly long) history need reading again.
-    badges = [b for b in badges if b.repeatable or b.revocable
-              or not any(ref != "*all" for ref in held.get(b.key, {}))]
-    if not badges:
-        return out
-    names = sorted({t for b in badges for t in b.triggers})
-    if facts is None:
-        facts = facts_of(uow, user_id, names)
+@dataclass(frozen=True)
+class _Change:
+    """One grant (grant_id None: a new row with `ref`) or revocation (of the grant `grant_id`) to write."""
+
+    user_id: int
+    badge: Badge
+    ref: str
+    reason: str
+    grant_id: int | None = None
+
+
+def _open(badges: Sequence[Badge], held: dict[str, dict[str, int]]) -> list[Badge]:
+    """The badges that can still change for a user: a one-off badge that cannot be taken back and is held already
+    can change no more, so neither its rule nor the user's (possibly long) history need reading again."""
+    return [b for b in badges if b.repeatable or b.revocable
+            or not any(ref != "*all" for ref in held.get(b.key, {}))]
+
+
+def _changes(user_id: int, badges: Sequence[Badge], held: dict[str, dict[str, int]], facts: list[Fact],
+             now: datetime) -> list[_Change]:
+    """What to grant and revoke to bring `user_id` in line with the rules (pure: the verdicts against what is
+    held). A revocable badge is never repeatable, so one badge is either granted or revoked, never both."""
+    changes: list[_Change] = []
+    by_name: dict[str, list[Fact]] = defaultdict(list)  # each in log order
+    for f in facts:
+        by_name[f.name].append(f)
     for badge in badges:
-        verdict = evaluate(badge.rule, user_id, facts, uow.now)
+        # A rule reads only events of its triggers: hand it those alone (a rule sorts and scans what it is given).
+        mine_facts = (by_name.get(badge.triggers[0], []) if len(badge.triggers) == 1
+                      else [f for f in facts if f.name in badge.triggers])
+        verdict = evaluate(badge.rule, user_id, mine_facts, now)
         mine = held.get(badge.key, {})
         have_refs = {ref for ref in mine if ref != "*all"}
         if verdict.met:
             owed = set(verdict.owed)
             if not badge.repeatable and have_refs:
                 owed = set()  # a one-off badge is held already (whatever its ref)
-            for ref in sorted(owed - have_refs):
-                _grant(uow, user_id, badge, _ref_for(ref, mine), verdict, backfill, out)
+            changes += [_Change(user_id, badge, _ref_for(ref, mine), verdict.reason)
+                        for ref in sorted(owed - have_refs)]
         if badge.revocable:
             keep = set(verdict.owed) if badge.repeatable else (have_refs if verdict.met else set())
-            for ref in sorted(have_refs - keep):
-                _revoke(uow, mine[ref], user_id, badge, verdict.reason, None, out)
-    if out.revoked and not backfill:
-        names_revoked = texts.NAME_SEPARATOR.join(b.name for b, _ in out.revoked)
-        uow.notify(user_id, *texts.BADGE_REVOKED.render(names=names_revoked, reason=out.revoked[0][1]),
-                   data={"revoked": [b.key for b, _ in out.revoked]}, push=False,
-                   dedupe_key=f"badges:revoked:{notify_key}" if notify_key else None)
-    return out
+            changes += [_Change(user_id, badge, ref, verdict.reason, mine[ref]) for ref in sorted(have_refs - keep)]
+    return changes
 
 
-def _grant(uow: UnitOfWork, user_id: int, badge: Badge, ref: str, verdict: Verdict, backfill: bool,
-           out: Outcome) -> None:
-    row = uow.execute("INSERT INTO badge_grants (user_id, badge_key, ref, reason, backfill, granted_at)"
-                      " VALUES (:u, :k, :r, :why, :b, :now) ON CONFLICT DO NOTHING RETURNING id",
-                      {"u": user_id, "k": badge.key, "r": ref, "why": verdict.reason, "b": backfill,
-                       "now": uow.now}).first()
-    if row is None:
-        return
-    out.granted.append((badge, ref))
-    uow.publish(BadgeGranted(user_id=user_id, badge_key=badge.key, badge_name=badge.name, wearable=badge.wearable,
-                             backfill=backfill, ref=ref))
+def reconcile(uow: UnitOfWork, user_ids: Sequence[int], badges: Sequence[Badge], *, backfill: bool, notify_key: str,
+              facts: dict[int, list[Fact]] | None = None) -> dict[int, Outcome]:
+    """Bring what each of `user_ids` holds of `badges` in line with the rules; publish what changed. New grants wait
+    for the digest (unless backfill: never told); a revocation is told at once, with its reason (one notice per user,
+    deduplicated on `notify_key`). `facts`: the users' events of the badges' triggers, if read already. A batch of
+    users costs a statement per kind of row, not per user."""
+    users = sorted(set(user_ids))
+    if not badges or not users:
+        return {}
+    _lock_users(uow, users)
+    held = _held(uow, users, [b.key for b in badges])
+    open_badges = {u: _open(badges, held.get(u, {})) for u in users}
+    users = [u for u in users if open_badges[u]]
+    if facts is None:
+        facts = facts_of_users(uow, users, list({b.key: b.rule for u in users for b in open_badges[u]}.values()))
+    changes = [c for u in users for c in _changes(u, open_badges[u], held.get(u, {}), facts.get(u, []), uow.now)]
+    outcomes = _write(uow, changes, backfill=backfill, admin_id=None)
+    if not backfill:
+        uow.notify_many([InboxItem(user_id, *texts.BADGE_REVOKED.render(
+            names=texts.NAME_SEPARATOR.join(b.name for b, _ in out.revoked), reason=out.revoked[0][1]),
+            data={"revoked": [b.key for b, _ in out.revoked]}, dedupe_key=f"badges:revoked:{notify_key}")
+            for user_id, out in sorted(outcomes.items()) if out.revoked], push=False)
+    return outcomes
 
 
-def _revoke(uow: UnitOfWork, grant_id: int, user_id: int, badge: Badge, reason: str, admin_id: int | None,
-            out: Outcome) -> None:
-    row = uow.execute("INSERT INTO badge_revocations (grant_id, reason, admin_id, revoked_at)"
-                      " VALUES (:g, :why, :a, :now) ON CONFLICT DO NOTHING RETURNING grant_id",
-                      {"g": grant_id, "why": reason, "a": admin_id, "now": uow.now}).first()
-    if row is None:
-        return
-    out.revoked.append((badge, reason))
-    still = uow.execute("SELECT 1 FROM badge_grants g WHERE g.user_id = :u AND g.badge_key = :k AND NOT EXISTS"
-                        " (SELECT 1 FROM badge_revocations r WHERE r.grant_id = g.id) LIMIT 1",
-                        {"u": user_id, "k": badge.key}).first()
-    if still is None:
-        uow.execute("DELETE FROM badge_titles WHERE user_id = :u AND badge_key = :k", {"u": user_id, "k": badge.key})
-    uow.publish(BadgeRevoked(user_id=user_id, badge_key=badge.key, reason=reason))
+def _write(uow: UnitOfWork, changes: Sequence[_Change], *, backfill: bool, admin_id: int | None) -> dict[int, Outcome]:
+    """Write `changes`: the grants in one statement, the revocations (compensating records) in another, a title
+    taken off where its badge is no longer held, and BadgeGranted / BadgeRevoked published in the changes' order —
+    only for the rows written now (a grant or a revocation that exists already is not told twice)."""
+    grants = [c for c in changes if c.grant_id is None]
+    revocations = [c for c in changes if c.grant_id is not None]
+    new_grants: set[tuple[int, str, str]] = set()
+    if grants:
+        new_grants = {(int(r.user_id), r.badge_key, r.ref) for r in uow.execute(
+            "INSERT INTO badge_grants (user_id, badge_key, ref, reason, backfill, granted_at)"
+            " SELECT v.u, v.k, v.r, v.why, :b, :now FROM unnest(CAST(:us AS bigint[]), CAST(:ks AS text[]),"
+            " CAST(:rs AS text[]), CAST(:whys AS text[])) AS v(u, k, r, why)"
+            " ON CONFLICT DO NOTHING RETURNING user_id, badge_key, ref",
+            {"us": [c.user_id for c in grants], "ks": [c.badge.key for c in grants], "rs": [c.ref for c in grants],
+             "whys": [c.reason for c in grants], "b": backfill, "now": uow.now}).all()}
+    new_revocations: set[int] = set()
+    if revocations:
+        new_revocations = {int(r.grant_id) for r in uow.execute(
+            "INSERT INTO badge_revocations (grant_id, reason, admin_id, revoked_at)"
+            " SELECT v.g, v.why, :a, :now FROM unnest(CAST(:gs AS bigint[]), CAST(:whys AS text[])) AS v(g, why)"
+            " ON CONFLICT DO NOTHING RETURNING grant_id",
+            {"gs": [c.grant_id for c in revocations], "whys": [c.reason for c in revocations], "a": admin_id,
+             "now": uow.now}).all()}
+        lost = sorted({(c.user_id, c.badge.key) for c in revocations if c.grant_id in new_revocations})
+        if lost:  # the title of a badge the user no longer holds at all comes off
+            uow.execute("DELETE FROM badge_titles t USING unnest(CAST(:us AS bigint[]), CAST(:ks AS text[])) AS v(u, k)"
+                        " WHERE t.user_id = v.u AND t.badge_key = v.k AND NOT EXISTS (SELECT 1 FROM badge_grants g"
+                        " WHERE g.user_id = v.u AND g.badge_key = v.k AND NOT EXISTS"
+                        " (SELECT 1 FROM badge_revocations r WHERE r.grant_id = g.id))",
+                        {"us": [u for u, _ in lost], "ks": [k for _, k in lost]})
+    outcomes: dict[int, Outcome] = defaultdict(Outcome)
+    published: list[Event] = []
+    for c in changes:
+        if c.grant_id is None and (c.user_id, c.badge.key, c.ref) in new_grants:
+            outcomes[c.user_id].granted.append((c.badge, c.ref))
+            published.append(BadgeGranted(user_id=c.user_id, badge_key=c.badge.key, badge_name=c.badge.name,
+                                          wearable=c.badge.wearable, backfill=backfill, ref=c.ref))
+        elif c.grant_id is not None and c.grant_id in new_revocations:
+            outcomes[c.user_id].revoked.append((c.badge, c.reason))
+            published.append(BadgeRevoked(user_id=c.user_id, badge_key=c.badge.key, reason=c.reason))
+    uow.publish_many(published)
+    return dict(outcomes)
 
 
 def digest(uow: UnitOfWork, *, settle: timedelta = DIGEST_SETTLE, limit: int = 1000) -> int:
@@ -264,21 +320,17 @@ def on_event(uow: UnitOfWork, event_name: str, data: dict[str, Any], *, event_id
             by_user[user].append(badge)
     total = Outcome()
     for user_id in sorted(by_user):
-        out = reconcile(uow, user_id, by_user[user_id], backfill=backfill, notify_key=f"event:{event_id}")
-        total.granted += out.granted
-        total.revoked += out.revoked
+        out = reconcile(uow, [user_id], by_user[user_id], backfill=backfill, notify_key=f"event:{event_id}")
+        total.granted += out.get(user_id, Outcome()).granted
+        total.revoked += out.get(user_id, Outcome()).revoked
     return total
 
 
 def recheck(uow: UnitOfWork, user_ids: Sequence[int], badges: Sequence[Badge]) -> Outcome:
     """The nightly re-check of some users (its grants are told by the digest, like live ones)."""
     total = Outcome()
-    names = sorted({t for b in badges for t in b.triggers})
-    facts = facts_of_users(uow, user_ids, names)
-    day = uow.now.date().isoformat()
-    for user_id in user_ids:
-        out = reconcile(uow, user_id, badges, backfill=False, facts=facts.get(user_id, []),
-                        notify_key=f"nightly:{day}")
+    for out in reconcile(uow, user_ids, badges, backfill=False,
+                         notify_key=f"nightly:{uow.now.date().isoformat()}").values():
         total.granted += out.granted
         total.revoked += out.revoked
     return total
@@ -370,7 +422,7 @@ def preview(uow: UnitOfWork, spec: BadgeSpec) -> Preview:
     met: list[int] = []
     for i in range(0, len(users), 1000):
         chunk = users[i : i + 1000]
-        facts = facts_of_users(uow, chunk, rule.triggers)
+        facts = facts_of_users(uow, chunk, [rule])
         met += [u for u in chunk if evaluate(rule, u, facts.get(u, []), uow.now).met]
     losing = len(held - set(met)) if spec.revocable else 0
     return Preview(users=len(met), new=len(set(met) - held), losing=losing, evaluated=len(users),
@@ -463,14 +515,13 @@ def revoke(uow: UnitOfWork, admin_id: int, key: str, user_id: int, reason: str) 
     badge = get_badge(uow, key)
     if not badge.revocable:
         raise Conflict("BADGE_NOT_REVOCABLE", "该徽章不可收回")
-    uow.execute("SELECT pg_advisory_xact_lock(hashtext('badges:user:' || CAST(:u AS text)))", {"u": user_id})
-    held = _held(uow, user_id, [key]).get(key, {})
+    _lock_users(uow, [user_id])
+    held = _held(uow, [user_id], [key]).get(user_id, {}).get(key, {})
     refs = [r for r in held if r != "*all"]
     if not refs:
         raise Conflict("BADGE_NOT_HELD", "该用户没有这枚徽章")
-    out = Outcome()
-    for ref in sorted(refs):
-        _revoke(uow, held[ref], user_id, badge, reason, admin_id, out)
+    out = _write(uow, [_Change(user_id, badge, ref, reason, held[ref]) for ref in sorted(refs)], backfill=False,
+                 admin_id=admin_id).get(user_id, Outcome())
     _audit(uow, admin_id, "badge.revoke", key, {"held": sorted(refs)}, {"user_id": user_id}, reason, user_id)
     uow.notify(user_id, *texts.BADGE_REVOKED.render(names=badge.name, reason=reason), data={"revoked": [key]},
                push=False)

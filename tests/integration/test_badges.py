@@ -12,9 +12,9 @@ import pytest
 
 from shared import clock, events
 from shared.badges import queries
-from shared.badges.service import SUBSCRIBER, run_digest, run_nightly
+from shared.badges.service import SUBSCRIBER, list_badges, reconcile, run_digest, run_nightly
 from shared.events.delivery import replay_events
-from shared.uow import run
+from shared.uow import UnitOfWork, run
 from tests.support.api import call
 from tests.support.challenges import seed_badges
 from tests.support.db import publish, rows, work_all
@@ -247,3 +247,68 @@ def test_the_nightly_recheck_grants_what_time_made_true_and_is_idempotent(world,
     assert again["granted"] == 0 and again["revoked"] == 0
     assert tell() == 1 and tell() == 0
     assert [n.title for n in notifications(dev)].count("获得新徽章：高分达人") == 1
+
+
+def _badge_writes(uow: UnitOfWork, users: list[int]) -> dict[str, list[Any]]:
+    """Everything a reconciliation of `users` writes, without ids (they differ between two runs)."""
+    q = {"us": users}
+    return {
+        "grants": uow.execute(
+            "SELECT g.user_id, g.badge_key, g.ref, g.reason, g.backfill, g.notified_at, r.reason AS revoked, r.admin_id"
+            " FROM badge_grants g LEFT JOIN badge_revocations r ON r.grant_id = g.id WHERE g.user_id = ANY(:us)"
+            " ORDER BY g.user_id, g.badge_key, g.ref", q).all(),
+        "titles": uow.execute("SELECT user_id, badge_key FROM badge_titles WHERE user_id = ANY(:us) ORDER BY 1",
+                              q).all(),
+        "events": uow.execute("SELECT name, user_ids, data FROM event_log WHERE name IN ('BadgeGranted',"
+                              " 'BadgeRevoked') AND user_ids && CAST(:us AS bigint[]) ORDER BY id", q).all(),
+        "notices": uow.execute("SELECT user_id, kind, title, body, data, dedupe_key FROM notifications"
+                               " WHERE user_id = ANY(:us) ORDER BY id", q).all(),
+    }
+
+
+def test_a_batch_reconciliation_writes_exactly_what_one_user_at_a_time_would(world, clock):
+    a, b, c, d, e = (world.developer() for _ in range(5))
+    publish(*[rated(100 + i, a.user_id, 5) for i in range(5)])  # a: a high scorer, wearing it as a title ...
+    publish(rated(1, b.user_id, 1), *[rated(i, b.user_id, 5) for i in range(2, 6)])  # b: 4.2, not yet
+    work_all(retries_ok=True)
+    assert call("PUT", "/leaderboards/badges/title", {"badge_key": "high_scorer"}, a.token).status == 200
+    clock.advance(timedelta(days=30))
+    publish(*[rated(10 + i, b.user_id, 5) for i in range(5)])
+    publish(events.LevelChanged(user_id=c.user_id, old_level="B", new_level="A", direction="promoted"))
+    work_all(retries_ok=True)
+    publish(events.LevelChanged(user_id=c.user_id, old_level="A", new_level="B", direction="demoted"))
+    work_all(retries_ok=True)
+    tell()
+    assert "high_scorer" in held(a.user_id) and "level_a" not in held(c.user_id)
+    clock.advance(timedelta(days=61))  # ... until a's ratings leave the 90-day window; b's first month leaves it too
+    # Not delivered (no work_all): only the reconciliation sees them. c: A again (a second grant: "once:2"); d: 1200 XP
+    # and two weekly top-10 ranks (a repeatable badge, one grant each); e: nothing.
+    publish(events.LevelChanged(user_id=c.user_id, old_level="B", new_level="A", direction="promoted"),
+            xp(1, d.user_id, 600), xp(2, d.user_id, 600),
+            *[events.RankReached(user_id=d.user_id, board="weekly", period=p, rank=3)
+              for p in ("2026-W01", "2026-W02")])
+    users = [e.user_id, d.user_id, c.user_id, b.user_id, a.user_id]
+    badges = run(lambda uow: list_badges(uow, enabled_only=True))
+
+    with UnitOfWork() as uow:  # one user at a time, in id order as the re-check goes; never committed
+        for user_id in sorted(users):
+            reconcile(uow, [user_id], badges, backfill=False, notify_key="nightly:test")
+        one_by_one = _badge_writes(uow, users)
+    before = run(lambda uow: _badge_writes(uow, users))
+    outcomes = run(lambda uow: reconcile(uow, users, badges, backfill=False, notify_key="nightly:test"))
+    batched = run(lambda uow: _badge_writes(uow, users))
+
+    assert batched == one_by_one and batched != before
+    assert {u: ([(bd.key, ref) for bd, ref in o.granted], [bd.key for bd, _ in o.revoked])
+            for u, o in outcomes.items()} == {
+        a.user_id: ([], ["high_scorer"]),
+        b.user_id: ([("high_scorer", "once")], []),
+        c.user_id: ([("level_a", "once:2")], []),
+        d.user_id: ([("weekly_top10", "2026-W01:weekly"), ("weekly_top10", "2026-W02:weekly"), ("xp_1000", "once")],
+                    []),
+    }
+    assert run(lambda uow: queries.title_of(uow, a.user_id)) is None
+    assert [n.title for n in notifications(a.user_id)][-1] == "徽章已收回"
+    # the same again changes nothing
+    assert run(lambda uow: reconcile(uow, users, badges, backfill=False, notify_key="nightly:test")) == {}
+    assert run(lambda uow: _badge_writes(uow, users)) == batched

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared import subscriptions
-from shared.badges.rules import TRIGGERS, Fact, Rule, RuleError, evaluate, validate
+from shared.badges.rules import TRIGGERS, Fact, Rule, RuleError, evaluate, subjects, validate
 
 NOW = datetime(2026, 12, 4, 4, 0, tzinfo=timezone.utc)
 U = 7
@@ -156,3 +156,38 @@ def test_a_verdict_depends_on_the_facts_not_their_order(rows, rnd):
         assert a == b
         mine = [s for u, s, d in rows if u == user and d < 90]
         assert a.met == (len(mine) >= 5 and sum(mine) >= 4.8 * len(mine) - 1e-9)
+
+
+# The seeded badges' rules (infra/migrations/0026_badges_seed.sql), one or more of every kind.
+SEEDED = [
+    Rule("first", {"event": "ProfileCompleted"}, ("ProfileCompleted",)),
+    Rule("challenge", {"any": True}, ("ChallengeCompleted",), False, "challenger"),
+    Rule("count", {"event": "TaskCompleted", "n": 2}, ("TaskCompleted",)),
+    HIGH,
+    Rule("first", {"event": "RatingGiven", "where": {"direction": "merchant_to_developer"}, "at_least": {"stars": 5}},
+         ("RatingGiven",)),
+    Rule("streak", {"n": 3}, ("CheckedIn",)),
+    Rule("rank", {"rank": 10, "board": "weekly"}, ("RankReached",), True),
+    Rule("level", {"level": "A"}, ("LevelChanged",)),
+    Rule("sum", {"event": "XpGranted", "field": "amount", "n": 100}, ("XpGranted",)),
+    Rule("count", {"event": "InvitationCredited", "n": 2, "user_field": "inviter_id"}, ("InvitationCredited",)),
+]
+PEOPLE = ("user_id", "developer_id", "merchant_id", "ratee_id", "rater_id", "inviter_id", "invitee_id")
+EVENT = st.builds(
+    lambda name, people, d, n: Fact(name, NOW - timedelta(days=d), {
+        **people, "stars": 1 + n % 5, "direction": "merchant_to_developer", "streak": n, "rank": n, "board": "weekly",
+        "period": f"2026-W{n % 3}", "new_level": "CBAS"[n % 4], "challenge_key": "c", "window": str(n % 2),
+        "amount": 10 * n}),
+    st.sampled_from(sorted({t for r in SEEDED for t in r.triggers})),
+    st.dictionaries(st.sampled_from(PEOPLE), st.sampled_from([U, U + 1, str(U)]), min_size=1), st.integers(0, 120),
+    st.integers(0, 12))
+
+
+@given(st.lists(EVENT, max_size=25))
+def test_a_verdict_reads_only_the_events_naming_the_user_in_a_subject_field(facts):
+    """What the database leaves out (service.facts_of_users: only events whose subject field, as text, is the user)
+    never changes a verdict."""
+    for rule in SEEDED:
+        kept = [f for f in facts if any(f.name == name and str(f.data.get(field)) == str(U)
+                                        for name, field in subjects(rule))]
+        assert evaluate(rule, U, kept, NOW) == evaluate(rule, U, facts, NOW), rule
