@@ -292,8 +292,9 @@ def subjects(rule: Rule) -> set[tuple[str, str]]:
 
 
 def candidates_window(rule: Rule) -> timedelta | None:
-    """How far back the nightly re-check looks for users whose verdict may have changed without a new event (time
-    passing changes only windowed rules); None: only users with new events, and holders of revocable badges."""
+    """The window (with a day's margin) whose edge the nightly re-check watches: users with an event leaving it may
+    have a new verdict without a new event (time passing changes only windowed rules); None: only users with new
+    events can."""
     if rule.kind == "avg_rating":
         return timedelta(days=int(rule.params["window_days"]) + 1)
     return None

@@ -12,7 +12,7 @@ import pytest
 
 from shared import clock, events
 from shared.badges import queries
-from shared.badges.service import SUBSCRIBER, list_badges, reconcile, run_digest, run_nightly
+from shared.badges.service import SUBSCRIBER, list_badges, nightly_candidates, reconcile, run_digest, run_nightly
 from shared.events.delivery import replay_events
 from shared.uow import UnitOfWork, run
 from tests.support.api import call
@@ -247,6 +247,32 @@ def test_the_nightly_recheck_grants_what_time_made_true_and_is_idempotent(world,
     assert again["granted"] == 0 and again["revoked"] == 0
     assert tell() == 1 and tell() == 0
     assert [n.title for n in notifications(dev)].count("获得新徽章：高分达人") == 1
+
+
+def test_the_nightly_rechecks_only_users_whose_verdict_time_or_new_events_can_have_changed(world, clock):
+    """A windowed badge taken back by time alone (its ratings leave the 90-day window) and a grant whose live
+    delivery has not happened caught up, while a holder whose ratings are still inside the window and a user whose
+    new events were delivered live are not re-read at all."""
+    leaving, staying, fresh, lost = (world.developer().user_id for _ in range(4))
+    publish(*[rated(100 + i, leaving, 5) for i in range(5)])
+    clock.advance(timedelta(days=40))
+    publish(*[rated(200 + i, staying, 5) for i in range(5)])
+    work_all(retries_ok=True)
+    assert "high_scorer" in held(leaving) and "high_scorer" in held(staying)
+    clock.advance(timedelta(days=51))  # day 91: the first five ratings have just left the window
+    publish(*[rated(300 + i, fresh, 5) for i in range(5)])
+    work_all(retries_ok=True)  # delivered live: reconciled already, granted
+    assert "high_scorer" in held(fresh)
+    publish(*[rated(400 + i, lost, 5) for i in range(5)])  # not delivered (yet): the nightly catches it up
+    badges = run(lambda uow: list_badges(uow, enabled_only=True))
+    users = run(lambda uow: nightly_candidates(uow, badges))
+    assert leaving in users and lost in users and staying not in users and fresh not in users
+    before = sum(held(lost).values())
+    first = run_nightly()
+    assert "high_scorer" not in held(leaving) and "high_scorer" in held(staying) and "high_scorer" in held(lost)
+    assert first["revoked"] == 1 and first["granted"] == sum(held(lost).values()) - before  # lost's only
+    again = run_nightly()
+    assert (again["revoked"], again["granted"]) == (0, 0)
 
 
 def _badge_writes(uow: UnitOfWork, users: list[int]) -> dict[str, list[Any]]:
