@@ -45,6 +45,9 @@ def cleanup(engine: Any) -> int:
         conn.execute(text(
             "UPDATE tasks t SET applications_count = greatest(t.applications_count - a.n, 0)"
             " FROM (SELECT task_id, count(*) AS n FROM applications GROUP BY task_id) a WHERE t.id = a.task_id"))
+        # applying opens the task chat's conversation (an in-transaction subscriber of ApplicationSubmitted)
+        conn.execute(text("DELETE FROM chat_messages"))
+        conn.execute(text("DELETE FROM conversations"))
         n = conn.execute(text("DELETE FROM applications")).rowcount
         conn.execute(text("DELETE FROM jobs WHERE kind = 'wechat_subscribe'"))
         conn.execute(text("DELETE FROM notifications WHERE kind = 'application_received'"))
