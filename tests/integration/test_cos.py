@@ -96,3 +96,18 @@ def test_a_bucket_is_required():
 
     with pytest.raises(Exception, match="COS_BUCKET"):
         Cos("https://cos.ap-guangzhou.myqcloud.com", "", StaticCredential(("a", "b", None)))
+
+
+def test_a_second_fake_cos_in_the_same_process_starts_on_the_existing_bucket():
+    """moto's S3 state is the process's: `make bench` starts one platform after another in one process, and the
+    second fake's bucket is already there — it must start anyway (it failed with BucketAlreadyOwnedByYou)."""
+    from infra.fakes.cos import FakeCos
+
+    first = FakeCos(bucket="codelink-twice-1250000000").start()
+    first.client().put_object(Bucket=first.bucket, Key="k", Body=b"v")
+    first.stop()
+    second = FakeCos(bucket="codelink-twice-1250000000").start()
+    try:
+        assert second.client().get_object(Bucket=second.bucket, Key="k")["Body"].read() == b"v"
+    finally:
+        second.stop()
