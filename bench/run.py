@@ -7,7 +7,7 @@ its own database: `--only chat`) (the detector, the lottery and the reports need
 `--only detector` / `--only lottery` / `--only reports` run them alone); print a table and write it into
 docs/BENCHMARKS.md.
 
-    python -m bench.run                      # everything (≈ 5 min on 2 cores once seeded; the seed adds ≈ 1.5 min)
+    python -m bench.run                      # everything (≈ 23 min on 2 quiet cores, 2026-12-05, with its seeds)
     python -m bench.run --only hall --explain --profile   # one part, with EXPLAIN ANALYZE and a cProfile
     python -m bench.run --reseed             # drop the seed and build it again
     python -m bench.run --only detector      # the chat detector alone: no database, no seed
@@ -240,7 +240,7 @@ def main() -> None:
         # measured after the seed (which alone takes minutes): the load while measuring is what the figures saw
         chat_section = (f"Run **{when}** — {report.nproc()} CPU ({report.cpu_model()}), {report.python()};"
                         f" load average (1/5/15 min) before the part {load_before}, after it {report.load()}"
-                        " (no waiting for a quiet machine: a test suite ran alongside).\n\n"
+                        " (this part does not wait for a quiet machine: read the load).\n\n"
                         + chat.render(chat_result) + "\n")
         print("\n" + chat_section, flush=True)
         if args.no_docs:
