@@ -339,14 +339,7 @@ def _time_badge_nights(engine: Any, developers: int, progress: Callable[[str], N
     started = time.perf_counter()
     events, grants = _seed_badge_facts(engine, developers, progress)
     seed_seconds = time.perf_counter() - started
-    t0 = time.perf_counter()
-    first_counts = badges_nightly()
-    first = time.perf_counter() - t0
-    progress(f"badges: first night {first:.1f} s {first_counts}")
-    t0 = time.perf_counter()
-    steady_counts = badges_nightly()
-    steady = time.perf_counter() - t0
-    progress(f"badges: steady night {steady:.1f} s {steady_counts}")
+    (first, first_counts), (steady, steady_counts) = _two_nights(badges_nightly, "badges", progress)
     full_users, full_seconds = _time_full_recheck(engine, min(developers, FULL_RECHECK_SAMPLE))
     progress(f"badges: every one of {full_users:,} developers re-read in {full_seconds:.1f} s")
     return BadgeNightly(events, grants, seed_seconds, first, first_counts, steady, steady_counts, full_users,
@@ -354,6 +347,19 @@ def _time_badge_nights(engine: Any, developers: int, progress: Callable[[str], N
 
 
 FULL_RECHECK_SAMPLE = 100_000
+
+
+def _two_nights(night: Callable[[], dict[str, int]], label: str, progress: Callable[[str], None]
+                ) -> tuple[tuple[float, dict[str, int]], tuple[float, dict[str, int]]]:
+    """A timer's work run twice back to back: the first night (what the seed leaves to do) and a steady one."""
+    out = []
+    for name in ("first", "steady"):
+        t0 = time.perf_counter()
+        counts = night()
+        seconds = time.perf_counter() - t0
+        progress(f"{label}: {name} night {seconds:.1f} s {counts}")
+        out.append((seconds, counts))
+    return out[0], out[1]
 
 
 def _time_full_recheck(engine: Any, developers: int) -> tuple[int, float]:
@@ -383,14 +389,7 @@ def run_nightly(*, developers: int, progress: Callable[[str], None] = print) -> 
         started = time.perf_counter()
         tasks = _seed_nightly(engine, developers, progress)
         seed_seconds = time.perf_counter() - started
-        t0 = time.perf_counter()
-        first_counts = reevaluate_all()
-        first = time.perf_counter() - t0
-        progress(f"nightly: first night {first:.1f} s {first_counts}")
-        t0 = time.perf_counter()
-        steady_counts = reevaluate_all()
-        steady = time.perf_counter() - t0
-        progress(f"nightly: steady night {steady:.1f} s {steady_counts}")
+        (first, first_counts), (steady, steady_counts) = _two_nights(reevaluate_all, "nightly", progress)
         badges = _time_badge_nights(engine, developers, progress)
         return NightlyResult(developers, tasks, seed_seconds, first, first_counts, steady, steady_counts, badges)
     finally:
