@@ -79,8 +79,8 @@ def balance(uow: UnitOfWork, code: str) -> int:
 def budget_covers(uow: UnitOfWork, amount_fen: int) -> bool:
     """Lock the platform budget's row and tell whether it covers `amount_fen`: concurrent payers see one balance, and
     an empty budget is the caller's decision (stay owed, or refuse) rather than a failed CHECK at commit."""
-    uow.execute("SELECT 1 FROM ledger_accounts WHERE code = :c FOR UPDATE", {"c": BUDGET})
-    return balance(uow, BUDGET) >= amount_fen
+    held = uow.execute("SELECT balance FROM ledger_accounts WHERE code = :c FOR UPDATE", {"c": BUDGET}).scalar()
+    return int(held or 0) >= amount_fen
 
 
 def pay_from_budget(uow: UnitOfWork, kind: str, ref: str, user_id: int, amount_fen: int, memo: str) -> Posted | None:
