@@ -111,24 +111,18 @@ class UnitOfWork:
         max_attempts: int = 6,
     ) -> None:
         """Add a job to the outbox. With a dedupe_key, a second enqueue of the same (kind, key) is a no-op."""
-        self.execute(
-            "INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at, updated_at)"
-            " VALUES (:kind, CAST(:payload AS jsonb), :key, :run_at, :max, :now, :now)"
-            " ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
-            {"kind": kind, "payload": json.dumps(payload, ensure_ascii=False), "key": dedupe_key,
-             "run_at": self.now + delay, "max": max_attempts, "now": self.now},
-        )
-        self._enqueued += 1
+        self.enqueue_many(kind, [(payload, dedupe_key)], delay=delay, max_attempts=max_attempts)
 
-    def enqueue_many(self, kind: str, jobs: Sequence[tuple[dict[str, Any], str]], *, max_attempts: int = 6) -> None:
+    def enqueue_many(self, kind: str, jobs: Sequence[tuple[dict[str, Any], str | None]], *,
+                     delay: timedelta = timedelta(0), max_attempts: int = 6) -> None:
         """`enqueue` for many jobs of one kind, each (payload, dedupe_key), in one INSERT over arrays."""
         if not jobs:
             return
         self.execute("INSERT INTO jobs (kind, payload, dedupe_key, run_at, max_attempts, created_at, updated_at)"
-                     " SELECT :kind, CAST(v.payload AS jsonb), v.key, :now, :max, :now, :now"
+                     " SELECT :kind, CAST(v.payload AS jsonb), v.key, :run_at, :max, :now, :now"
                      " FROM unnest(CAST(:payloads AS text[]), CAST(:keys AS text[])) AS v(payload, key)"
                      " ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING",
-                     {"kind": kind, "max": max_attempts, "now": self.now,
+                     {"kind": kind, "max": max_attempts, "now": self.now, "run_at": self.now + delay,
                       "payloads": [json.dumps(payload, ensure_ascii=False) for payload, _ in jobs],
                       "keys": [key for _, key in jobs]})
         self._enqueued += len(jobs)
@@ -244,13 +238,14 @@ class UnitOfWork:
 
         `kind` must be registered in shared/notifications/kinds.py (UnknownNotificationKind otherwise); the words
         come from the area's texts.py: `uow.notify(user_id, *texts.SOME_NOTICE.render(...), data=…)`."""
-        from shared.notifications.service import add_notification
+        from shared.notifications.kinds import InboxItem
+        from shared.notifications.service import add_notifications
 
-        add_notification(self, user_id, kind, title, body, data=data or {}, dedupe_key=dedupe_key, push=push)
+        add_notifications(self, [InboxItem(user_id, kind, title, body, data or {}, dedupe_key)], push=push)
 
     def notify_many(self, items: Sequence[InboxItem], *, push: bool = True) -> int:
-        """`notify` for a batch (one INSERT for the notifications, with `push` one for their pushes); each item has
-        a dedupe key. Returns how many were new."""
+        """`notify` for a batch (one INSERT for the notifications, with `push` one for their pushes). Returns how
+        many were new (an item whose dedupe key was used before is not)."""
         from shared.notifications.service import add_notifications
 
         return add_notifications(self, items, push=push)

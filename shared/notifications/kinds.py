@@ -165,4 +165,4 @@ class InboxItem:
     title: str
     body: str
     data: dict[str, Any]
-    dedupe_key: str
+    dedupe_key: str | None  # None: never deduplicated

@@ -16,27 +16,13 @@ from shared.notifications.kinds import InboxItem, template_for
 from shared.notifications.kinds import kind as registered_kind
 from shared.pagination import ID, decode_cursor, encode_cursor
 
-if TYPE_CHECKING:  # shared.uow calls add_notification: a runtime import back would be a cycle
+if TYPE_CHECKING:  # shared.uow calls add_notifications: a runtime import back would be a cycle
     from shared.uow import UnitOfWork
 
-def add_notification(uow: UnitOfWork, user_id: int, kind: str, title: str, body: str, *, data: dict[str, Any],
-                     dedupe_key: str | None, push: bool) -> None:
-    """Which kinds are pushed, with which template: shared/notifications/kinds.py (an unregistered kind raises)."""
-    registered_kind(kind)
-    row = uow.execute(
-        "INSERT INTO notifications (user_id, kind, title, body, data, dedupe_key, created_at)"
-        " VALUES (:u, :k, :t, :b, CAST(:d AS jsonb), :key, :now)"
-        " ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id",
-        {"u": user_id, "k": kind, "t": title, "b": body, "d": json.dumps(data, ensure_ascii=False),
-         "key": dedupe_key, "now": uow.now},
-    ).first()
-    if row is not None and push and template_for(kind):
-        uow.enqueue("wechat_subscribe", {"notification_id": row.id}, dedupe_key=f"notification:{row.id}")
-
-
 def add_notifications(uow: UnitOfWork, items: Sequence[InboxItem], *, push: bool) -> int:
-    """`add_notification` for many at once (a batch use case): one INSERT for the rows, one for their push jobs.
-    Every item needs a dedupe key (how its new id is matched back). Returns how many were new."""
+    """Write inbox notifications and, with `push`, queue a WeChat subscribe message for each new one whose kind has a
+    template (shared/notifications/kinds.py; an unregistered kind raises): one INSERT for the rows, one for their
+    push jobs, however many. `uow.notify` is this for one. Returns how many were new."""
     if not items:
         return 0
     for item in items:
